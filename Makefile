@@ -1,0 +1,25 @@
+# mmcnn: `make demo` (the main job) and `make test` (the test suite) do all set-up.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.mmcnn-env
+DEMO_CFG := configs/det/retinanet_moganet-xt_fpn_demo.py
+DEMO_DIR := work_dirs/demo_retinanet_moganet-xt
+
+.PHONY: env test demo clean-demo
+
+env: $(STAMP)
+
+$(STAMP): requirements/stack.txt requirements/constraints.txt setup.cfg pyproject.toml tools/misc/setup_env.sh
+	bash tools/misc/setup_env.sh
+	touch $@
+
+test: env
+	$(PY) -m pytest tests
+
+demo: env
+	$(PY) tools/misc/make_demo_data.py --out data/demo --tasks det
+	$(PY) tools/train.py $(DEMO_CFG) --work-dir $(DEMO_DIR)
+	$(PY) tools/test.py $(DEMO_CFG) $(DEMO_DIR)/epoch_$$($(PY) -c "from mmengine import Config; print(Config.fromfile('$(DEMO_CFG)').train_cfg.max_epochs)").pth --work-dir $(DEMO_DIR) --show-dir vis
+
+clean-demo:
+	rm -rf data/demo work_dirs/demo_*

@@ -1,0 +1,141 @@
+"""The contract every mmcnn backbone follows.
+
+``arch`` (a name from the family's ``arch_zoo`` or a custom dict),
+``out_indices``, ``frozen_stages``, ``norm_eval`` and ``init_cfg`` behave
+the same way in every family, as in mmpretrain and mmdet:
+
+* ``out_indices``: which of the ``num_stages`` stage outputs ``forward``
+  returns (negative indices count from the end);
+* ``frozen_stages``: stages ``1..frozen_stages`` (with their stem or
+  downsampling layer) get ``requires_grad=False`` and are kept in eval mode,
+  also after ``model.train()``; ``0`` or ``-1`` freezes nothing;
+* ``norm_eval``: batch-norm layers stay in eval mode during training;
+* ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix=...)``: loads an
+  official or mmcnn checkpoint through the family's checkpoint filter with
+  weights-only unpickling and a report of unmatched keys.
+"""
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+from mmengine.model import BaseModule
+from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from mmcnn.utils.checkpoint import StateDict, load_pretrained
+
+
+class ConvNetBackbone(BaseModule):
+    """Base class of mmcnn's hierarchical backbones.
+
+    Subclasses define ``arch_zoo`` and ``arch_keys``, build their layers,
+    implement :meth:`stage_modules` and ``forward``, and may override
+    :meth:`checkpoint_filter` to convert their official key layout.
+    """
+
+    arch_zoo: Dict[str, dict] = {}
+    arch_keys: Tuple[str, ...] = ()
+
+    def __init__(self,
+                 arch: Union[str, dict],
+                 out_indices: Sequence[int],
+                 frozen_stages: int,
+                 norm_eval: bool,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.arch_settings = self.resolve_arch(arch)
+        self.num_stages = len(self.arch_settings[self.arch_keys[0]])
+        self.out_indices = self._check_out_indices(out_indices)
+        if not -1 <= frozen_stages <= self.num_stages:
+            raise ValueError(
+                f'frozen_stages={frozen_stages} is out of range for '
+                f'{type(self).__name__} with {self.num_stages} stages: use '
+                f'-1 or 0 (nothing frozen) up to {self.num_stages}.')
+        self.frozen_stages = frozen_stages
+        self.norm_eval = norm_eval
+
+    @classmethod
+    def resolve_arch(cls, arch: Union[str, dict]) -> dict:
+        """Return the settings of a named or custom architecture."""
+        if isinstance(arch, str):
+            name = arch.lower()
+            if name not in cls.arch_zoo:
+                raise KeyError(
+                    f'Unknown {cls.__name__} arch {arch!r}. Valid names: '
+                    f'{", ".join(sorted(cls.arch_zoo))}; or pass a dict with '
+                    f'keys {list(cls.arch_keys)}.')
+            return dict(cls.arch_zoo[name])
+        if not isinstance(arch, dict):
+            raise TypeError(f'arch must be a name or a dict, got {arch!r}.')
+        missing = [k for k in cls.arch_keys if k not in arch]
+        if missing:
+            raise KeyError(
+                f'Custom {cls.__name__} arch lacks keys {missing}; it needs '
+                f'all of {list(cls.arch_keys)}.')
+        lengths = {k: len(arch[k]) for k in cls.arch_keys}
+        if len(set(lengths.values())) != 1:
+            raise ValueError(
+                f'Custom {cls.__name__} arch entries must have one value per '
+                f'stage, got lengths {lengths}.')
+        return dict(arch)
+
+    def _check_out_indices(self, out_indices: Sequence[int]) -> List[int]:
+        """Normalise ``out_indices`` to sorted non-negative stage indices."""
+        if isinstance(out_indices, int):
+            out_indices = [out_indices]
+        result = []
+        for index in out_indices:
+            if not -self.num_stages <= index < self.num_stages:
+                raise ValueError(
+                    f'out_indices entry {index} is out of range for '
+                    f'{type(self).__name__} with {self.num_stages} stages '
+                    f'(valid: 0..{self.num_stages - 1}, or negative from the '
+                    'end).')
+            result.append(index % self.num_stages)
+        return sorted(set(result))
+
+    def stage_modules(self, index: int) -> List[nn.Module]:
+        """Modules of stage ``index`` (0-based), its downsampling included."""
+        raise NotImplementedError
+
+    def _freeze_stages(self) -> None:
+        for index in range(self.frozen_stages):
+            for module in self.stage_modules(index):
+                module.eval()
+                for param in module.parameters():
+                    param.requires_grad = False
+
+    def train(self, mode: bool = True) -> 'ConvNetBackbone':
+        """Set training mode, keeping frozen stages and norms in eval."""
+        super().train(mode)
+        self._freeze_stages()
+        if mode and self.norm_eval:
+            for module in self.modules():
+                if isinstance(module, _BatchNorm):
+                    module.eval()
+        return self
+
+    @classmethod
+    def checkpoint_filter(cls, state_dict: StateDict,
+                          model: nn.Module) -> StateDict:
+        """Convert an official checkpoint's keys to this model's layout."""
+        return state_dict
+
+    def init_weights(self) -> None:
+        """Initialise from scratch, or load ``init_cfg``'s checkpoint."""
+        cfg = self.init_cfg
+        if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
+            load_pretrained(self, cfg['checkpoint'],
+                            checkpoint_filter=self.checkpoint_filter,
+                            prefix=cfg.get('prefix', ''),
+                            use_ema=cfg.get('use_ema', False),
+                            strict=cfg.get('strict', False))
+            self._is_init = True
+            return
+        self.init_from_scratch()
+        super().init_weights()
+
+    def init_from_scratch(self) -> None:
+        """The family's own random initialisation (official recipe)."""
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        raise NotImplementedError

@@ -1,0 +1,369 @@
+"""MogaNet: Multi-order Gated Aggregation Network.
+
+Li et al., "MogaNet: Multi-order Gated Aggregation Network", ICLR 2024
+(arXiv:2211.03295). Module names follow the official implementation
+(Westlake-AI/MogaNet), so its ImageNet checkpoints load directly.
+"""
+import math
+from typing import List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from mmcv.cnn import build_activation_layer, build_norm_layer
+from torch import nn
+
+from mmcnn.registry import MODELS
+from mmcnn.utils.checkpoint import StateDict
+from ..layers import DropPath, ElementScale
+from .base import ConvNetBackbone
+
+
+def _norm(norm_cfg: dict, channels: int) -> nn.Module:
+    return build_norm_layer(norm_cfg, channels)[1]
+
+
+class ChannelAggregationFFN(nn.Module):
+    """Channel aggregation FFN, ``(N, C, H, W) -> (N, C, H, W)``.
+
+    ``h = act(DW3x3(fc1(x)))``, then the channel aggregation
+    ``h + sigma * (h - act(decompose(h)))`` with ``decompose`` a 1x1 conv to
+    one channel, then ``fc2`` back to C channels.
+    """
+
+    def __init__(self,
+                 embed_dims: int,
+                 hidden_dims: int,
+                 kernel_size: int = 3,
+                 act_cfg: Optional[dict] = None,
+                 drop_rate: float = 0.) -> None:
+        super().__init__()
+        act_cfg = act_cfg or dict(type='GELU')
+        self.fc1 = nn.Conv2d(embed_dims, hidden_dims, 1)
+        self.dwconv = nn.Conv2d(hidden_dims, hidden_dims, kernel_size,
+                                padding=kernel_size // 2, groups=hidden_dims)
+        self.act = build_activation_layer(act_cfg)
+        self.fc2 = nn.Conv2d(hidden_dims, embed_dims, 1)
+        self.drop = nn.Dropout(drop_rate)
+        self.decompose = nn.Conv2d(hidden_dims, 1, 1)
+        self.sigma = ElementScale(hidden_dims, init_value=1e-5)
+        self.decompose_act = build_activation_layer(act_cfg)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.drop(self.act(self.dwconv(self.fc1(x))))
+        x = x + self.sigma(x - self.decompose_act(self.decompose(x)))
+        return self.drop(self.fc2(x))
+
+
+class MultiOrderDWConv(nn.Module):
+    """Multi-order value branch, ``(N, C, H, W) -> (N, C, H, W)``.
+
+    A DW5x5 (dilation ``d0``) on all channels; its output is split 1:3:4
+    along C: the first part is kept, the second goes through a DW5x5
+    (dilation ``d1``), the third through a DW7x7 (dilation ``d2``); the
+    concatenation is mixed by a 1x1 conv.
+    """
+
+    def __init__(self,
+                 embed_dims: int,
+                 dw_dilation: Sequence[int] = (1, 2, 3),
+                 channel_split: Sequence[int] = (1, 3, 4)) -> None:
+        super().__init__()
+        if len(dw_dilation) != 3 or len(channel_split) != 3:
+            raise ValueError('dw_dilation and channel_split need 3 entries, '
+                             f'got {dw_dilation} and {channel_split}.')
+        if embed_dims % sum(channel_split):
+            raise ValueError(
+                f'MogaNet widths must be divisible by {sum(channel_split)} '
+                f'(the channel split {list(channel_split)}); got '
+                f'{embed_dims}.')
+        total = sum(channel_split)
+        self.dims_1 = embed_dims * channel_split[1] // total
+        self.dims_2 = embed_dims * channel_split[2] // total
+        self.dims_0 = embed_dims - self.dims_1 - self.dims_2
+        self.DW_conv0 = self._dw(embed_dims, 5, dw_dilation[0])
+        self.DW_conv1 = self._dw(self.dims_1, 5, dw_dilation[1])
+        self.DW_conv2 = self._dw(self.dims_2, 7, dw_dilation[2])
+        self.PW_conv = nn.Conv2d(embed_dims, embed_dims, 1)
+
+    @staticmethod
+    def _dw(channels: int, kernel_size: int, dilation: int) -> nn.Conv2d:
+        return nn.Conv2d(channels, channels, kernel_size,
+                         padding=dilation * (kernel_size - 1) // 2,
+                         dilation=dilation, groups=channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.DW_conv0(x)
+        x_0, x_1, x_2 = torch.split(
+            x, [self.dims_0, self.dims_1, self.dims_2], dim=1)
+        x = torch.cat([x_0, self.DW_conv1(x_1), self.DW_conv2(x_2)], dim=1)
+        return self.PW_conv(x)
+
+
+class MultiOrderGatedAggregation(nn.Module):
+    """Spatial aggregation, ``(N, C, H, W) -> (N, C, H, W)``.
+
+    ``y = proj_1(x)``; feature decomposition
+    ``y = SiLU(y + sigma * (y - GAP(y)))``; then
+    ``proj_2(SiLU(gate(y)) * SiLU(value(y))) + x``.
+    """
+
+    def __init__(self,
+                 embed_dims: int,
+                 dw_dilation: Sequence[int] = (1, 2, 3),
+                 channel_split: Sequence[int] = (1, 3, 4),
+                 act_cfg: Optional[dict] = None) -> None:
+        super().__init__()
+        act_cfg = act_cfg or dict(type='SiLU')
+        self.proj_1 = nn.Conv2d(embed_dims, embed_dims, 1)
+        self.gate = nn.Conv2d(embed_dims, embed_dims, 1)
+        self.value = MultiOrderDWConv(embed_dims, dw_dilation, channel_split)
+        self.proj_2 = nn.Conv2d(embed_dims, embed_dims, 1)
+        self.act_value = build_activation_layer(act_cfg)
+        self.act_gate = build_activation_layer(act_cfg)
+        self.sigma = ElementScale(embed_dims, init_value=1e-5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shortcut = x
+        x = self.proj_1(x)
+        x = self.act_value(
+            x + self.sigma(x - F.adaptive_avg_pool2d(x, output_size=1)))
+        x = self.act_gate(self.gate(x)) * self.act_gate(self.value(x))
+        return self.proj_2(x) + shortcut
+
+
+class MogaBlock(nn.Module):
+    """One MogaNet block, ``(N, C, H, W) -> (N, C, H, W)``.
+
+    ``x = x + DropPath(ls_1 * attn(BN(x)))``;
+    ``x = x + DropPath(ls_2 * ffn(BN(x)))``.
+    """
+
+    def __init__(self,
+                 embed_dims: int,
+                 ffn_ratio: float = 4.,
+                 drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 act_cfg: Optional[dict] = None,
+                 norm_cfg: Optional[dict] = None,
+                 init_value: float = 1e-5,
+                 attn_dw_dilation: Sequence[int] = (1, 2, 3),
+                 attn_channel_split: Sequence[int] = (1, 3, 4),
+                 attn_act_cfg: Optional[dict] = None) -> None:
+        super().__init__()
+        norm_cfg = norm_cfg or dict(type='BN')
+        self.norm1 = _norm(norm_cfg, embed_dims)
+        self.attn = MultiOrderGatedAggregation(
+            embed_dims, attn_dw_dilation, attn_channel_split, attn_act_cfg)
+        self.drop_path = (DropPath(drop_path_rate)
+                          if drop_path_rate > 0. else nn.Identity())
+        self.norm2 = _norm(norm_cfg, embed_dims)
+        self.mlp = ChannelAggregationFFN(
+            embed_dims, int(embed_dims * ffn_ratio), act_cfg=act_cfg,
+            drop_rate=drop_rate)
+        self.layer_scale_1 = nn.Parameter(
+            torch.full((1, embed_dims, 1, 1), float(init_value)))
+        self.layer_scale_2 = nn.Parameter(
+            torch.full((1, embed_dims, 1, 1), float(init_value)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x + self.drop_path(self.layer_scale_1 * self.attn(self.norm1(x)))
+        x = x + self.drop_path(self.layer_scale_2 * self.mlp(self.norm2(x)))
+        return x
+
+
+class ConvPatchEmbed(nn.Module):
+    """Downsampling between stages: 3x3 stride-2 conv + norm."""
+
+    def __init__(self,
+                 in_channels: int,
+                 embed_dims: int,
+                 kernel_size: int = 3,
+                 stride: int = 2,
+                 norm_cfg: Optional[dict] = None) -> None:
+        super().__init__()
+        self.projection = nn.Conv2d(in_channels, embed_dims, kernel_size,
+                                    stride=stride, padding=kernel_size // 2)
+        self.norm = _norm(norm_cfg or dict(type='BN'), embed_dims)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.norm(self.projection(x))
+
+
+class StackConvPatchEmbed(nn.Module):
+    """Stem: conv(C/2, s2) -> norm -> act -> conv(C, s2) -> norm."""
+
+    def __init__(self,
+                 in_channels: int,
+                 embed_dims: int,
+                 kernel_size: int = 3,
+                 stride: int = 2,
+                 act_cfg: Optional[dict] = None,
+                 norm_cfg: Optional[dict] = None) -> None:
+        super().__init__()
+        norm_cfg = norm_cfg or dict(type='BN')
+        padding = kernel_size // 2
+        self.projection = nn.Sequential(
+            nn.Conv2d(in_channels, embed_dims // 2, kernel_size, stride,
+                      padding),
+            _norm(norm_cfg, embed_dims // 2),
+            build_activation_layer(act_cfg or dict(type='GELU')),
+            nn.Conv2d(embed_dims // 2, embed_dims, kernel_size, stride,
+                      padding),
+            _norm(norm_cfg, embed_dims),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.projection(x)
+
+
+def _arch(widths: List[int], depths: List[int]) -> dict:
+    return dict(embed_dims=widths, depths=depths, ffn_ratios=[8, 8, 4, 4])
+
+
+@MODELS.register_module()
+class MogaNet(ConvNetBackbone):
+    """MogaNet backbone.
+
+    Stage ``i`` is ``patch_embed{i}`` (stride 4 for the stem, 2 after),
+    ``blocks{i}`` and ``norm{i}``; the normalised map feeds the next stage
+    and is the stage output (stride ``2 ** (i + 1)``).
+
+    Args:
+        arch: a name from ``arch_zoo`` or a dict with ``embed_dims``,
+            ``depths`` and ``ffn_ratios`` (one entry per stage; widths
+            divisible by 8).
+        in_channels: input image channels.
+        out_indices: stages whose outputs ``forward`` returns.
+        frozen_stages: freeze stages ``1..frozen_stages``.
+        norm_eval: keep batch norms in eval mode while training.
+        drop_rate: dropout in the FFNs.
+        drop_path_rate: stochastic depth, linearly increasing per block.
+        init_value: layer-scale initial value.
+        norm_cfg: norm of the blocks and patch embeddings.
+        stage_norm_cfg: norm after each stage.
+        attn_dw_dilation: dilations of the three value-branch DW convs.
+        attn_channel_split: channel split of the value branch.
+        attn_final_dilation: use ``attn_dw_dilation`` in the last stage
+            (otherwise its DW7x7 has dilation 1).
+        init_cfg: initialisation, e.g. ``dict(type='Pretrained',
+            checkpoint='moganet_tiny_sz224_8xbs128_ep300.pth.tar')``.
+    """
+
+    arch_zoo = {
+        **dict.fromkeys(['xt', 'x-tiny', 'xtiny'],
+                        _arch([32, 64, 96, 192], [3, 3, 10, 2])),
+        **dict.fromkeys(['t', 'tiny'],
+                        _arch([32, 64, 128, 256], [3, 3, 12, 2])),
+        **dict.fromkeys(['s', 'small'],
+                        _arch([64, 128, 320, 512], [2, 3, 12, 2])),
+        **dict.fromkeys(['b', 'base'],
+                        _arch([64, 160, 320, 512], [4, 6, 22, 3])),
+        **dict.fromkeys(['l', 'large'],
+                        _arch([64, 160, 320, 640], [4, 6, 44, 4])),
+        **dict.fromkeys(['xl', 'x-large', 'xlarge'],
+                        _arch([96, 192, 480, 960], [6, 6, 44, 4])),
+    }
+    arch_keys = ('embed_dims', 'depths', 'ffn_ratios')
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'tiny',
+                 in_channels: int = 3,
+                 out_indices: Sequence[int] = (0, 1, 2, 3),
+                 frozen_stages: int = 0,
+                 norm_eval: bool = False,
+                 drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 init_value: float = 1e-5,
+                 norm_cfg: Optional[dict] = None,
+                 stage_norm_cfg: Optional[dict] = None,
+                 attn_dw_dilation: Sequence[int] = (1, 2, 3),
+                 attn_channel_split: Sequence[int] = (1, 3, 4),
+                 attn_final_dilation: bool = True,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(arch, out_indices, frozen_stages, norm_eval,
+                         init_cfg)
+        norm_cfg = norm_cfg or dict(type='BN')
+        stage_norm_cfg = stage_norm_cfg or dict(type='BN')
+        self.embed_dims = list(self.arch_settings['embed_dims'])
+        self.depths = list(self.arch_settings['depths'])
+        self.ffn_ratios = list(self.arch_settings['ffn_ratios'])
+        split = sum(attn_channel_split)
+        bad = [w for w in self.embed_dims if w % split]
+        if bad:
+            raise ValueError(
+                f'MogaNet widths {self.embed_dims} must all be divisible by '
+                f'{split} (the value-branch channel split '
+                f'{list(attn_channel_split)}); {bad} are not.')
+        dpr = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()
+        block_index = 0
+        for i, (width, depth) in enumerate(zip(self.embed_dims,
+                                               self.depths)):
+            if i == 0:
+                embed = StackConvPatchEmbed(in_channels, width,
+                                            norm_cfg=norm_cfg)
+            else:
+                embed = ConvPatchEmbed(self.embed_dims[i - 1], width,
+                                       norm_cfg=norm_cfg)
+            dilation = attn_dw_dilation
+            if i == self.num_stages - 1 and not attn_final_dilation:
+                dilation = (attn_dw_dilation[0], attn_dw_dilation[1], 1)
+            blocks = nn.ModuleList(
+                MogaBlock(width,
+                          ffn_ratio=self.ffn_ratios[i],
+                          drop_rate=drop_rate,
+                          drop_path_rate=dpr[block_index + j],
+                          norm_cfg=norm_cfg,
+                          init_value=init_value,
+                          attn_dw_dilation=dilation,
+                          attn_channel_split=attn_channel_split)
+                for j in range(depth))
+            block_index += depth
+            self.add_module(f'patch_embed{i + 1}', embed)
+            self.add_module(f'blocks{i + 1}', blocks)
+            self.add_module(f'norm{i + 1}', _norm(stage_norm_cfg, width))
+        self.in_channels = in_channels
+        self._freeze_stages()
+
+    def stage_modules(self, index: int) -> List[nn.Module]:
+        return [getattr(self, f'{name}{index + 1}')
+                for name in ('patch_embed', 'blocks', 'norm')]
+
+    def init_from_scratch(self) -> None:
+        """Official init: conv ~ N(0, 2 / fan_out), norms to identity."""
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                fan_out = (m.kernel_size[0] * m.kernel_size[1] *
+                           m.out_channels) // m.groups
+                nn.init.normal_(m.weight, 0, math.sqrt(2.0 / fan_out))
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
+            elif isinstance(m, (nn.BatchNorm2d, nn.LayerNorm,
+                                nn.GroupNorm)):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        if x.dim() != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(
+                f'MogaNet expects an (N, {self.in_channels}, H, W) image '
+                f'batch, got shape {tuple(x.shape)}; set in_channels to the '
+                'number of image channels.')
+        outs = []
+        for i in range(self.num_stages):
+            embed, blocks, norm = self.stage_modules(i)
+            x = embed(x)
+            for block in blocks:
+                x = block(x)
+            x = norm(x)
+            if i in self.out_indices:
+                outs.append(x)
+        return tuple(outs)
+
+    @classmethod
+    def checkpoint_filter(cls, state_dict: StateDict,
+                          model: nn.Module) -> StateDict:
+        """Official checkpoints share mmcnn's keys; the classifier ``head``
+        is dropped (mmpretrain's ``ImageClassifier`` keeps its own)."""
+        return {k: v for k, v in state_dict.items()
+                if not k.startswith('head.')}
+

@@ -1,0 +1,22 @@
+"""Normalisation layers over the channel dimension of NCHW maps."""
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class LayerNorm2d(nn.LayerNorm):
+    """LayerNorm over the channels of an ``(N, C, H, W)`` map.
+
+    ``y = (x - E_c[x]) / sqrt(Var_c[x] + eps) * weight + bias``, the
+    statistics taken over C at every pixel. Keys are those of
+    ``nn.LayerNorm`` (``weight``, ``bias``).
+    """
+
+    def __init__(self, num_channels: int, eps: float = 1e-6) -> None:
+        super().__init__(num_channels, eps=eps)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.permute(0, 2, 3, 1)
+        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias,
+                         self.eps)
+        return x.permute(0, 3, 1, 2)

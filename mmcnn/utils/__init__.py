@@ -1,0 +1,9 @@
+"""Utilities shared by mmcnn's models and tools."""
+from .checkpoint import (CheckpointError, extract_state_dict,
+                         load_checkpoint_file, load_pretrained,
+                         load_state_dict_checked, register_safe_globals)
+
+__all__ = [
+    'CheckpointError', 'extract_state_dict', 'load_checkpoint_file',
+    'load_pretrained', 'load_state_dict_checked', 'register_safe_globals'
+]

@@ -1,0 +1,25 @@
+"""Shared test fixtures: paths to the real sample data beside the checkout."""
+import os
+import os.path as osp
+
+import pytest
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+SHARED_DATA = osp.join(osp.dirname(REPO_ROOT), 'shared', 'data')
+
+
+@pytest.fixture(scope='session')
+def shared_data() -> str:
+    """Path to ../shared/data; skip when the real samples are absent."""
+    if not osp.isdir(SHARED_DATA):
+        pytest.skip(f'real sample data not found at {SHARED_DATA} '
+                    '(CI always has it beside the checkout)')
+    return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _few_threads():
+    """Keep each test on the machine's cores without oversubscription."""
+    import torch
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    yield
