@@ -329,7 +329,6 @@ def test_mmpose_dataset(demo: Dict[str, Dict[str, str]]) -> None:
                         bbox_scores=np.ones(1))
             metric.process([], [dict(
                 id=info['id'], img_id=info['img_id'], pred_instances=pred,
-                gt_instances=dict(), ori_shape=info['ori_shape'],
-                raw_ann_info=info['raw_ann_info'])])
+                gt_instances=dict())])
         results = metric.evaluate(len(val_ds))
     assert results['coco/AP'] > 0.99

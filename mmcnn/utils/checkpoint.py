@@ -10,7 +10,7 @@ import argparse
 import codecs
 import os
 import pickle
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -35,15 +35,33 @@ def _numpy_globals() -> List[object]:
     return allowed
 
 
+def _history_buffer_getattr(owner: object, name: str) -> object:
+    """``getattr`` limited to the statistics methods of ``HistoryBuffer``.
+
+    mmengine pickles ``HistoryBuffer._statistics_methods`` as
+    ``getattr(HistoryBuffer, 'mean')``; allow-listing the builtin
+    ``getattr`` would let a crafted file reach any attribute, so the
+    checkpoint's ``getattr`` resolves to this function instead.
+    """
+    from mmengine.logging import HistoryBuffer
+    if owner is not HistoryBuffer or name.startswith('_') or not callable(
+            getattr(HistoryBuffer, name, None)):
+        raise pickle.UnpicklingError(
+            f'getattr({owner!r}, {name!r}) is not allowed in a checkpoint.')
+    return getattr(HistoryBuffer, name)
+
+
 def _mmengine_globals() -> List[object]:
     """mmengine objects stored in the checkpoints its runner writes."""
     from mmengine.logging import HistoryBuffer
-    return [HistoryBuffer]
+    return [HistoryBuffer,
+            (_history_buffer_getattr, '__builtin__.getattr'),
+            (_history_buffer_getattr, 'builtins.getattr')]
 
 
 def safe_globals() -> List[object]:
     """The allow-list of globals accepted by weights-only loading."""
-    return [argparse.Namespace, codecs.encode, OrderedDict,
+    return [argparse.Namespace, codecs.encode, OrderedDict, Counter,
             *_numpy_globals(), *_mmengine_globals()]
 
 

@@ -40,8 +40,30 @@ def enable_visualization(cfg: Config, show_dir: str) -> None:
         hook.update(enable=True, out_dir=show_dir)
 
 
+def prepare_cpu_distributed(cfg: Config) -> None:
+    """Run a distributed launch on CPUs with the gloo backend.
+
+    mmengine's launcher set-up binds every process to a CUDA device and
+    wraps the model for one; without GPUs the process group is started
+    here (so mmengine skips its own) and DDP gets no device ids.
+    """
+    import torch
+    import torch.distributed as dist
+    if cfg.launcher == 'none' or torch.cuda.is_available():
+        return
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = \
+        'gloo'
+    if cfg.launcher == 'pytorch' and not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
+    wrapper = cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel', broadcast_buffers=False)
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
+
+
 def build_runner(cfg: Config) -> Runner:
     """Build the runner the config asks for (OpenMMLab convention)."""
+    prepare_cpu_distributed(cfg)
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)

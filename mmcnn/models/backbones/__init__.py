@@ -1,5 +1,15 @@
 """mmcnn backbones, one file per family."""
 from .base import ConvNetBackbone
+from .convnext import ConvNeXt, ConvNeXtV2
+from .inceptionnext import InceptionNeXt
+from .metaformer import ConvFormer, PoolFormer
 from .moganet import MogaNet
+from .replknet import RepLKNet
+from .slak import SLaK
+from .unireplknet import UniRepLKNet
+from .van import VAN
 
-__all__ = ['ConvNetBackbone', 'MogaNet']
+__all__ = [
+    'ConvNetBackbone', 'ConvNeXt', 'ConvNeXtV2', 'InceptionNeXt', 'MogaNet',
+    'PoolFormer', 'ConvFormer', 'VAN', 'RepLKNet', 'SLaK', 'UniRepLKNet'
+]

@@ -137,5 +137,30 @@ class ConvNetBackbone(BaseModule):
     def init_from_scratch(self) -> None:
         """The family's own random initialisation (official recipe)."""
 
+    def switch_to_deploy(self) -> None:
+        """Re-parameterise in place into the inference (deploy) form.
+
+        Calls ``switch_to_deploy`` of the outermost submodules that define
+        it (each folds its eval-mode batch norms and scales into convs);
+        idempotent.
+
+        Raises:
+            NotImplementedError: the family has no deploy form.
+        """
+        def visit(module: nn.Module) -> int:
+            switched = 0
+            for child in module.children():
+                if callable(getattr(child, 'switch_to_deploy', None)):
+                    child.switch_to_deploy()
+                    switched += 1
+                else:
+                    switched += visit(child)
+            return switched
+
+        if not getattr(self, 'deploy', False) and not visit(self):
+            raise NotImplementedError(
+                f'{type(self).__name__} has no deploy form.')
+        self.deploy = True
+
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         raise NotImplementedError

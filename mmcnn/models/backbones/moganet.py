@@ -15,6 +15,8 @@ from torch import nn
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
 from ..layers import DropPath, ElementScale
+from ..layers.fuse import (bn_to_affine, fold_input_affine, fold_output_affine,
+                           fold_output_bn)
 from .base import ConvNetBackbone
 
 
@@ -47,11 +49,34 @@ class ChannelAggregationFFN(nn.Module):
         self.decompose = nn.Conv2d(hidden_dims, 1, 1)
         self.sigma = ElementScale(hidden_dims, init_value=1e-5)
         self.decompose_act = build_activation_layer(act_cfg)
+        self.deploy = False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.drop(self.act(self.dwconv(self.fc1(x))))
+        if self.deploy:
+            d = self.decompose_act(self.decompose(x))
+            return torch.addcmul(self.fc2(x), self.decompose_proj, d,
+                                 value=-1)
         x = x + self.sigma(x - self.decompose_act(self.decompose(x)))
         return self.drop(self.fc2(x))
+
+    def switch_to_deploy(self) -> None:
+        """Fold ``sigma`` into ``fc2`` (inference form).
+
+        ``fc2(h + sigma * (h - d))`` with the one-channel ``d`` equals
+        ``fc2'(h) - v * d`` where ``fc2'`` has its input scaled by
+        ``1 + sigma`` and ``v = W_fc2 @ sigma``, so the element-wise work
+        runs at the output width instead of the hidden width.
+        """
+        if self.deploy:
+            return
+        sigma = self.sigma.scale.detach().reshape(-1)
+        weight = self.fc2.weight.detach().flatten(1).double()
+        proj = (weight @ sigma.double()).to(sigma.dtype)
+        self.fc2 = fold_input_affine(self.fc2, 1 + sigma)
+        self.decompose_proj = nn.Parameter(proj.reshape(1, -1, 1, 1))
+        del self.sigma
+        self.deploy = True
 
 
 class MultiOrderDWConv(nn.Module):
@@ -164,11 +189,42 @@ class MogaBlock(nn.Module):
             torch.full((1, embed_dims, 1, 1), float(init_value)))
         self.layer_scale_2 = nn.Parameter(
             torch.full((1, embed_dims, 1, 1), float(init_value)))
+        self.deploy = False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.deploy:
+            x = torch.addcmul(self.attn(x), self.shortcut_scale, x)
+            return x + self.mlp(x)
         x = x + self.drop_path(self.layer_scale_1 * self.attn(self.norm1(x)))
         x = x + self.drop_path(self.layer_scale_2 * self.mlp(self.norm2(x)))
         return x
+
+    def switch_to_deploy(self) -> None:
+        """Fold the norms and layer scales into the 1x1 convs (inference).
+
+        With ``norm1(x) = a * x + b`` and ``attn(u) = proj_2(g(proj_1(u)))
+        + u``, ``x + ls_1 * attn(norm1(x))`` equals ``attn'(x) + ls_1 * a *
+        x``, where ``attn'`` reads x through ``proj_1`` with ``norm1`` folded
+        in and ``proj_2`` is scaled by ``ls_1`` with ``ls_1 * b`` added to
+        its bias. ``norm2`` folds into ``mlp.fc1`` and ``ls_2`` into
+        ``mlp.fc2``. Exact for the eval-mode block; drop path is dropped.
+        """
+        if self.deploy:
+            return
+        scale_1 = self.layer_scale_1.detach().reshape(-1)
+        norm_scale, norm_shift = bn_to_affine(self.norm1)
+        self.attn.proj_1 = fold_input_affine(self.attn.proj_1, norm_scale,
+                                       norm_shift)
+        self.attn.proj_2 = fold_output_affine(self.attn.proj_2, scale_1,
+                                        scale_1 * norm_shift)
+        self.shortcut_scale = nn.Parameter(
+            (scale_1 * norm_scale).to(scale_1.dtype).reshape(1, -1, 1, 1))
+        self.mlp.fc1 = fold_input_affine(self.mlp.fc1, *bn_to_affine(self.norm2))
+        self.mlp.fc2 = fold_output_affine(self.mlp.fc2, self.layer_scale_2)
+        self.mlp.switch_to_deploy()
+        del self.norm1, self.norm2, self.layer_scale_1, self.layer_scale_2
+        self.drop_path = nn.Identity()
+        self.deploy = True
 
 
 class ConvPatchEmbed(nn.Module):
@@ -187,6 +243,12 @@ class ConvPatchEmbed(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.norm(self.projection(x))
+
+    def switch_to_deploy(self) -> None:
+        """Fold the norm into the conv (inference form)."""
+        if not isinstance(self.norm, nn.Identity):
+            self.projection = fold_output_bn(self.projection, self.norm)
+            self.norm = nn.Identity()
 
 
 class StackConvPatchEmbed(nn.Module):
@@ -214,6 +276,14 @@ class StackConvPatchEmbed(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.projection(x)
+
+    def switch_to_deploy(self) -> None:
+        """Fold both norms into their convs (inference form)."""
+        for conv, norm in ((0, 1), (3, 4)):
+            if not isinstance(self.projection[norm], nn.Identity):
+                self.projection[conv] = fold_output_bn(self.projection[conv],
+                                                     self.projection[norm])
+                self.projection[norm] = nn.Identity()
 
 
 def _arch(widths: List[int], depths: List[int]) -> dict:
@@ -245,6 +315,9 @@ class MogaNet(ConvNetBackbone):
         attn_channel_split: channel split of the value branch.
         attn_final_dilation: use ``attn_dw_dilation`` in the last stage
             (otherwise its DW7x7 has dilation 1).
+        deploy: build the inference form of :meth:`switch_to_deploy`
+            (batch norms and scales folded into the convs), to load a
+            checkpoint written by ``tools/deploy/reparameterize.py``.
         init_cfg: initialisation, e.g. ``dict(type='Pretrained',
             checkpoint='moganet_tiny_sz224_8xbs128_ep300.pth.tar')``.
     """
@@ -279,6 +352,7 @@ class MogaNet(ConvNetBackbone):
                  attn_dw_dilation: Sequence[int] = (1, 2, 3),
                  attn_channel_split: Sequence[int] = (1, 3, 4),
                  attn_final_dilation: bool = True,
+                 deploy: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(arch, out_indices, frozen_stages, norm_eval,
                          init_cfg)
@@ -322,6 +396,8 @@ class MogaNet(ConvNetBackbone):
             self.add_module(f'blocks{i + 1}', blocks)
             self.add_module(f'norm{i + 1}', _norm(stage_norm_cfg, width))
         self.in_channels = in_channels
+        if deploy:
+            self.switch_to_deploy()
         self._freeze_stages()
 
     def stage_modules(self, index: int) -> List[nn.Module]:

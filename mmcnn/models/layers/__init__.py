@@ -1,7 +1,14 @@
 """Building blocks shared by mmcnn's backbone families."""
 from mmcv.cnn.bricks import DropPath
 
+from .grn import GRN
 from .norm import LayerNorm2d
+from .reparam import (ConvBN, conv_from_kernel, dilate_kernel, fuse_conv_bn,
+                      merge_kernel, pad_kernel)
 from .scale import ElementScale
 
-__all__ = ['DropPath', 'ElementScale', 'LayerNorm2d']
+__all__ = [
+    'DropPath', 'ElementScale', 'GRN', 'LayerNorm2d', 'ConvBN',
+    'conv_from_kernel', 'dilate_kernel', 'fuse_conv_bn', 'merge_kernel',
+    'pad_kernel'
+]

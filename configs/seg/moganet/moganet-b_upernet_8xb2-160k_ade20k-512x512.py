@@ -1,0 +1,10 @@
+_base_ = './moganet-s_upernet_8xb2-160k_ade20k-512x512.py'
+
+model = dict(
+    backbone=dict(
+        arch='base',
+        drop_path_rate=0.2,
+        init_cfg=dict(checkpoint='checkpoints/'
+                      'moganet_base_sz224_8xbs128_ep300.pth.tar')),
+    decode_head=dict(in_channels=[64, 160, 320, 512]),
+    auxiliary_head=dict(in_channels=320))

@@ -1,0 +1,9 @@
+_base_ = './moganet-s_fpn_8xb4-80k_ade20k-512x512.py'
+
+model = dict(
+    backbone=dict(
+        arch='large',
+        drop_path_rate=0.3,
+        init_cfg=dict(checkpoint='checkpoints/'
+                      'moganet_large_sz224_8xbs64_ep300.pth.tar')),
+    neck=dict(in_channels=[64, 160, 320, 640]))

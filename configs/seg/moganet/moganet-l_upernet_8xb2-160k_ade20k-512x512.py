@@ -1,0 +1,10 @@
+_base_ = './moganet-s_upernet_8xb2-160k_ade20k-512x512.py'
+
+model = dict(
+    backbone=dict(
+        arch='large',
+        drop_path_rate=0.3,
+        init_cfg=dict(checkpoint='checkpoints/'
+                      'moganet_large_sz224_8xbs64_ep300.pth.tar')),
+    decode_head=dict(in_channels=[64, 160, 320, 640]),
+    auxiliary_head=dict(in_channels=320))

@@ -1,0 +1,9 @@
+_base_ = './moganet-s_fpn_8xb4-80k_ade20k-512x512.py'
+
+model = dict(
+    backbone=dict(
+        arch='xtiny',
+        drop_path_rate=0.05,
+        init_cfg=dict(checkpoint='checkpoints/'
+                      'moganet_xtiny_sz224_8xbs128_ep300.pth.tar')),
+    neck=dict(in_channels=[32, 64, 96, 192]))

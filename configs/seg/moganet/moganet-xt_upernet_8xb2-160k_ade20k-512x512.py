@@ -1,0 +1,10 @@
+_base_ = './moganet-s_upernet_8xb2-160k_ade20k-512x512.py'
+
+model = dict(
+    backbone=dict(
+        arch='xtiny',
+        drop_path_rate=0.05,
+        init_cfg=dict(checkpoint='checkpoints/'
+                      'moganet_xtiny_sz224_8xbs128_ep300.pth.tar')),
+    decode_head=dict(in_channels=[32, 64, 96, 192]),
+    auxiliary_head=dict(in_channels=96))

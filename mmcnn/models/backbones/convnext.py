@@ -1,0 +1,278 @@
+"""ConvNeXt and ConvNeXt V2.
+
+Liu et al., "A ConvNet for the 2020s", CVPR 2022 (arXiv:2201.03545), and
+Woo et al., "ConvNeXt V2: Co-designing and Scaling ConvNets with Masked
+Autoencoders", CVPR 2023 (arXiv:2301.00808).
+
+Module names follow the official implementations
+(facebookresearch/ConvNeXt and facebookresearch/ConvNeXt-V2, including
+their mmdet/mmseg backbones with one output norm ``norm{i}`` per output
+stage), so official checkpoints load with a light key conversion; timm and
+mmpretrain checkpoints are converted as well.
+"""
+import re
+from typing import List, Optional, Sequence, Tuple, Union
+
+import torch
+from torch import nn
+
+from mmcnn.registry import MODELS
+from mmcnn.utils.checkpoint import StateDict
+from ..layers import GRN, DropPath, LayerNorm2d
+from .base import ConvNetBackbone
+
+MLP_RATIO = 4
+
+_TIMM_TO_OFFICIAL = (
+    (r'^stem\.', 'downsample_layers.0.'),
+    (r'^stages\.(\d+)\.downsample\.', r'downsample_layers.\1.'),
+    (r'^stages\.(\d+)\.blocks\.(\d+)\.', r'stages.\1.\2.'),
+    (r'\.conv_dw\.', '.dwconv.'),
+    (r'\.mlp\.fc(\d)\.', r'.pwconv\1.'),
+    (r'\.mlp\.grn\.weight$', '.grn.gamma'),
+    (r'\.mlp\.grn\.bias$', '.grn.beta'),
+    (r'^head\.norm\.', 'norm.'),
+)
+_MMPRETRAIN_TO_OFFICIAL = (
+    (r'\.depthwise_conv\.', '.dwconv.'),
+    (r'\.pointwise_conv(\d)\.', r'.pwconv\1.'),
+)
+
+
+class ConvNeXtBlock(nn.Module):
+    """One ConvNeXt block, ``(N, C, H, W) -> (N, C, H, W)``.
+
+    ``x + DropPath(gamma * pwconv2(GELU(pwconv1(LN(DW7x7(x))))))``. The
+    LayerNorm and the two pointwise layers (``nn.Linear``) act on the
+    channels-last ``(N, H, W, C)`` view, as in the official code. ConvNeXt
+    V2 inserts GRN after the GELU and drops the layer scale ``gamma``.
+
+    Args:
+        channels: number of channels C.
+        drop_path_rate: stochastic depth rate of the residual branch.
+        layer_scale_init_value: initial value of ``gamma``; 0 builds no
+            layer scale.
+        use_grn: apply Global Response Normalisation (ConvNeXt V2).
+    """
+
+    def __init__(self,
+                 channels: int,
+                 drop_path_rate: float = 0.,
+                 layer_scale_init_value: float = 1e-6,
+                 use_grn: bool = False) -> None:
+        super().__init__()
+        hidden = MLP_RATIO * channels
+        self.dwconv = nn.Conv2d(channels, channels, 7, padding=3,
+                                groups=channels)
+        self.norm = nn.LayerNorm(channels, eps=1e-6)
+        self.pwconv1 = nn.Linear(channels, hidden)
+        self.act = nn.GELU()
+        self.grn = GRN(hidden) if use_grn else nn.Identity()
+        self.pwconv2 = nn.Linear(hidden, channels)
+        self.gamma = (nn.Parameter(torch.full((channels, ),
+                                              float(layer_scale_init_value)))
+                      if layer_scale_init_value > 0 else None)
+        self.drop_path = (DropPath(drop_path_rate)
+                          if drop_path_rate > 0. else nn.Identity())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shortcut = x
+        x = self.dwconv(x).permute(0, 2, 3, 1)
+        x = self.pwconv2(self.grn(self.act(self.pwconv1(self.norm(x)))))
+        if self.gamma is not None:
+            x = x * self.gamma
+        return shortcut + self.drop_path(x.permute(0, 3, 1, 2))
+
+
+def _arch(widths: List[int], depths: List[int]) -> dict:
+    return dict(embed_dims=widths, depths=depths)
+
+
+_SMALL_ARCHS = {
+    'atto': _arch([40, 80, 160, 320], [2, 2, 6, 2]),
+    'femto': _arch([48, 96, 192, 384], [2, 2, 6, 2]),
+    'pico': _arch([64, 128, 256, 512], [2, 2, 6, 2]),
+    'nano': _arch([80, 160, 320, 640], [2, 2, 8, 2]),
+}
+_TINY = _arch([96, 192, 384, 768], [3, 3, 9, 3])
+_BASE = _arch([128, 256, 512, 1024], [3, 3, 27, 3])
+_LARGE = _arch([192, 384, 768, 1536], [3, 3, 27, 3])
+
+
+@MODELS.register_module()
+class ConvNeXt(ConvNetBackbone):
+    """ConvNeXt backbone.
+
+    A 4x4 stride-4 conv + LN stem and LN + 2x2 stride-2 conv downsampling
+    layers (``downsample_layers.{i}``) lead into the stages of
+    :class:`ConvNeXtBlock` (``stages.{i}``); stage ``i`` has stride
+    ``2 ** (i + 2)``. Every output stage ``i`` gets its own channels-first
+    LayerNorm ``norm{i}`` (the official detection/segmentation backbone);
+    ``norm{last}`` takes the official classifier's final norm.
+
+    Args:
+        arch: a name from ``arch_zoo`` (atto..nano are timm's small
+            variants) or a dict with ``embed_dims`` and ``depths``.
+        in_channels: input image channels.
+        out_indices: stages whose outputs ``forward`` returns.
+        frozen_stages: freeze stages ``1..frozen_stages`` (downsampling,
+            blocks and output norm).
+        norm_eval: keep batch norms in eval mode (ConvNeXt has none; kept
+            for the common backbone interface).
+        drop_path_rate: stochastic depth, linearly increasing per block.
+        layer_scale_init_value: initial layer-scale value; 0 disables it.
+        gap_before_final_norm: return ``norm{i}(GAP(x))`` as ``(N, C)``
+            vectors, the official classifier's pooling order, instead of
+            normalised maps.
+        init_cfg: initialisation, e.g. ``dict(type='Pretrained',
+            checkpoint='convnext_tiny_1k_224_ema.pth')``.
+    """
+
+    arch_zoo = {
+        **_SMALL_ARCHS,
+        **dict.fromkeys(['t', 'tiny'], _TINY),
+        **dict.fromkeys(['s', 'small'],
+                        _arch([96, 192, 384, 768], [3, 3, 27, 3])),
+        **dict.fromkeys(['b', 'base'], _BASE),
+        **dict.fromkeys(['l', 'large'], _LARGE),
+        **dict.fromkeys(['xl', 'xlarge'],
+                        _arch([256, 512, 1024, 2048], [3, 3, 27, 3])),
+    }
+    arch_keys = ('embed_dims', 'depths')
+    use_grn = False
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'tiny',
+                 in_channels: int = 3,
+                 out_indices: Sequence[int] = (0, 1, 2, 3),
+                 frozen_stages: int = 0,
+                 norm_eval: bool = False,
+                 drop_path_rate: float = 0.,
+                 layer_scale_init_value: float = 1e-6,
+                 gap_before_final_norm: bool = False,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(arch, out_indices, frozen_stages, norm_eval,
+                         init_cfg)
+        self.embed_dims = list(self.arch_settings['embed_dims'])
+        self.depths = list(self.arch_settings['depths'])
+        self.in_channels = in_channels
+        self.gap_before_final_norm = gap_before_final_norm
+        self.downsample_layers = nn.ModuleList()
+        self.stages = nn.ModuleList()
+        dpr = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()
+        prev = in_channels
+        for i, (width, depth) in enumerate(zip(self.embed_dims,
+                                               self.depths)):
+            if i == 0:
+                downsample = nn.Sequential(
+                    nn.Conv2d(in_channels, width, 4, stride=4),
+                    LayerNorm2d(width))
+            else:
+                downsample = nn.Sequential(
+                    LayerNorm2d(prev), nn.Conv2d(prev, width, 2, stride=2))
+            self.downsample_layers.append(downsample)
+            first = sum(self.depths[:i])
+            self.stages.append(nn.Sequential(*(
+                ConvNeXtBlock(width, dpr[first + j], layer_scale_init_value,
+                              self.use_grn) for j in range(depth))))
+            if i in self.out_indices:
+                self.add_module(f'norm{i}', LayerNorm2d(width))
+            prev = width
+        self._freeze_stages()
+
+    def stage_modules(self, index: int) -> List[nn.Module]:
+        modules = [self.downsample_layers[index], self.stages[index]]
+        if index in self.out_indices:
+            modules.append(getattr(self, f'norm{index}'))
+        return modules
+
+    def init_from_scratch(self) -> None:
+        """Official init: conv and linear weights ~ TN(0, 0.02), bias 0."""
+        for m in self.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.trunc_normal_(m.weight, std=.02)
+                nn.init.zeros_(m.bias)
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        if x.dim() != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(
+                f'{type(self).__name__} expects an (N, {self.in_channels}, '
+                f'H, W) image batch, got shape {tuple(x.shape)}; set '
+                'in_channels to the number of image channels.')
+        outs = []
+        for i in range(self.num_stages):
+            x = self.stages[i](self.downsample_layers[i](x))
+            if i in self.out_indices:
+                norm = getattr(self, f'norm{i}')
+                if self.gap_before_final_norm:
+                    outs.append(norm(x.mean((2, 3), keepdim=True)).flatten(1))
+                else:
+                    outs.append(norm(x))
+        return tuple(outs)
+
+    @classmethod
+    def checkpoint_filter(cls, state_dict: StateDict,
+                          model: nn.Module) -> StateDict:
+        """Convert official, timm or mmpretrain keys to mmcnn's.
+
+        mmcnn keeps the official names; timm's (``stem``,
+        ``stages.{i}.downsample``, ``blocks.{j}.conv_dw``, ``mlp.fc1``,
+        ``mlp.grn.weight``, ``head.norm``) and mmpretrain's
+        (``depthwise_conv``, ``pointwise_conv1``) are renamed, timm's 1x1
+        conv MLP weights become linear ones and GRN parameters are
+        flattened to ``(C,)``. The classifier's final norm ``norm`` becomes
+        the last stage's output norm; the ``head`` is dropped.
+        """
+        rules = _MMPRETRAIN_TO_OFFICIAL
+        if any(k.startswith('stem.') for k in state_dict):
+            rules = _TIMM_TO_OFFICIAL
+        final_norm = f'norm{model.num_stages - 1}.'
+        result = {}
+        for key, value in state_dict.items():
+            for pattern, replacement in rules:
+                key = re.sub(pattern, replacement, key)
+            if key.startswith('head.'):
+                continue
+            if key.startswith('norm.'):
+                key = final_norm + key[len('norm.'):]
+            if '.pwconv' in key and value.dim() == 4:
+                value = value.flatten(1)
+            if key.endswith(('.grn.gamma', '.grn.beta')):
+                value = value.reshape(-1)
+            result[key] = value
+        return result
+
+
+@MODELS.register_module()
+class ConvNeXtV2(ConvNeXt):
+    """ConvNeXt V2 backbone: ConvNeXt with GRN and no layer scale.
+
+    Same layout and arguments as :class:`ConvNeXt`, without
+    ``layer_scale_init_value``; each block applies :class:`GRN` after its
+    MLP activation. The sizes are the paper's (atto..huge).
+    """
+
+    arch_zoo = {
+        **_SMALL_ARCHS,
+        **dict.fromkeys(['t', 'tiny'], _TINY),
+        **dict.fromkeys(['b', 'base'], _BASE),
+        **dict.fromkeys(['l', 'large'], _LARGE),
+        **dict.fromkeys(['h', 'huge'],
+                        _arch([352, 704, 1408, 2816], [3, 3, 27, 3])),
+    }
+    use_grn = True
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'tiny',
+                 in_channels: int = 3,
+                 out_indices: Sequence[int] = (0, 1, 2, 3),
+                 frozen_stages: int = 0,
+                 norm_eval: bool = False,
+                 drop_path_rate: float = 0.,
+                 gap_before_final_norm: bool = False,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(arch, in_channels, out_indices, frozen_stages,
+                         norm_eval, drop_path_rate,
+                         layer_scale_init_value=0.,
+                         gap_before_final_norm=gap_before_final_norm,
+                         init_cfg=init_cfg)

@@ -1,0 +1,254 @@
+"""InceptionNeXt: ConvNeXt with an Inception depthwise token mixer.
+
+Yu et al., "InceptionNeXt: When Inception Meets ConvNeXt", CVPR 2024
+(arXiv:2303.16900). Module names follow the official implementation
+(sail-sg/inceptionnext, the same as timm's ``inception_next``), so its
+ImageNet checkpoints load directly.
+"""
+from typing import List, Optional, Sequence, Tuple, Union
+
+import torch
+from mmcv.cnn import build_norm_layer
+from torch import nn
+
+from mmcnn.registry import MODELS
+from mmcnn.utils.checkpoint import StateDict
+from ..layers import DropPath
+from .base import ConvNetBackbone
+
+
+class InceptionDWConv2d(nn.Module):
+    """Inception depthwise token mixer, ``(N, C, H, W) -> (N, C, H, W)``.
+
+    The channels are split into four groups: ``C - 3g`` pass unchanged and
+    ``g = int(C * branch_ratio)`` each go through a DW ``k x k``, a DW
+    ``1 x b`` and a DW ``b x 1`` conv (``k`` the square and ``b`` the band
+    kernel size); the groups are concatenated back in that order.
+    """
+
+    def __init__(self,
+                 channels: int,
+                 square_kernel_size: int = 3,
+                 band_kernel_size: int = 11,
+                 branch_ratio: float = 0.125) -> None:
+        super().__init__()
+        branch = int(channels * branch_ratio)
+        if branch < 1 or 3 * branch > channels:
+            raise ValueError(
+                f'InceptionNeXt branch_ratio={branch_ratio} gives {branch} '
+                f'channels per conv branch for width {channels}; each of the '
+                'three branches needs at least 1 channel and together at '
+                'most the width.')
+        self.dwconv_hw = nn.Conv2d(branch, branch, square_kernel_size,
+                                   padding=square_kernel_size // 2,
+                                   groups=branch)
+        self.dwconv_w = nn.Conv2d(branch, branch, (1, band_kernel_size),
+                                  padding=(0, band_kernel_size // 2),
+                                  groups=branch)
+        self.dwconv_h = nn.Conv2d(branch, branch, (band_kernel_size, 1),
+                                  padding=(band_kernel_size // 2, 0),
+                                  groups=branch)
+        self.split_sizes = [channels - 3 * branch, branch, branch, branch]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x_id, x_hw, x_w, x_h = torch.split(x, self.split_sizes, dim=1)
+        return torch.cat([x_id, self.dwconv_hw(x_hw), self.dwconv_w(x_w),
+                          self.dwconv_h(x_h)], dim=1)
+
+
+class ConvMlp(nn.Module):
+    """Pointwise MLP, ``(N, C, H, W) -> (N, C, H, W)``:
+    ``fc2(GELU(fc1(x)))`` with 1x1 convs through ``hidden_channels``."""
+
+    def __init__(self, channels: int, hidden_channels: int) -> None:
+        super().__init__()
+        self.fc1 = nn.Conv2d(channels, hidden_channels, 1)
+        self.act = nn.GELU()
+        self.fc2 = nn.Conv2d(hidden_channels, channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc2(self.act(self.fc1(x)))
+
+
+class InceptionNeXtBlock(nn.Module):
+    """One MetaNeXt block, ``(N, C, H, W) -> (N, C, H, W)``.
+
+    ``x + DropPath(gamma * mlp(norm(token_mixer(x))))`` with the Inception
+    depthwise token mixer and a batch norm.
+    """
+
+    def __init__(self,
+                 channels: int,
+                 mlp_ratio: float = 4.,
+                 band_kernel_size: int = 11,
+                 branch_ratio: float = 0.125,
+                 norm_cfg: Optional[dict] = None,
+                 layer_scale_init_value: float = 1e-6,
+                 drop_path_rate: float = 0.) -> None:
+        super().__init__()
+        self.token_mixer = InceptionDWConv2d(
+            channels, band_kernel_size=band_kernel_size,
+            branch_ratio=branch_ratio)
+        self.norm = build_norm_layer(norm_cfg or dict(type='BN'),
+                                     channels)[1]
+        self.mlp = ConvMlp(channels, int(mlp_ratio * channels))
+        self.gamma = (nn.Parameter(torch.full((channels, ),
+                                              float(layer_scale_init_value)))
+                      if layer_scale_init_value > 0 else None)
+        self.drop_path = (DropPath(drop_path_rate)
+                          if drop_path_rate > 0. else nn.Identity())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shortcut = x
+        x = self.mlp(self.norm(self.token_mixer(x)))
+        if self.gamma is not None:
+            x = x * self.gamma.view(1, -1, 1, 1)
+        return shortcut + self.drop_path(x)
+
+
+class InceptionNeXtStage(nn.Module):
+    """Optional ``norm + 2x2 stride-2 conv`` downsampling, then blocks."""
+
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 drop_path_rates: Sequence[float],
+                 downsample: bool = True,
+                 mlp_ratio: float = 4.,
+                 band_kernel_size: int = 11,
+                 branch_ratio: float = 0.125,
+                 norm_cfg: Optional[dict] = None,
+                 layer_scale_init_value: float = 1e-6) -> None:
+        super().__init__()
+        norm_cfg = norm_cfg or dict(type='BN')
+        if downsample:
+            self.downsample = nn.Sequential(
+                build_norm_layer(norm_cfg, in_channels)[1],
+                nn.Conv2d(in_channels, out_channels, 2, stride=2))
+        else:
+            self.downsample = nn.Identity()
+        self.blocks = nn.Sequential(*(
+            InceptionNeXtBlock(out_channels, mlp_ratio, band_kernel_size,
+                               branch_ratio, norm_cfg,
+                               layer_scale_init_value, rate)
+            for rate in drop_path_rates))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.blocks(self.downsample(x))
+
+
+def _arch(widths: List[int], depths: List[int], **mixer) -> dict:
+    return dict(embed_dims=widths, depths=depths, mlp_ratios=[4, 4, 4, 3],
+                **mixer)
+
+
+@MODELS.register_module()
+class InceptionNeXt(ConvNetBackbone):
+    """InceptionNeXt backbone.
+
+    A 4x4 stride-4 conv + norm ``stem``, then ``stages.{i}`` of
+    :class:`InceptionNeXtStage` (stage 0 without downsampling); stage ``i``
+    has stride ``2 ** (i + 2)`` and returns its last block's output, as in
+    the official code (the dense-prediction recipe only removes the
+    classifier head).
+
+    Args:
+        arch: a name from ``arch_zoo`` or a dict with ``embed_dims``,
+            ``depths`` and ``mlp_ratios`` (one entry per stage) and
+            optionally ``band_kernel_size`` (default 11) and
+            ``branch_ratio`` (default 1/8).
+        in_channels: input image channels.
+        out_indices: stages whose outputs ``forward`` returns.
+        frozen_stages: freeze the stem and stages ``1..frozen_stages``.
+        norm_eval: keep batch norms in eval mode while training.
+        drop_path_rate: stochastic depth, linearly increasing per block.
+        layer_scale_init_value: initial layer-scale value; 0 disables it.
+        norm_cfg: norm of the stem, downsampling layers and blocks.
+        init_cfg: initialisation, e.g. ``dict(type='Pretrained',
+            checkpoint='inceptionnext_tiny.pth')``.
+    """
+
+    arch_zoo = {
+        **dict.fromkeys(['a', 'atto'], _arch(
+            [40, 80, 160, 320], [2, 2, 6, 2], band_kernel_size=9,
+            branch_ratio=0.25)),
+        **dict.fromkeys(['t', 'tiny'],
+                        _arch([96, 192, 384, 768], [3, 3, 9, 3])),
+        **dict.fromkeys(['s', 'small'],
+                        _arch([96, 192, 384, 768], [3, 3, 27, 3])),
+        **dict.fromkeys(['b', 'base'],
+                        _arch([128, 256, 512, 1024], [3, 3, 27, 3])),
+    }
+    arch_keys = ('embed_dims', 'depths', 'mlp_ratios')
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'tiny',
+                 in_channels: int = 3,
+                 out_indices: Sequence[int] = (0, 1, 2, 3),
+                 frozen_stages: int = 0,
+                 norm_eval: bool = False,
+                 drop_path_rate: float = 0.,
+                 layer_scale_init_value: float = 1e-6,
+                 norm_cfg: Optional[dict] = None,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(arch, out_indices, frozen_stages, norm_eval,
+                         init_cfg)
+        norm_cfg = norm_cfg or dict(type='BN')
+        self.embed_dims = list(self.arch_settings['embed_dims'])
+        self.depths = list(self.arch_settings['depths'])
+        self.mlp_ratios = list(self.arch_settings['mlp_ratios'])
+        self.in_channels = in_channels
+        self.stem = nn.Sequential(
+            nn.Conv2d(in_channels, self.embed_dims[0], 4, stride=4),
+            build_norm_layer(norm_cfg, self.embed_dims[0])[1])
+        dpr = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()
+        self.stages = nn.ModuleList()
+        prev = self.embed_dims[0]
+        for i, (width, depth) in enumerate(zip(self.embed_dims,
+                                               self.depths)):
+            first = sum(self.depths[:i])
+            self.stages.append(InceptionNeXtStage(
+                prev, width, dpr[first:first + depth],
+                downsample=i > 0,
+                norm_cfg=norm_cfg,
+                mlp_ratio=self.mlp_ratios[i],
+                band_kernel_size=self.arch_settings.get(
+                    'band_kernel_size', 11),
+                branch_ratio=self.arch_settings.get('branch_ratio', 0.125),
+                layer_scale_init_value=layer_scale_init_value))
+            prev = width
+        self._freeze_stages()
+
+    def stage_modules(self, index: int) -> List[nn.Module]:
+        if index == 0:
+            return [self.stem, self.stages[0]]
+        return [self.stages[index]]
+
+    def init_from_scratch(self) -> None:
+        """Official init: conv weights ~ TN(0, 0.02), bias 0."""
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.trunc_normal_(m.weight, std=.02)
+                nn.init.zeros_(m.bias)
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        if x.dim() != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(
+                f'InceptionNeXt expects an (N, {self.in_channels}, H, W) '
+                f'image batch, got shape {tuple(x.shape)}; set in_channels '
+                'to the number of image channels.')
+        x = self.stem(x)
+        outs = []
+        for i, stage in enumerate(self.stages):
+            x = stage(x)
+            if i in self.out_indices:
+                outs.append(x)
+        return tuple(outs)
+
+    @classmethod
+    def checkpoint_filter(cls, state_dict: StateDict,
+                          model: nn.Module) -> StateDict:
+        """Official (and timm) checkpoints share mmcnn's keys; the MLP
+        classifier ``head`` is dropped."""
+        return {k: v for k, v in state_dict.items()
+                if not k.startswith('head.')}

@@ -1,0 +1,488 @@
+"""MetaFormer family: PoolFormer and ConvFormer.
+
+* PoolFormer: Yu et al., "MetaFormer Is Actually What You Need for Vision",
+  CVPR 2022 (arXiv:2111.11418), official code sail-sg/poolformer.
+* ConvFormer: Yu et al., "MetaFormer Baselines for Vision", TPAMI 2023
+  (arXiv:2210.13452), official code sail-sg/metaformer.
+
+Both share one layout: ``downsample_layers[i]`` (stem or stride-2 conv),
+``stages[i]`` (a sequence of MetaFormer blocks
+``x = x + mixer(norm(x))``, ``x = x + mlp(norm(x))``) and an output norm
+``norm{i}`` per stage. The official checkpoints load through each class's
+``checkpoint_filter``.
+"""
+import re
+from typing import List, Optional, Sequence, Tuple, Union
+
+import torch
+from torch import nn
+
+from mmcnn.registry import MODELS
+from mmcnn.utils.checkpoint import StateDict
+from ..layers import DropPath
+from .base import ConvNetBackbone
+
+
+def _drop_path(rate: float) -> nn.Module:
+    return DropPath(rate) if rate > 0. else nn.Identity()
+
+
+class Pooling(nn.Module):
+    """PoolFormer token mixer, ``(N, C, H, W) -> (N, C, H, W)``.
+
+    ``AvgPool3x3(x) - x`` (stride 1, padded border cells not counted); the
+    block adds ``x`` back, so the residual branch is the pooled map.
+    """
+
+    def __init__(self, pool_size: int = 3) -> None:
+        super().__init__()
+        self.pool = nn.AvgPool2d(pool_size, stride=1,
+                                 padding=pool_size // 2,
+                                 count_include_pad=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.pool(x) - x
+
+
+class ConvMlp(nn.Module):
+    """PoolFormer MLP on NCHW maps: ``fc2(drop(GELU(fc1(x))))``, 1x1
+    convs."""
+
+    def __init__(self,
+                 embed_dims: int,
+                 hidden_dims: int,
+                 drop_rate: float = 0.) -> None:
+        super().__init__()
+        self.fc1 = nn.Conv2d(embed_dims, hidden_dims, 1)
+        self.act = nn.GELU()
+        self.fc2 = nn.Conv2d(hidden_dims, embed_dims, 1)
+        self.drop = nn.Dropout(drop_rate)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.drop(self.fc2(self.drop(self.act(self.fc1(x)))))
+
+
+class PoolFormerBlock(nn.Module):
+    """One PoolFormer block, ``(N, C, H, W) -> (N, C, H, W)``.
+
+    ``x = x + DropPath(ls_1 * pool_mixer(GN(x)))``;
+    ``x = x + DropPath(ls_2 * mlp(GN(x)))`` with single-group GroupNorms.
+    """
+
+    def __init__(self,
+                 embed_dims: int,
+                 mlp_ratio: float = 4.,
+                 pool_size: int = 3,
+                 drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 layer_scale_init_value: float = 1e-5) -> None:
+        super().__init__()
+        self.norm1 = nn.GroupNorm(1, embed_dims)
+        self.token_mixer = Pooling(pool_size)
+        self.norm2 = nn.GroupNorm(1, embed_dims)
+        self.mlp = ConvMlp(embed_dims, int(embed_dims * mlp_ratio),
+                           drop_rate)
+        self.drop_path = _drop_path(drop_path_rate)
+        self.layer_scale_1 = nn.Parameter(
+            torch.full((embed_dims, ), float(layer_scale_init_value)))
+        self.layer_scale_2 = nn.Parameter(
+            torch.full((embed_dims, ), float(layer_scale_init_value)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        scale_1 = self.layer_scale_1.view(-1, 1, 1)
+        scale_2 = self.layer_scale_2.view(-1, 1, 1)
+        x = x + self.drop_path(scale_1 * self.token_mixer(self.norm1(x)))
+        return x + self.drop_path(scale_2 * self.mlp(self.norm2(x)))
+
+
+class StarReLU(nn.Module):
+    """StarReLU, ``s * relu(x) ** 2 + b`` with learnable scalars s, b."""
+
+    def __init__(self, scale_value: float = 1.,
+                 bias_value: float = 0.) -> None:
+        super().__init__()
+        self.scale = nn.Parameter(torch.full((1, ), float(scale_value)))
+        self.bias = nn.Parameter(torch.full((1, ), float(bias_value)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.scale * torch.relu(x).square() + self.bias
+
+
+class SepConv(nn.Module):
+    """ConvFormer token mixer on channels-last maps,
+    ``(N, H, W, C) -> (N, H, W, C)``.
+
+    Inverted separable conv (MobileNetV2 style, bias-free):
+    ``pwconv2(DW7x7(StarReLU(pwconv1(x))))`` with a 2x expansion.
+    """
+
+    def __init__(self,
+                 embed_dims: int,
+                 expansion_ratio: float = 2.,
+                 kernel_size: int = 7) -> None:
+        super().__init__()
+        hidden_dims = int(expansion_ratio * embed_dims)
+        self.pwconv1 = nn.Linear(embed_dims, hidden_dims, bias=False)
+        self.act1 = StarReLU()
+        self.dwconv = nn.Conv2d(hidden_dims, hidden_dims, kernel_size,
+                                padding=kernel_size // 2,
+                                groups=hidden_dims, bias=False)
+        self.pwconv2 = nn.Linear(hidden_dims, embed_dims, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.act1(self.pwconv1(x)).permute(0, 3, 1, 2)
+        x = self.dwconv(x).permute(0, 2, 3, 1)
+        return self.pwconv2(x)
+
+
+class StarMlp(nn.Module):
+    """ConvFormer MLP on channels-last maps:
+    ``fc2(drop(StarReLU(fc1(x))))``, bias-free linears."""
+
+    def __init__(self,
+                 embed_dims: int,
+                 hidden_dims: int,
+                 drop_rate: float = 0.) -> None:
+        super().__init__()
+        self.fc1 = nn.Linear(embed_dims, hidden_dims, bias=False)
+        self.act = StarReLU()
+        self.fc2 = nn.Linear(hidden_dims, embed_dims, bias=False)
+        self.drop = nn.Dropout(drop_rate)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.drop(self.fc2(self.drop(self.act(self.fc1(x)))))
+
+
+class ChannelScale(nn.Module):
+    """Multiply a channels-last map by a learnable ``(C,)`` vector."""
+
+    def __init__(self, embed_dims: int, init_value: float = 1.) -> None:
+        super().__init__()
+        self.scale = nn.Parameter(torch.full((embed_dims, ),
+                                             float(init_value)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.scale
+
+
+def _ln_no_bias(embed_dims: int) -> nn.LayerNorm:
+    return nn.LayerNorm(embed_dims, eps=1e-6, bias=False)
+
+
+class ConvFormerBlock(nn.Module):
+    """One ConvFormer block, ``(N, H, W, C) -> (N, H, W, C)``.
+
+    ``x = r_1 * x + DropPath(SepConv(LN(x)))``;
+    ``x = r_2 * x + DropPath(mlp(LN(x)))`` with bias-free LayerNorms and
+    residual scales ``r`` (learnable vectors initialised to 1 in the last
+    two stages, identity otherwise).
+    """
+
+    def __init__(self,
+                 embed_dims: int,
+                 mlp_ratio: float = 4.,
+                 drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 res_scale: bool = False) -> None:
+        super().__init__()
+        self.norm1 = _ln_no_bias(embed_dims)
+        self.token_mixer = SepConv(embed_dims)
+        self.drop_path = _drop_path(drop_path_rate)
+        self.norm2 = _ln_no_bias(embed_dims)
+        self.mlp = StarMlp(embed_dims, int(embed_dims * mlp_ratio),
+                           drop_rate)
+        self.res_scale1 = (ChannelScale(embed_dims)
+                           if res_scale else nn.Identity())
+        self.res_scale2 = (ChannelScale(embed_dims)
+                           if res_scale else nn.Identity())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.res_scale1(x) + self.drop_path(
+            self.token_mixer(self.norm1(x)))
+        return self.res_scale2(x) + self.drop_path(self.mlp(self.norm2(x)))
+
+
+class ConvFormerDownsampling(nn.Module):
+    """Strided conv between channels-last maps,
+    ``(N, H, W, C_in) -> (N, H / s, W / s, C_out)``.
+
+    The stem (7x7, stride 4, padding 2) normalises after the conv; the
+    other downsamplings (3x3, stride 2, padding 1) before it (bias-free
+    LayerNorms).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int,
+                 is_stem: bool) -> None:
+        super().__init__()
+        kernel_size, stride, padding = (7, 4, 2) if is_stem else (3, 2, 1)
+        self.pre_norm = (nn.Identity() if is_stem
+                         else _ln_no_bias(in_channels))
+        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size,
+                              stride=stride, padding=padding)
+        self.post_norm = (_ln_no_bias(out_channels) if is_stem
+                          else nn.Identity())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.pre_norm(x).permute(0, 3, 1, 2)
+        return self.post_norm(self.conv(x).permute(0, 2, 3, 1))
+
+
+class _MetaFormerBackbone(ConvNetBackbone):
+    """Shared skeleton: ``downsample_layers``, ``stages``, ``norm{i}``."""
+
+    arch_keys = ('embed_dims', 'depths')
+
+    def __init__(self,
+                 arch: Union[str, dict],
+                 in_channels: int,
+                 out_indices: Sequence[int],
+                 frozen_stages: int,
+                 norm_eval: bool,
+                 init_cfg: Optional[Union[dict, List[dict]]]) -> None:
+        super().__init__(arch, out_indices, frozen_stages, norm_eval,
+                         init_cfg)
+        self.embed_dims = list(self.arch_settings['embed_dims'])
+        self.depths = list(self.arch_settings['depths'])
+        self.in_channels = in_channels
+        self.downsample_layers = nn.ModuleList()
+        self.stages = nn.ModuleList()
+
+    def stage_modules(self, index: int) -> List[nn.Module]:
+        return [self.downsample_layers[index], self.stages[index],
+                getattr(self, f'norm{index}')]
+
+    def _check_input(self, x: torch.Tensor) -> None:
+        if x.dim() != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(
+                f'{type(self).__name__} expects an (N, {self.in_channels}, '
+                f'H, W) image batch, got shape {tuple(x.shape)}; set '
+                'in_channels to the number of image channels.')
+
+
+def _drop_path_rates(rate: float, depths: Sequence[int]) -> List[float]:
+    return torch.linspace(0, rate, sum(depths)).tolist()
+
+
+def _poolformer_arch(widths: List[int], depths: List[int],
+                     layer_scale: float) -> dict:
+    return dict(embed_dims=widths, depths=depths, mlp_ratios=[4] * 4,
+                layer_scale_init_value=layer_scale)
+
+
+@MODELS.register_module()
+class PoolFormer(_MetaFormerBackbone):
+    """PoolFormer backbone (MetaFormer with a pooling token mixer).
+
+    ``downsample_layers[0]`` is a 7x7 stride-4 conv, the others 3x3
+    stride-2 convs (no norm); ``stages[i]`` are :class:`PoolFormerBlock`;
+    ``norm{i}`` is a GroupNorm(1) on the stage output, as in the official
+    ``fork_feat`` models for detection and segmentation.
+
+    Args:
+        arch: ``'s12'``, ``'s24'``, ``'s36'``, ``'m36'``, ``'m48'`` or a
+            dict with ``embed_dims``, ``depths`` and ``mlp_ratios`` (one
+            entry per stage) and optionally ``layer_scale_init_value``.
+        in_channels: input image channels.
+        out_indices: stages whose outputs ``forward`` returns.
+        frozen_stages: freeze stages ``1..frozen_stages``.
+        norm_eval: keep batch norms in eval mode while training (PoolFormer
+            has none; kept for the common interface).
+        drop_rate: dropout in the MLPs.
+        drop_path_rate: stochastic depth, linearly increasing per block.
+        init_cfg: initialisation, e.g. ``dict(type='Pretrained',
+            checkpoint='poolformer_s12.pth.tar')``.
+    """
+
+    arch_zoo = {
+        's12': _poolformer_arch([64, 128, 320, 512], [2, 2, 6, 2], 1e-5),
+        's24': _poolformer_arch([64, 128, 320, 512], [4, 4, 12, 4], 1e-5),
+        's36': _poolformer_arch([64, 128, 320, 512], [6, 6, 18, 6], 1e-6),
+        'm36': _poolformer_arch([96, 192, 384, 768], [6, 6, 18, 6], 1e-6),
+        'm48': _poolformer_arch([96, 192, 384, 768], [8, 8, 24, 8], 1e-6),
+    }
+    arch_keys = ('embed_dims', 'depths', 'mlp_ratios')
+
+    def __init__(self,
+                 arch: Union[str, dict] = 's12',
+                 in_channels: int = 3,
+                 out_indices: Sequence[int] = (0, 1, 2, 3),
+                 frozen_stages: int = 0,
+                 norm_eval: bool = False,
+                 drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(arch, in_channels, out_indices, frozen_stages,
+                         norm_eval, init_cfg)
+        self.mlp_ratios = list(self.arch_settings['mlp_ratios'])
+        layer_scale = self.arch_settings.get('layer_scale_init_value', 1e-5)
+        dpr = _drop_path_rates(drop_path_rate, self.depths)
+        channels = in_channels
+        for i, (width, depth) in enumerate(zip(self.embed_dims,
+                                               self.depths)):
+            if i == 0:
+                down = nn.Conv2d(channels, width, 7, stride=4, padding=2)
+            else:
+                down = nn.Conv2d(channels, width, 3, stride=2, padding=1)
+            first = sum(self.depths[:i])
+            self.downsample_layers.append(down)
+            self.stages.append(nn.Sequential(*(
+                PoolFormerBlock(width, self.mlp_ratios[i],
+                                drop_rate=drop_rate,
+                                drop_path_rate=dpr[first + j],
+                                layer_scale_init_value=layer_scale)
+                for j in range(depth))))
+            self.add_module(f'norm{i}', nn.GroupNorm(1, width))
+            channels = width
+        self._freeze_stages()
+
+    def init_from_scratch(self) -> None:
+        """Official init: MLP convs ~ TN(0, 0.02) with zero biases; the
+        downsampling convs keep PyTorch's default init."""
+        for m in self.modules():
+            if isinstance(m, ConvMlp):
+                for conv in (m.fc1, m.fc2):
+                    nn.init.trunc_normal_(conv.weight, std=.02)
+                    nn.init.zeros_(conv.bias)
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        self._check_input(x)
+        outs = []
+        for i in range(self.num_stages):
+            down, stage, norm = self.stage_modules(i)
+            x = stage(down(x))
+            if i in self.out_indices:
+                outs.append(norm(x))
+        return tuple(outs)
+
+    @classmethod
+    def checkpoint_filter(cls, state_dict: StateDict,
+                          model: nn.Module) -> StateDict:
+        """Convert sail-sg/poolformer keys to mmcnn's.
+
+        The official model is a flat ``network`` list alternating stages
+        (even entries) and downsamplings (odd entries) after
+        ``patch_embed``; its dense-prediction outputs are ``norm0``,
+        ``norm2``, ``norm4``, ``norm6``. The classifier's ``norm`` is the
+        same GroupNorm on the last stage map (before pooling), so it becomes
+        ``norm3``; the ``head`` is dropped. mmcnn-layout checkpoints pass
+        unchanged.
+        """
+        if not any(k.startswith(('network.', 'patch_embed.'))
+                   for k in state_dict):
+            return {k: v for k, v in state_dict.items()
+                    if not k.startswith('head.')}
+
+        def rename(key: str) -> Optional[str]:
+            if key.startswith('head.'):
+                return None
+            if key.startswith('patch_embed.proj.'):
+                return 'downsample_layers.0.' + key[len('patch_embed.proj.'):]
+            match = re.match(r'^network\.(\d+)\.(.*)$', key)
+            if match:
+                index, rest = int(match.group(1)), match.group(2)
+                if index % 2 == 0:
+                    return f'stages.{index // 2}.{rest}'
+                rest = re.sub(r'^proj\.', '', rest)
+                return f'downsample_layers.{(index + 1) // 2}.{rest}'
+            match = re.match(r'^norm(\d+)\.(.*)$', key)
+            if match:
+                return f'norm{int(match.group(1)) // 2}.{match.group(2)}'
+            if key.startswith('norm.'):
+                return 'norm3.' + key[len('norm.'):]
+            return key
+
+        converted = {}
+        for key, value in state_dict.items():
+            new_key = rename(key)
+            if new_key is not None:
+                converted[new_key] = value
+        return converted
+
+
+@MODELS.register_module()
+class ConvFormer(_MetaFormerBackbone):
+    """ConvFormer backbone (MetaFormer with separable-conv token mixers).
+
+    Internally channels-last as the official code. ``downsample_layers``
+    are :class:`ConvFormerDownsampling`, ``stages[i]`` are
+    :class:`ConvFormerBlock` (residual scales in the last two stages) and
+    ``norm{i}`` a LayerNorm on each stage output, added for dense prediction
+    (the classification model has none; they start as identity). Outputs
+    are NCHW.
+
+    Args:
+        arch: ``'s18'``, ``'s36'``, ``'m36'``, ``'b36'`` or a dict with
+            ``embed_dims`` and ``depths`` (one entry per stage).
+        in_channels: input image channels.
+        out_indices: stages whose outputs ``forward`` returns.
+        frozen_stages: freeze stages ``1..frozen_stages``.
+        norm_eval: keep batch norms in eval mode while training (ConvFormer
+            has none; kept for the common interface).
+        drop_rate: dropout in the MLPs.
+        drop_path_rate: stochastic depth, linearly increasing per block.
+        init_cfg: initialisation, e.g. ``dict(type='Pretrained',
+            checkpoint='convformer_s18.pth')``.
+    """
+
+    arch_zoo = {
+        's18': dict(embed_dims=[64, 128, 320, 512], depths=[3, 3, 9, 3]),
+        's36': dict(embed_dims=[64, 128, 320, 512], depths=[3, 12, 18, 3]),
+        'm36': dict(embed_dims=[96, 192, 384, 576], depths=[3, 12, 18, 3]),
+        'b36': dict(embed_dims=[128, 256, 512, 768], depths=[3, 12, 18, 3]),
+    }
+    res_scale_stages = (2, 3)
+
+    def __init__(self,
+                 arch: Union[str, dict] = 's18',
+                 in_channels: int = 3,
+                 out_indices: Sequence[int] = (0, 1, 2, 3),
+                 frozen_stages: int = 0,
+                 norm_eval: bool = False,
+                 drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(arch, in_channels, out_indices, frozen_stages,
+                         norm_eval, init_cfg)
+        dpr = _drop_path_rates(drop_path_rate, self.depths)
+        channels = in_channels
+        for i, (width, depth) in enumerate(zip(self.embed_dims,
+                                               self.depths)):
+            first = sum(self.depths[:i])
+            self.downsample_layers.append(
+                ConvFormerDownsampling(channels, width, is_stem=i == 0))
+            self.stages.append(nn.Sequential(*(
+                ConvFormerBlock(width, drop_rate=drop_rate,
+                                drop_path_rate=dpr[first + j],
+                                res_scale=i in self.res_scale_stages)
+                for j in range(depth))))
+            self.add_module(f'norm{i}', nn.LayerNorm(width, eps=1e-6))
+            channels = width
+        self._freeze_stages()
+
+    def init_from_scratch(self) -> None:
+        """Official init: conv and linear weights ~ TN(0, 0.02), zero
+        biases."""
+        for m in self.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.trunc_normal_(m.weight, std=.02)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        self._check_input(x)
+        x = x.permute(0, 2, 3, 1)
+        outs = []
+        for i in range(self.num_stages):
+            down, stage, norm = self.stage_modules(i)
+            x = stage(down(x))
+            if i in self.out_indices:
+                outs.append(norm(x).permute(0, 3, 1, 2).contiguous())
+        return tuple(outs)
+
+    @classmethod
+    def checkpoint_filter(cls, state_dict: StateDict,
+                          model: nn.Module) -> StateDict:
+        """Official sail-sg/metaformer keys equal mmcnn's; the classifier
+        (``norm`` after pooling and the MLP ``head``) is dropped."""
+        return {k: v for k, v in state_dict.items()
+                if not k.startswith(('head.', 'norm.'))}

@@ -1,0 +1,341 @@
+"""RepLKNet: large depth-wise kernels with structural re-parameterisation.
+
+Ding et al., "Scaling Up Your Kernels to 31x31: Revisiting Large Kernel
+Design in CNNs", CVPR 2022 (arXiv:2203.06717). Module names follow the
+official implementation (DingXiaoH/RepLKNet-pytorch), so its ImageNet,
+COCO and ADE20K checkpoints load directly; the large-kernel convolutions run
+on plain PyTorch (the official repo optionally uses a CUDA iGEMM kernel with
+the same weights).
+"""
+from typing import List, Optional, Sequence, Tuple, Union
+
+import torch
+from mmcv.cnn import build_activation_layer, build_norm_layer
+from torch import nn
+
+from mmcnn.registry import MODELS
+from mmcnn.utils.checkpoint import StateDict
+from ..layers import DropPath
+from ..layers.reparam import ConvBN, merge_kernel
+from .base import ConvNetBackbone
+
+
+def _drop_path(rate: float) -> nn.Module:
+    return DropPath(rate) if rate > 0. else nn.Identity()
+
+
+class ReparamLargeKernelConv(nn.Module):
+    """Depth-wise ``K x K`` conv + BN, plus a parallel ``k x k`` conv + BN.
+
+    ``(N, C, H, W) -> (N, C, H, W)``:
+    ``y = BN_K(DW_K(x)) + BN_k(DW_k(x))``. In deploy form both branches are
+    one biased ``K x K`` conv, ``lkb_reparam``, whose kernel is the folded
+    large kernel plus the folded small kernel zero-padded to ``K x K``.
+    """
+
+    def __init__(self,
+                 channels: int,
+                 kernel_size: int,
+                 small_kernel: Optional[int] = 5,
+                 deploy: bool = False,
+                 norm_cfg: Optional[dict] = None) -> None:
+        super().__init__()
+        if small_kernel is not None and small_kernel > kernel_size:
+            raise ValueError(f'The parallel kernel ({small_kernel}) cannot '
+                             f'be larger than the large one ({kernel_size}).')
+        self.kernel_size = kernel_size
+        self.small_kernel = small_kernel
+        if deploy:
+            self.lkb_reparam = nn.Conv2d(channels, channels, kernel_size,
+                                         padding=kernel_size // 2,
+                                         groups=channels)
+            return
+        self.lkb_origin = ConvBN(channels, channels, kernel_size,
+                                 groups=channels, norm_cfg=norm_cfg)
+        if small_kernel is not None:
+            self.small_conv = ConvBN(channels, channels, small_kernel,
+                                     groups=channels, norm_cfg=norm_cfg)
+
+    @property
+    def deploy(self) -> bool:
+        return hasattr(self, 'lkb_reparam')
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.deploy:
+            return self.lkb_reparam(x)
+        out = self.lkb_origin(x)
+        if hasattr(self, 'small_conv'):
+            out = out + self.small_conv(x)
+        return out
+
+    @torch.no_grad()
+    def switch_to_deploy(self) -> None:
+        """Merge the branches into ``lkb_reparam`` (BN in eval form)."""
+        if self.deploy:
+            return
+        kernel, bias = self.lkb_origin.fused_kernel_bias()
+        if hasattr(self, 'small_conv'):
+            small_kernel, small_bias = self.small_conv.fused_kernel_bias()
+            kernel = merge_kernel(kernel, small_kernel)
+            bias = bias + small_bias
+            del self.small_conv
+        conv = self.lkb_origin.conv
+        self.lkb_reparam = nn.Conv2d(
+            conv.in_channels, conv.out_channels, self.kernel_size,
+            padding=self.kernel_size // 2, groups=conv.groups).to(kernel)
+        self.lkb_reparam.weight.copy_(kernel)
+        self.lkb_reparam.bias.copy_(bias)
+        del self.lkb_origin
+
+
+class RepLKBlock(nn.Module):
+    """Large-kernel block, ``(N, C, H, W) -> (N, C, H, W)``.
+
+    ``x + DropPath(pw2(ReLU(LK(pw1(BN(x))))))`` with ``pw1`` a 1x1
+    conv-BN-ReLU to ``dw_channels``, ``LK`` the re-parameterisable
+    depth-wise large kernel and ``pw2`` a 1x1 conv-BN back to C.
+    """
+
+    def __init__(self,
+                 channels: int,
+                 dw_channels: int,
+                 kernel_size: int,
+                 small_kernel: Optional[int],
+                 drop_path_rate: float = 0.,
+                 deploy: bool = False,
+                 norm_cfg: Optional[dict] = None,
+                 act_cfg: Optional[dict] = None) -> None:
+        super().__init__()
+        norm_cfg = norm_cfg or dict(type='BN')
+        act_cfg = act_cfg or dict(type='ReLU')
+        self.prelkb_bn = build_norm_layer(norm_cfg, channels)[1]
+        self.pw1 = ConvBN(channels, dw_channels, 1, norm_cfg=norm_cfg,
+                          act_cfg=act_cfg)
+        self.large_kernel = ReparamLargeKernelConv(
+            dw_channels, kernel_size, small_kernel, deploy, norm_cfg)
+        self.lk_nonlinear = build_activation_layer(act_cfg)
+        self.pw2 = ConvBN(dw_channels, channels, 1, norm_cfg=norm_cfg)
+        self.drop_path = _drop_path(drop_path_rate)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.pw1(self.prelkb_bn(x))
+        out = self.pw2(self.lk_nonlinear(self.large_kernel(out)))
+        return x + self.drop_path(out)
+
+
+class ConvFFN(nn.Module):
+    """1x1-conv FFN, ``(N, C, H, W) -> (N, C, H, W)``.
+
+    ``x + DropPath(pw2(GELU(pw1(BN(x)))))``, ``pw1``/``pw2`` 1x1 conv-BN
+    to ``hidden_channels`` and back.
+    """
+
+    def __init__(self,
+                 channels: int,
+                 hidden_channels: int,
+                 drop_path_rate: float = 0.,
+                 norm_cfg: Optional[dict] = None,
+                 act_cfg: Optional[dict] = None) -> None:
+        super().__init__()
+        norm_cfg = norm_cfg or dict(type='BN')
+        self.preffn_bn = build_norm_layer(norm_cfg, channels)[1]
+        self.pw1 = ConvBN(channels, hidden_channels, 1, norm_cfg=norm_cfg)
+        self.nonlinear = build_activation_layer(act_cfg or dict(type='GELU'))
+        self.pw2 = ConvBN(hidden_channels, channels, 1, norm_cfg=norm_cfg)
+        self.drop_path = _drop_path(drop_path_rate)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.pw2(self.nonlinear(self.pw1(self.preffn_bn(x))))
+        return x + self.drop_path(out)
+
+
+class RepLKNetStage(nn.Module):
+    """``depth`` pairs of (RepLKBlock, ConvFFN), then ``norm``.
+
+    ``norm`` (BN, or identity) is applied only to the stage output handed to
+    the neck, not to the map that feeds the next stage.
+    """
+
+    def __init__(self,
+                 channels: int,
+                 depth: int,
+                 kernel_size: int,
+                 small_kernel: Optional[int],
+                 drop_path_rates: Sequence[float],
+                 dw_ratio: float = 1.,
+                 ffn_ratio: float = 4.,
+                 deploy: bool = False,
+                 out_norm: bool = False,
+                 norm_cfg: Optional[dict] = None) -> None:
+        super().__init__()
+        norm_cfg = norm_cfg or dict(type='BN')
+        blocks = []
+        for rate in drop_path_rates[:depth]:
+            blocks.append(RepLKBlock(channels, int(channels * dw_ratio),
+                                     kernel_size, small_kernel, rate,
+                                     deploy, norm_cfg))
+            blocks.append(ConvFFN(channels, int(channels * ffn_ratio), rate,
+                                  norm_cfg))
+        self.blocks = nn.ModuleList(blocks)
+        self.norm = (build_norm_layer(norm_cfg, channels)[1]
+                     if out_norm else nn.Identity())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for block in self.blocks:
+            x = block(x)
+        return x
+
+
+def _arch(kernels: List[int], channels: List[int], small_kernel: Optional[int],
+          dw_ratio: float, out_norm: bool) -> dict:
+    return dict(large_kernel_sizes=kernels, layers=[2, 2, 18, 2],
+                channels=channels, small_kernel=small_kernel,
+                dw_ratio=dw_ratio, norm_intermediate_features=out_norm)
+
+
+@MODELS.register_module()
+class RepLKNet(ConvNetBackbone):
+    """RepLKNet backbone.
+
+    Stage ``i`` is the stem (``i == 0``, stride 4) or ``transitions[i - 1]``
+    (1x1 conv-BN-ReLU to the new width, then a stride-2 DW3x3 conv-BN-ReLU),
+    then ``stages[i]``; its output has stride ``2 ** (i + 2)`` and passes
+    through ``stages[i].norm``.
+
+    Args:
+        arch: ``'31b'``, ``'31l'``, ``'xl'`` or a dict with per-stage
+            ``large_kernel_sizes``, ``layers`` and ``channels``, and
+            optionally ``small_kernel`` (default 5; ``None``: no parallel
+            branch), ``dw_ratio`` (default 1) and
+            ``norm_intermediate_features`` (default False).
+        in_channels: input image channels.
+        out_indices: stages whose outputs ``forward`` returns.
+        frozen_stages: freeze stages ``1..frozen_stages`` (stem included).
+        norm_eval: keep batch norms in eval mode while training.
+        drop_path_rate: stochastic depth, linearly increasing per block.
+        ffn_ratio: hidden width of the ConvFFNs.
+        norm_intermediate_features: a BN (``stages[i].norm``) on every
+            output stage, as the official RepLKNet-XL detection and
+            segmentation models use; ``None`` takes the arch's setting (on
+            for XL only).
+        deploy: build the inference form (merged large kernels).
+        norm_cfg: norm of all conv-BN pairs.
+        init_cfg: e.g. ``dict(type='Pretrained',
+            checkpoint='RepLKNet-31B_ImageNet-1K_224.pth')``.
+    """
+
+    arch_zoo = {
+        **dict.fromkeys(['31b', 'b', 'base'],
+                        _arch([31, 29, 27, 13], [128, 256, 512, 1024], 5, 1.,
+                              False)),
+        **dict.fromkeys(['31l', 'l', 'large'],
+                        _arch([31, 29, 27, 13], [192, 384, 768, 1536], 5, 1.,
+                              False)),
+        **dict.fromkeys(['xl', 'x-large', 'xlarge'],
+                        _arch([27, 27, 27, 13], [256, 512, 1024, 2048], None,
+                              1.5, True)),
+    }
+    arch_keys = ('large_kernel_sizes', 'layers', 'channels')
+
+    def __init__(self,
+                 arch: Union[str, dict] = '31b',
+                 in_channels: int = 3,
+                 out_indices: Sequence[int] = (0, 1, 2, 3),
+                 frozen_stages: int = 0,
+                 norm_eval: bool = False,
+                 drop_path_rate: float = 0.,
+                 ffn_ratio: float = 4.,
+                 norm_intermediate_features: Optional[bool] = None,
+                 deploy: bool = False,
+                 norm_cfg: Optional[dict] = None,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(arch, out_indices, frozen_stages, norm_eval,
+                         init_cfg)
+        norm_cfg = norm_cfg or dict(type='BN')
+        settings = self.arch_settings
+        self.channels = list(settings['channels'])
+        self.layers = list(settings['layers'])
+        self.large_kernel_sizes = list(settings['large_kernel_sizes'])
+        self.small_kernel = settings.get('small_kernel', 5)
+        self.dw_ratio = settings.get('dw_ratio', 1.)
+        if norm_intermediate_features is None:
+            norm_intermediate_features = settings.get(
+                'norm_intermediate_features', False)
+        self.norm_intermediate_features = norm_intermediate_features
+        self.in_channels = in_channels
+
+        width = self.channels[0]
+        relu = dict(type='ReLU')
+        self.stem = nn.ModuleList([
+            ConvBN(in_channels, width, 3, 2, norm_cfg=norm_cfg, act_cfg=relu),
+            ConvBN(width, width, 3, 1, groups=width, norm_cfg=norm_cfg,
+                   act_cfg=relu),
+            ConvBN(width, width, 1, norm_cfg=norm_cfg, act_cfg=relu),
+            ConvBN(width, width, 3, 2, groups=width, norm_cfg=norm_cfg,
+                   act_cfg=relu),
+        ])
+        dpr = torch.linspace(0, drop_path_rate, sum(self.layers),
+                             device='cpu').tolist()
+        self.stages = nn.ModuleList()
+        self.transitions = nn.ModuleList()
+        for i, (depth, channels) in enumerate(zip(self.layers,
+                                                  self.channels)):
+            start = sum(self.layers[:i])
+            self.stages.append(RepLKNetStage(
+                channels, depth, self.large_kernel_sizes[i],
+                self.small_kernel, dpr[start:start + depth], self.dw_ratio,
+                ffn_ratio, deploy,
+                norm_intermediate_features and i in self.out_indices,
+                norm_cfg))
+            if i < self.num_stages - 1:
+                out = self.channels[i + 1]
+                self.transitions.append(nn.Sequential(
+                    ConvBN(channels, out, 1, norm_cfg=norm_cfg, act_cfg=relu),
+                    ConvBN(out, out, 3, 2, groups=out, norm_cfg=norm_cfg,
+                           act_cfg=relu)))
+        self._freeze_stages()
+
+    @property
+    def deploy(self) -> bool:
+        return all(m.deploy for m in self.modules()
+                   if isinstance(m, ReparamLargeKernelConv))
+
+    def stage_modules(self, index: int) -> List[nn.Module]:
+        first = self.stem if index == 0 else self.transitions[index - 1]
+        return [first, self.stages[index]]
+
+    def switch_to_deploy(self) -> None:
+        """Merge every large-kernel block into one conv (eval-mode BN).
+
+        Outputs are unchanged in eval mode; afterwards the model is for
+        inference (the merged kernels have no separate BN statistics).
+        """
+        for module in self.modules():
+            if isinstance(module, ReparamLargeKernelConv):
+                module.switch_to_deploy()
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        if x.dim() != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(
+                f'RepLKNet expects an (N, {self.in_channels}, H, W) image '
+                f'batch, got shape {tuple(x.shape)}; set in_channels to the '
+                'number of image channels.')
+        for layer in self.stem:
+            x = layer(x)
+        outs = []
+        for i, stage in enumerate(self.stages):
+            if i > 0:
+                x = self.transitions[i - 1](x)
+            x = stage(x)
+            if i in self.out_indices:
+                outs.append(stage.norm(x))
+        return tuple(outs)
+
+    @classmethod
+    def checkpoint_filter(cls, state_dict: StateDict,
+                          model: nn.Module) -> StateDict:
+        """Official checkpoints share mmcnn's keys; the classifier's final
+        ``norm`` and ``head`` are dropped. mmpretrain's RepLKNet files
+        (``backbone.`` prefix, see ``init_cfg.prefix``) use the same keys."""
+        return {k: v for k, v in state_dict.items()
+                if not k.startswith(('head.', 'norm.'))}

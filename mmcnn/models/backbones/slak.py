@@ -1,0 +1,301 @@
+"""SLaK: Sparse Large Kernel Network.
+
+Liu et al., "More ConvNets in the 2020s: Scaling up Kernels Beyond 51x51
+using Sparsity", ICLR 2023 (arXiv:2207.03620). Module names follow the
+official implementation (VITA-Group/SLaK, ``models/SLaK.py``); the official
+segmentation/detection copies name the decomposed branches ``LoRA1``/
+``LoRA2``, which :meth:`SLaK.checkpoint_filter` renames. The official code
+needs a compiled CUTLASS depth-wise kernel; mmcnn runs the same
+computation ("same"-padded depth-wise convs) on plain PyTorch.
+
+The 40 % dynamic sparsity of the paper is a property of the trained
+weights (zeros in every 2-D/4-D weight, classifier included);
+:func:`sparse_weight_names` and :func:`count_params_at_sparsity` give the
+paper's parameter convention.
+"""
+from typing import Iterable, List, Optional, Sequence, Tuple, Union
+
+import torch
+from mmcv.cnn import build_activation_layer
+from mmengine.model.weight_init import trunc_normal_
+from torch import nn
+
+from mmcnn.registry import MODELS
+from mmcnn.utils.checkpoint import StateDict
+from ..layers import DropPath, LayerNorm2d
+from ..layers.reparam import ConvBN, merge_kernel
+from .base import ConvNetBackbone
+
+
+class DecomposedLargeKernelConv(nn.Module):
+    """SLaK's decomposed depth-wise large kernel, ``(N, C, H, W) -> (N, C, H,
+    W)``.
+
+    ``y = BN_1(DW_{K x k}(x)) + BN_2(DW_{k x K}(x)) + BN_3(DW_{k x k}(x))``
+    (the ``k x k`` branch only when ``k < K``). In deploy form the ``k x k``
+    branch and all BN shifts are folded into ``Decom1`` (a biased ``K x k``
+    conv), ``Decom2`` becomes a bias-free ``k x K`` conv: the same output
+    with fewer parameters and no extra branch.
+    """
+
+    def __init__(self,
+                 channels: int,
+                 kernel_size: int,
+                 small_kernel: int = 5,
+                 deploy: bool = False,
+                 norm_cfg: Optional[dict] = None) -> None:
+        super().__init__()
+        if kernel_size % 2 == 0 or small_kernel % 2 == 0:
+            raise ValueError('SLaK kernels must have odd sizes, got '
+                             f'{kernel_size} and {small_kernel}.')
+        self.kernel_size = kernel_size
+        self.small_kernel = small_kernel
+        tall, wide = (kernel_size, small_kernel), (small_kernel, kernel_size)
+        if deploy:
+            self.Decom1 = self._dw(channels, tall, bias=True)
+            self.Decom2 = self._dw(channels, wide, bias=False)
+            return
+        self.Decom1 = ConvBN(channels, channels, tall, groups=channels,
+                             norm_cfg=norm_cfg)
+        self.Decom2 = ConvBN(channels, channels, wide, groups=channels,
+                             norm_cfg=norm_cfg)
+        if small_kernel < kernel_size:
+            self.small_conv = ConvBN(channels, channels, small_kernel,
+                                     groups=channels, norm_cfg=norm_cfg)
+
+    @staticmethod
+    def _dw(channels: int, kernel_size: Tuple[int, int],
+            bias: bool) -> nn.Conv2d:
+        return nn.Conv2d(channels, channels, kernel_size,
+                         padding=(kernel_size[0] // 2, kernel_size[1] // 2),
+                         groups=channels, bias=bias)
+
+    @property
+    def deploy(self) -> bool:
+        return isinstance(self.Decom1, nn.Conv2d)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.Decom1(x) + self.Decom2(x)
+        if hasattr(self, 'small_conv'):
+            out = out + self.small_conv(x)
+        return out
+
+    @torch.no_grad()
+    def switch_to_deploy(self) -> None:
+        """Fold the BNs and the small branch into ``Decom1``/``Decom2``."""
+        if self.deploy:
+            return
+        tall, tall_bias = self.Decom1.fused_kernel_bias()
+        wide, wide_bias = self.Decom2.fused_kernel_bias()
+        bias = tall_bias + wide_bias
+        if hasattr(self, 'small_conv'):
+            small, small_bias = self.small_conv.fused_kernel_bias()
+            tall = merge_kernel(tall, small)
+            bias = bias + small_bias
+            del self.small_conv
+        channels = tall.shape[0]
+        self.Decom1 = self._dw(channels, tuple(tall.shape[-2:]),
+                               bias=True).to(tall)
+        self.Decom1.weight.copy_(tall)
+        self.Decom1.bias.copy_(bias)
+        self.Decom2 = self._dw(channels, tuple(wide.shape[-2:]),
+                               bias=False).to(wide)
+        self.Decom2.weight.copy_(wide)
+
+
+class SLaKBlock(nn.Module):
+    """ConvNeXt block with a decomposed large kernel, ``(N, C, H, W) ->
+    (N, C, H, W)``.
+
+    ``x + DropPath(gamma * pwconv2(GELU(pwconv1(LN(LK(x))))))``, the
+    LayerNorm and the two linear layers (4x expansion) in channels-last.
+    """
+
+    def __init__(self,
+                 channels: int,
+                 kernel_size: int,
+                 small_kernel: int = 5,
+                 drop_path_rate: float = 0.,
+                 layer_scale_init_value: float = 1e-6,
+                 deploy: bool = False,
+                 norm_cfg: Optional[dict] = None,
+                 act_cfg: Optional[dict] = None) -> None:
+        super().__init__()
+        self.large_kernel = DecomposedLargeKernelConv(
+            channels, kernel_size, small_kernel, deploy, norm_cfg)
+        self.norm = nn.LayerNorm(channels, eps=1e-6)
+        self.pwconv1 = nn.Linear(channels, 4 * channels)
+        self.act = build_activation_layer(act_cfg or dict(type='GELU'))
+        self.pwconv2 = nn.Linear(4 * channels, channels)
+        self.gamma = (nn.Parameter(torch.full((channels, ),
+                                              layer_scale_init_value))
+                      if layer_scale_init_value > 0 else None)
+        self.drop_path = (DropPath(drop_path_rate)
+                          if drop_path_rate > 0. else nn.Identity())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.large_kernel(x).permute(0, 2, 3, 1)
+        y = self.pwconv2(self.act(self.pwconv1(self.norm(y))))
+        if self.gamma is not None:
+            y = self.gamma * y
+        return x + self.drop_path(y.permute(0, 3, 1, 2))
+
+
+def _arch(depths: List[int], widths: List[int]) -> dict:
+    return dict(depths=depths, dims=widths,
+                kernel_sizes=[51, 49, 47, 13], small_kernel=5,
+                width_factor=1.3)
+
+
+@MODELS.register_module()
+class SLaK(ConvNetBackbone):
+    """SLaK backbone.
+
+    The ConvNeXt layout: stage ``i`` is ``downsample_layers[i]`` (stem:
+    4x4 stride-4 conv + LN; later: LN + 2x2 stride-2 conv) and ``stages[i]``;
+    its output (stride ``2 ** (i + 2)``) passes through ``norm{i}``, as in
+    the official dense-prediction backbone. Widths are ``int(dims *
+    width_factor)``: 124, 249, 499, 998 for SLaK-T/S.
+
+    Args:
+        arch: ``'tiny'``, ``'small'``, ``'base'`` or a dict with per-stage
+            ``depths``, ``dims`` and ``kernel_sizes``, and optionally
+            ``small_kernel`` (default 5) and ``width_factor`` (default 1).
+        in_channels: input image channels.
+        out_indices: stages whose outputs ``forward`` returns (only these
+            get a ``norm{i}``).
+        frozen_stages: freeze stages ``1..frozen_stages``.
+        norm_eval: keep the branches' batch norms in eval mode in training.
+        drop_path_rate: stochastic depth, linearly increasing per block.
+        layer_scale_init_value: initial ``gamma`` (0 disables it).
+        deploy: build the inference form of the large kernels.
+        norm_cfg: norm of the large-kernel branches.
+        init_cfg: e.g. ``dict(type='Pretrained',
+            checkpoint='SLaK_tiny_checkpoint.pth')``.
+    """
+
+    arch_zoo = {
+        **dict.fromkeys(['t', 'tiny'],
+                        _arch([3, 3, 9, 3], [96, 192, 384, 768])),
+        **dict.fromkeys(['s', 'small'],
+                        _arch([3, 3, 27, 3], [96, 192, 384, 768])),
+        **dict.fromkeys(['b', 'base'],
+                        _arch([3, 3, 27, 3], [128, 256, 512, 1024])),
+    }
+    arch_keys = ('depths', 'dims', 'kernel_sizes')
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'tiny',
+                 in_channels: int = 3,
+                 out_indices: Sequence[int] = (0, 1, 2, 3),
+                 frozen_stages: int = 0,
+                 norm_eval: bool = False,
+                 drop_path_rate: float = 0.,
+                 layer_scale_init_value: float = 1e-6,
+                 deploy: bool = False,
+                 norm_cfg: Optional[dict] = None,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(arch, out_indices, frozen_stages, norm_eval,
+                         init_cfg)
+        settings = self.arch_settings
+        factor = settings.get('width_factor', 1.)
+        self.dims = [int(d * factor) for d in settings['dims']]
+        self.depths = list(settings['depths'])
+        self.kernel_sizes = list(settings['kernel_sizes'])
+        self.small_kernel = settings.get('small_kernel', 5)
+        self.in_channels = in_channels
+
+        self.downsample_layers = nn.ModuleList([nn.Sequential(
+            nn.Conv2d(in_channels, self.dims[0], 4, stride=4),
+            LayerNorm2d(self.dims[0]))])
+        for i in range(self.num_stages - 1):
+            self.downsample_layers.append(nn.Sequential(
+                LayerNorm2d(self.dims[i]),
+                nn.Conv2d(self.dims[i], self.dims[i + 1], 2, stride=2)))
+        dpr = torch.linspace(0, drop_path_rate, sum(self.depths),
+                             device='cpu').tolist()
+        self.stages = nn.ModuleList()
+        for i, (width, depth) in enumerate(zip(self.dims, self.depths)):
+            start = sum(self.depths[:i])
+            self.stages.append(nn.Sequential(*[
+                SLaKBlock(width, self.kernel_sizes[i], self.small_kernel,
+                          dpr[start + j], layer_scale_init_value, deploy,
+                          norm_cfg) for j in range(depth)]))
+        for i in self.out_indices:
+            self.add_module(f'norm{i}', LayerNorm2d(self.dims[i]))
+        self._freeze_stages()
+
+    @property
+    def deploy(self) -> bool:
+        return all(m.deploy for m in self.modules()
+                   if isinstance(m, DecomposedLargeKernelConv))
+
+    def stage_modules(self, index: int) -> List[nn.Module]:
+        modules = [self.downsample_layers[index], self.stages[index]]
+        if index in self.out_indices:
+            modules.append(getattr(self, f'norm{index}'))
+        return modules
+
+    def switch_to_deploy(self) -> None:
+        """Fold every large kernel's BNs and small branch (see
+        :class:`DecomposedLargeKernelConv`); outputs are unchanged in eval
+        mode."""
+        for module in self.modules():
+            if isinstance(module, DecomposedLargeKernelConv):
+                module.switch_to_deploy()
+
+    def init_from_scratch(self) -> None:
+        """Official init: conv and linear weights ~ TN(0, 0.02), zero bias."""
+        for m in self.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                trunc_normal_(m.weight, std=.02)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        if x.dim() != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(
+                f'SLaK expects an (N, {self.in_channels}, H, W) image '
+                f'batch, got shape {tuple(x.shape)}; set in_channels to the '
+                'number of image channels.')
+        outs = []
+        for i in range(self.num_stages):
+            x = self.stages[i](self.downsample_layers[i](x))
+            if i in self.out_indices:
+                outs.append(getattr(self, f'norm{i}')(x))
+        return tuple(outs)
+
+    @classmethod
+    def checkpoint_filter(cls, state_dict: StateDict,
+                          model: nn.Module) -> StateDict:
+        """Rename the dense-prediction copies' ``LoRA1``/``LoRA2`` to
+        ``Decom1``/``Decom2`` and drop the classifier's ``norm``/``head``."""
+        out = {}
+        for key, value in state_dict.items():
+            if key.startswith(('head.', 'norm.')):
+                continue
+            key = key.replace('.LoRA1.', '.Decom1.').replace(
+                '.LoRA2.', '.Decom2.')
+            out[key] = value
+        return out
+
+
+def sparse_weight_names(model: nn.Module) -> List[str]:
+    """Parameters SLaK's dynamic sparsity masks: every 2-D or 4-D weight
+    (convs and linear layers, a classifier included)."""
+    return [name for name, p in model.named_parameters() if p.dim() in (2, 4)]
+
+
+def count_params_at_sparsity(model: nn.Module, sparsity: float,
+                             names: Optional[Iterable[str]] = None) -> float:
+    """Non-zero parameters when the weights in ``names`` (default:
+    :func:`sparse_weight_names`) are ``sparsity`` sparse, the paper's
+    ``#params``: ``(1 - s) * masked + unmasked``."""
+    if not 0. <= sparsity < 1.:
+        raise ValueError(f'sparsity must be in [0, 1), got {sparsity}.')
+    masked = set(sparse_weight_names(model) if names is None else names)
+    total = 0.
+    for name, param in model.named_parameters():
+        keep = 1. - sparsity if name in masked else 1.
+        total += keep * param.numel()
+    return total
