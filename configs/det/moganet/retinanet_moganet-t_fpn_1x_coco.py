@@ -14,7 +14,8 @@ model = dict(
         drop_path_rate=0.1,
         init_cfg=dict(
             type='Pretrained',
-            checkpoint='checkpoints/moganet_tiny_sz224_8xbs128_ep300.pth.tar')),
+            checkpoint='checkpoints/'
+            'moganet_tiny_sz224_8xbs128_ep300.pth.tar')),
     neck=dict(in_channels=[32, 64, 128, 256]))
 
 # No weight decay on MogaNet's layer scales and element scales either.

@@ -1,6 +1,8 @@
 """mmcnn backbones, one file per family."""
 from .base import ConvNetBackbone
 from .convnext import ConvNeXt, ConvNeXtV2
+from .focalnet import FocalNet
+from .hornet import HorNet
 from .inceptionnext import InceptionNeXt
 from .metaformer import ConvFormer, PoolFormer
 from .moganet import MogaNet
@@ -11,5 +13,6 @@ from .van import VAN
 
 __all__ = [
     'ConvNetBackbone', 'ConvNeXt', 'ConvNeXtV2', 'InceptionNeXt', 'MogaNet',
-    'PoolFormer', 'ConvFormer', 'VAN', 'RepLKNet', 'SLaK', 'UniRepLKNet'
+    'PoolFormer', 'ConvFormer', 'VAN', 'FocalNet', 'HorNet', 'RepLKNet',
+    'SLaK', 'UniRepLKNet'
 ]

@@ -93,6 +93,27 @@ class ConvNetBackbone(BaseModule):
             result.append(index % self.num_stages)
         return sorted(set(result))
 
+    def check_input(self, x: torch.Tensor, in_channels: int,
+                    total_stride: int = 32) -> None:
+        """Reject inputs the network cannot process, saying how to fix them.
+
+        Any ``H, W >= total_stride`` works, odd sizes included (the convs
+        pad); detectors and segmentors pad batches to a multiple of 32.
+        """
+        name = type(self).__name__
+        if x.dim() != 4 or x.shape[1] != in_channels:
+            raise ValueError(
+                f'{name} expects an (N, {in_channels}, H, W) image batch, '
+                f'got shape {tuple(x.shape)}. Set the backbone\'s '
+                'in_channels to the number of image channels, or convert '
+                'the images (e.g. LoadImageFromFile with color_type='
+                "'color' for RGB).")
+        if min(x.shape[2:]) < total_stride:
+            raise ValueError(
+                f'{name} input {tuple(x.shape[2:])} is smaller than the '
+                f'network\'s total stride {total_stride}: resize or pad the '
+                f'images to at least {total_stride}x{total_stride}.')
+
     def stage_modules(self, index: int) -> List[nn.Module]:
         """Modules of stage ``index`` (0-based), its downsampling included."""
         raise NotImplementedError

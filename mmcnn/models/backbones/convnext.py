@@ -108,7 +108,8 @@ class ConvNeXt(ConvNetBackbone):
     :class:`ConvNeXtBlock` (``stages.{i}``); stage ``i`` has stride
     ``2 ** (i + 2)``. Every output stage ``i`` gets its own channels-first
     LayerNorm ``norm{i}`` (the official detection/segmentation backbone);
-    ``norm{last}`` takes the official classifier's final norm.
+    ``norm{last}`` takes the official classifier's final norm. The class
+    attribute ``use_grn`` (set by :class:`ConvNeXtV2`) adds GRN to blocks.
 
     Args:
         arch: a name from ``arch_zoo`` (atto..nano are timm's small
@@ -159,7 +160,8 @@ class ConvNeXt(ConvNetBackbone):
         self.gap_before_final_norm = gap_before_final_norm
         self.downsample_layers = nn.ModuleList()
         self.stages = nn.ModuleList()
-        dpr = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()
+        dpr = torch.linspace(0, drop_path_rate, sum(self.depths),
+                             device='cpu').tolist()
         prev = in_channels
         for i, (width, depth) in enumerate(zip(self.embed_dims,
                                                self.depths)):

@@ -201,7 +201,8 @@ class InceptionNeXt(ConvNetBackbone):
         self.stem = nn.Sequential(
             nn.Conv2d(in_channels, self.embed_dims[0], 4, stride=4),
             build_norm_layer(norm_cfg, self.embed_dims[0])[1])
-        dpr = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()
+        dpr = torch.linspace(0, drop_path_rate, sum(self.depths),
+                             device='cpu').tolist()
         self.stages = nn.ModuleList()
         prev = self.embed_dims[0]
         for i, (width, depth) in enumerate(zip(self.embed_dims,

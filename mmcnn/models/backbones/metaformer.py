@@ -19,7 +19,7 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import DropPath
+from ..layers import DropPath, drop_path_rates
 from .base import ConvNetBackbone
 
 
@@ -259,10 +259,6 @@ class _MetaFormerBackbone(ConvNetBackbone):
                 'in_channels to the number of image channels.')
 
 
-def _drop_path_rates(rate: float, depths: Sequence[int]) -> List[float]:
-    return torch.linspace(0, rate, sum(depths)).tolist()
-
-
 def _poolformer_arch(widths: List[int], depths: List[int],
                      layer_scale: float) -> dict:
     return dict(embed_dims=widths, depths=depths, mlp_ratios=[4] * 4,
@@ -315,7 +311,7 @@ class PoolFormer(_MetaFormerBackbone):
                          norm_eval, init_cfg)
         self.mlp_ratios = list(self.arch_settings['mlp_ratios'])
         layer_scale = self.arch_settings.get('layer_scale_init_value', 1e-5)
-        dpr = _drop_path_rates(drop_path_rate, self.depths)
+        dpr = drop_path_rates(drop_path_rate, sum(self.depths))
         channels = in_channels
         for i, (width, depth) in enumerate(zip(self.embed_dims,
                                                self.depths)):
@@ -443,7 +439,7 @@ class ConvFormer(_MetaFormerBackbone):
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(arch, in_channels, out_indices, frozen_stages,
                          norm_eval, init_cfg)
-        dpr = _drop_path_rates(drop_path_rate, self.depths)
+        dpr = drop_path_rates(drop_path_rate, sum(self.depths))
         channels = in_channels
         for i, (width, depth) in enumerate(zip(self.embed_dims,
                                                self.depths)):

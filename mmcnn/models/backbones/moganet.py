@@ -214,12 +214,13 @@ class MogaBlock(nn.Module):
         scale_1 = self.layer_scale_1.detach().reshape(-1)
         norm_scale, norm_shift = bn_to_affine(self.norm1)
         self.attn.proj_1 = fold_input_affine(self.attn.proj_1, norm_scale,
-                                       norm_shift)
+                                             norm_shift)
         self.attn.proj_2 = fold_output_affine(self.attn.proj_2, scale_1,
-                                        scale_1 * norm_shift)
+                                              scale_1 * norm_shift)
         self.shortcut_scale = nn.Parameter(
             (scale_1 * norm_scale).to(scale_1.dtype).reshape(1, -1, 1, 1))
-        self.mlp.fc1 = fold_input_affine(self.mlp.fc1, *bn_to_affine(self.norm2))
+        self.mlp.fc1 = fold_input_affine(self.mlp.fc1,
+                                         *bn_to_affine(self.norm2))
         self.mlp.fc2 = fold_output_affine(self.mlp.fc2, self.layer_scale_2)
         self.mlp.switch_to_deploy()
         del self.norm1, self.norm2, self.layer_scale_1, self.layer_scale_2
@@ -281,8 +282,8 @@ class StackConvPatchEmbed(nn.Module):
         """Fold both norms into their convs (inference form)."""
         for conv, norm in ((0, 1), (3, 4)):
             if not isinstance(self.projection[norm], nn.Identity):
-                self.projection[conv] = fold_output_bn(self.projection[conv],
-                                                     self.projection[norm])
+                self.projection[conv] = fold_output_bn(
+                    self.projection[conv], self.projection[norm])
                 self.projection[norm] = nn.Identity()
 
 
@@ -419,11 +420,7 @@ class MogaNet(ConvNetBackbone):
                 nn.init.zeros_(m.bias)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        if x.dim() != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(
-                f'MogaNet expects an (N, {self.in_channels}, H, W) image '
-                f'batch, got shape {tuple(x.shape)}; set in_channels to the '
-                'number of image channels.')
+        self.check_input(x, self.in_channels)
         outs = []
         for i in range(self.num_stages):
             embed, blocks, norm = self.stage_modules(i)

@@ -121,6 +121,17 @@ class SEBlock(nn.Module):
         return x * torch.sigmoid(w)
 
 
+class FoldedGRN(GRN):
+    """:class:`GRN` whose ``beta`` is folded into the next linear layer
+    (deploy form), ``y = gamma * (X * N) + X``; ``beta`` is a zero buffer
+    outside the state dict."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__(channels)
+        del self.beta
+        self.register_buffer('beta', torch.zeros(channels), persistent=False)
+
+
 class ToChannelsLast(nn.Module):
     """``(N, C, H, W) -> (N, H, W, C)``."""
 
@@ -145,7 +156,7 @@ class UniRepLKNetBlock(nn.Module):
 
     In deploy form the BN after DW is folded into the conv, and the GRN
     bias, the BN after ``pwconv2`` and ``gamma`` are folded into
-    ``pwconv2`` (GRN's ``beta`` stays as zeros).
+    ``pwconv2``.
     """
 
     def __init__(self,
@@ -174,7 +185,8 @@ class UniRepLKNetBlock(nn.Module):
         hidden = int(ffn_factor * channels)
         self.pwconv1 = nn.Sequential(ToChannelsLast(),
                                      nn.Linear(channels, hidden))
-        self.act = nn.Sequential(nn.GELU(), GRN(hidden))
+        self.act = nn.Sequential(
+            nn.GELU(), FoldedGRN(hidden) if deploy else GRN(hidden))
         if deploy:
             self.pwconv2 = nn.Sequential(nn.Linear(hidden, channels),
                                          ToChannelsFirst())
@@ -229,7 +241,9 @@ class UniRepLKNetBlock(nn.Module):
             linear.weight)
         fused.weight.copy_(linear.weight * scale[:, None])
         fused.bias.copy_(shift)
-        grn.beta.zero_()
+        folded = FoldedGRN(grn.gamma.numel()).to(grn.gamma)
+        folded.gamma.copy_(grn.gamma)
+        self.act[1] = folded
         self.pwconv2 = nn.Sequential(fused, self.pwconv2[1])
         self.gamma = None
 
@@ -404,10 +418,9 @@ class UniRepLKNet(ConvNetBackbone):
     @classmethod
     def checkpoint_filter(cls, state_dict: StateDict,
                           model: nn.Module) -> StateDict:
-        """Official checkpoints share mmcnn's keys. GRN parameters are
-        stored as ``(1, 1, 1, C)`` there and flattened here; re-
-        parameterised files have no GRN ``beta`` (it is folded), which is
-        filled with zeros; the classifier's ``norm``/``head`` are dropped."""
+        """Official checkpoints (training or re-parameterised form) share
+        mmcnn's keys; their GRN parameters, stored as ``(1, 1, 1, C)``, are
+        flattened, and the classifier's ``norm``/``head`` are dropped."""
         out = {}
         for key, value in state_dict.items():
             if key.startswith(('head.', 'norm.')):
@@ -415,8 +428,4 @@ class UniRepLKNet(ConvNetBackbone):
             if key.endswith(('.act.1.gamma', '.act.1.beta')):
                 value = value.reshape(-1)
             out[key] = value
-        for key in list(out):
-            beta = key[:-len('gamma')] + 'beta'
-            if key.endswith('.act.1.gamma') and beta not in out:
-                out[beta] = torch.zeros_like(out[key])
         return out

@@ -14,7 +14,7 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import DropPath, LayerNorm2d
+from ..layers import DropPath, LayerNorm2d, drop_path_rates
 from .base import ConvNetBackbone
 
 
@@ -188,7 +188,7 @@ class VAN(ConvNetBackbone):
         self.depths = list(self.arch_settings['depths'])
         self.mlp_ratios = list(self.arch_settings['mlp_ratios'])
         self.in_channels = in_channels
-        dpr = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()
+        dpr = drop_path_rates(drop_path_rate, sum(self.depths))
         block_index = 0
         channels = in_channels
         for i, (width, depth) in enumerate(zip(self.embed_dims,

@@ -1,6 +1,7 @@
 """Building blocks shared by mmcnn's backbone families."""
 from mmcv.cnn.bricks import DropPath
 
+from .drop import drop_path_rates
 from .grn import GRN
 from .norm import LayerNorm2d
 from .reparam import (ConvBN, conv_from_kernel, dilate_kernel, fuse_conv_bn,
@@ -10,5 +11,5 @@ from .scale import ElementScale
 __all__ = [
     'DropPath', 'ElementScale', 'GRN', 'LayerNorm2d', 'ConvBN',
     'conv_from_kernel', 'dilate_kernel', 'fuse_conv_bn', 'merge_kernel',
-    'pad_kernel'
+    'pad_kernel', 'drop_path_rates'
 ]

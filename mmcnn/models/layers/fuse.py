@@ -79,8 +79,8 @@ def _per_output(vector: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
 
 
 def fold_output_affine(layer: Layer,
-                 scale: torch.Tensor,
-                 shift: Optional[torch.Tensor] = None) -> Layer:
+                       scale: torch.Tensor,
+                       shift: Optional[torch.Tensor] = None) -> Layer:
     """Fold ``y = scale * layer(x) + shift`` into one layer.
 
     Args:
@@ -112,8 +112,8 @@ def _pads_with_zeros(layer: Layer) -> bool:
 
 
 def fold_input_affine(layer: Layer,
-                scale: torch.Tensor,
-                shift: Optional[torch.Tensor] = None) -> Layer:
+                      scale: torch.Tensor,
+                      shift: Optional[torch.Tensor] = None) -> Layer:
     """Fold ``y = layer(scale * x + shift)`` into one layer.
 
     Grouped convs are supported. A non-zero ``shift`` is exact only when

@@ -1,0 +1,10 @@
+_base_ = './cascade-mask-rcnn_moganet-b_fpn_4conv1fc-giou_ms-crop-3x_coco.py'
+
+model = dict(
+    backbone=dict(
+        arch='large',
+        drop_path_rate=0.3,
+        init_cfg=dict(
+            checkpoint='checkpoints/'
+            'moganet_large_sz224_8xbs64_ep300.pth.tar')),
+    neck=dict(in_channels=[64, 160, 320, 640]))

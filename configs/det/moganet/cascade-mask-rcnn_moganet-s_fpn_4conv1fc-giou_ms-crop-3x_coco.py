@@ -1,0 +1,42 @@
+_base_ = [
+    '../../_base_/det/models/cascade-mask-rcnn_r50_fpn_4conv1fc-giou.py',
+    '../../_base_/det/datasets/coco_instance_ms-crop.py',
+    '../../_base_/det/schedules/adamw_3x.py',
+    '../../_base_/det/default_runtime.py',
+]
+
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='mmcnn.MogaNet',
+        arch='small',
+        out_indices=(0, 1, 2, 3),
+        drop_path_rate=0.1,
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint='checkpoints/'
+            'moganet_small_sz224_8xbs128_ep300.pth.tar')),
+    neck=dict(in_channels=[64, 128, 320, 512]))
+
+# No weight decay on MogaNet's layer scales and element scales either.
+optim_wrapper = dict(
+    optimizer=dict(lr=2e-4),
+    paramwise_cfg=dict(
+        custom_keys={
+            'layer_scale': dict(decay_mult=0.),
+            'sigma.scale': dict(decay_mult=0.)
+        }))
+
+# Linear warm-up over 1000 iterations.
+param_scheduler = [
+    dict(
+        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
+        end=1000),
+    dict(
+        type='MultiStepLR',
+        begin=0,
+        end=36,
+        by_epoch=True,
+        milestones=[27, 33],
+        gamma=0.1)
+]

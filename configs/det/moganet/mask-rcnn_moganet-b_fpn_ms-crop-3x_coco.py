@@ -1,0 +1,10 @@
+_base_ = './mask-rcnn_moganet-t_fpn_ms-crop-3x_coco.py'
+
+model = dict(
+    backbone=dict(
+        arch='base',
+        drop_path_rate=0.2,
+        init_cfg=dict(
+            checkpoint='checkpoints/'
+            'moganet_base_sz224_8xbs128_ep300.pth.tar')),
+    neck=dict(in_channels=[64, 160, 320, 512]))

@@ -1,0 +1,13 @@
+_base_ = './mask-rcnn_moganet-t_fpn_1x_coco.py'
+
+model = dict(
+    backbone=dict(
+        arch='large',
+        drop_path_rate=0.3,
+        init_cfg=dict(
+            checkpoint='checkpoints/'
+            'moganet_large_sz224_8xbs64_ep300.pth.tar')),
+    neck=dict(in_channels=[64, 160, 320, 640]))
+
+# The larger variants train with half the lr.
+optim_wrapper = dict(optimizer=dict(lr=1e-4))

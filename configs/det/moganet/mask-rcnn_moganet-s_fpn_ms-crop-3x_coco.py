@@ -1,0 +1,10 @@
+_base_ = './mask-rcnn_moganet-t_fpn_ms-crop-3x_coco.py'
+
+model = dict(
+    backbone=dict(
+        arch='small',
+        drop_path_rate=0.1,
+        init_cfg=dict(
+            checkpoint='checkpoints/'
+            'moganet_small_sz224_8xbs128_ep300.pth.tar')),
+    neck=dict(in_channels=[64, 128, 320, 512]))

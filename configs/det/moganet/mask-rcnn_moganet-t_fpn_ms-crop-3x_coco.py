@@ -1,0 +1,28 @@
+_base_ = [
+    'mmdet::_base_/models/mask-rcnn_r50_fpn.py',
+    '../../_base_/det/datasets/coco_instance_ms-crop.py',
+    '../../_base_/det/schedules/adamw_3x.py',
+    '../../_base_/det/default_runtime.py',
+]
+
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='mmcnn.MogaNet',
+        arch='tiny',
+        out_indices=(0, 1, 2, 3),
+        drop_path_rate=0.1,
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint='checkpoints/'
+            'moganet_tiny_sz224_8xbs128_ep300.pth.tar')),
+    neck=dict(in_channels=[32, 64, 128, 256]))
+
+# No weight decay on MogaNet's layer scales and element scales either.
+optim_wrapper = dict(
+    optimizer=dict(lr=2e-4),
+    paramwise_cfg=dict(
+        custom_keys={
+            'layer_scale': dict(decay_mult=0.),
+            'sigma.scale': dict(decay_mult=0.)
+        }))

@@ -1,0 +1,9 @@
+_base_ = './td-hm_moganet-s_8xb32-210e_coco-256x192.py'
+
+model = dict(
+    backbone=dict(
+        arch='tiny',
+        drop_path_rate=0.15,
+        init_cfg=dict(checkpoint='checkpoints/'
+                      'moganet_tiny_sz224_8xbs128_ep300.pth.tar')),
+    head=dict(in_channels=256))

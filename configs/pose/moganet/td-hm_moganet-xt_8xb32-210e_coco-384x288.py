@@ -1,0 +1,9 @@
+_base_ = './td-hm_moganet-s_8xb32-210e_coco-384x288.py'
+
+model = dict(
+    backbone=dict(
+        arch='xtiny',
+        drop_path_rate=0.1,
+        init_cfg=dict(checkpoint='checkpoints/'
+                      'moganet_xtiny_sz224_8xbs128_ep300.pth.tar')),
+    head=dict(in_channels=192))

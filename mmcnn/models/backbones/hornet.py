@@ -1,0 +1,294 @@
+"""HorNet: high-order spatial interactions with recursive gated convs.
+
+Rao et al., "HorNet: Efficient High-Order Spatial Interactions with
+Recursive Gated Convolutions", NeurIPS 2022 (arXiv:2207.14284). Module names
+follow the official implementation (raoyongming/HorNet), so its checkpoints
+load directly; mmpretrain's converted ones through
+:meth:`HorNet.checkpoint_filter`.
+"""
+import re
+from typing import List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from mmcnn.registry import MODELS
+from mmcnn.utils.checkpoint import StateDict
+from ..layers import DropPath, LayerNorm2d, drop_path_rates
+from .base import ConvNetBackbone
+
+
+def _resize_filter(weight: torch.Tensor, size: Tuple[int, int]
+                   ) -> torch.Tensor:
+    """Bilinearly resize a ``(C, h, w, 2)`` spectral filter to ``size``."""
+    weight = F.interpolate(weight.permute(3, 0, 1, 2), size=size,
+                           mode='bilinear', align_corners=True)
+    return weight.permute(1, 2, 3, 0)
+
+
+class GlobalLocalFilter(nn.Module):
+    """Global-local filter, ``(N, C, H, W) -> (N, C, H, W)``.
+
+    After a LayerNorm, half of the channels go through a DW3x3 (local), the
+    other half through a learnable global filter in the 2-D Fourier domain:
+    ``irfft2(rfft2(x) * W)`` with ``W`` of ``filter_size``, bilinearly
+    resized to the input's spectrum when sizes differ. The two halves are
+    interleaved channel by channel and normalised again.
+    """
+
+    def __init__(self, embed_dims: int,
+                 filter_size: Tuple[int, int] = (14, 8)) -> None:
+        super().__init__()
+        half = embed_dims // 2
+        self.dw = nn.Conv2d(half, half, 3, padding=1, groups=half,
+                            bias=False)
+        self.complex_weight = nn.Parameter(
+            torch.empty(half, *filter_size, 2))
+        nn.init.trunc_normal_(self.complex_weight, std=.02)
+        self.pre_norm = LayerNorm2d(embed_dims, eps=1e-6)
+        self.post_norm = LayerNorm2d(embed_dims, eps=1e-6)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.pre_norm(x)
+        x_local, x_global = torch.chunk(x, 2, dim=1)
+        x_local = self.dw(x_local)
+        batch, channels, height, width = x_global.shape
+        spectrum = torch.fft.rfft2(x_global.float(), dim=(2, 3),
+                                   norm='ortho')
+        weight = self.complex_weight
+        if weight.shape[1:3] != spectrum.shape[2:4]:
+            weight = _resize_filter(weight, tuple(spectrum.shape[2:4]))
+        spectrum = spectrum * torch.view_as_complex(weight.contiguous())
+        x_global = torch.fft.irfft2(spectrum, s=(height, width),
+                                    dim=(2, 3), norm='ortho')
+        x = torch.stack([x_local, x_global.to(x_local.dtype)], dim=2)
+        return self.post_norm(x.reshape(batch, 2 * channels, height, width))
+
+
+class GnConv(nn.Module):
+    """Recursive gated convolution g^n Conv, ``(N, C, H, W) -> (N, C, H,
+    W)`` (paper Eq. 3-4).
+
+    ``proj_in`` maps C to 2C channels, split into ``p_0`` (``C / 2^(n-1)``
+    channels) and ``q`` (the rest), whose depth-wise mixing (DW7x7 or a
+    :class:`GlobalLocalFilter`, times ``scale``) is split into
+    ``q_0..q_{n-1}`` of widths ``C / 2^(n-1), ..., C / 2, C``. Then
+    ``p_1 = p_0 * q_0`` and ``p_{k+1} = pws_k(p_k) * q_k``, doubling the
+    width each order; ``proj_out`` mixes ``p_n``.
+    """
+
+    def __init__(self,
+                 embed_dims: int,
+                 order: int,
+                 global_filter_size: Optional[Tuple[int, int]] = None,
+                 scale: float = 1 / 3) -> None:
+        super().__init__()
+        if embed_dims % 2**(order - 1):
+            raise ValueError(
+                f'gnConv of order {order} needs a width divisible by '
+                f'{2**(order - 1)}, got {embed_dims}.')
+        self.order = order
+        self.scale = scale
+        self.dims = [embed_dims // 2**i for i in range(order)][::-1]
+        self.proj_in = nn.Conv2d(embed_dims, 2 * embed_dims, 1)
+        branch = sum(self.dims)
+        if global_filter_size is None:
+            self.dwconv = nn.Conv2d(branch, branch, 7, padding=3,
+                                    groups=branch)
+        else:
+            self.dwconv = GlobalLocalFilter(branch, global_filter_size)
+        self.proj_out = nn.Conv2d(embed_dims, embed_dims, 1)
+        self.pws = nn.ModuleList(
+            nn.Conv2d(self.dims[i], self.dims[i + 1], 1)
+            for i in range(order - 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.proj_in(x)
+        x, branch = torch.split(x, (self.dims[0], sum(self.dims)), dim=1)
+        gates = torch.split(self.dwconv(branch) * self.scale, self.dims,
+                            dim=1)
+        x = x * gates[0]
+        for pw, gate in zip(self.pws, gates[1:]):
+            x = pw(x) * gate
+        return self.proj_out(x)
+
+
+class HorNetBlock(nn.Module):
+    """One HorNet block, ``(N, C, H, W) -> (N, C, H, W)``.
+
+    ``x = x + DropPath(g_1 * gnConv(LN(x)))``;
+    ``x = x + DropPath(g_2 * fc2(GELU(fc1(LN(x)))))`` with the MLP
+    channels-last and layer scales ``g``.
+    """
+
+    def __init__(self,
+                 embed_dims: int,
+                 order: int,
+                 global_filter_size: Optional[Tuple[int, int]] = None,
+                 drop_path_rate: float = 0.,
+                 layer_scale_init_value: float = 1e-6) -> None:
+        super().__init__()
+        self.norm1 = LayerNorm2d(embed_dims, eps=1e-6)
+        self.gnconv = GnConv(embed_dims, order, global_filter_size)
+        self.norm2 = nn.LayerNorm(embed_dims, eps=1e-6)
+        self.pwconv1 = nn.Linear(embed_dims, 4 * embed_dims)
+        self.act = nn.GELU()
+        self.pwconv2 = nn.Linear(4 * embed_dims, embed_dims)
+        self.gamma1 = nn.Parameter(
+            torch.full((embed_dims, ), float(layer_scale_init_value)))
+        self.gamma2 = nn.Parameter(
+            torch.full((embed_dims, ), float(layer_scale_init_value)))
+        self.drop_path = (DropPath(drop_path_rate)
+                          if drop_path_rate > 0. else nn.Identity())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        gamma1 = self.gamma1.view(-1, 1, 1)
+        x = x + self.drop_path(gamma1 * self.gnconv(self.norm1(x)))
+        y = self.pwconv1(self.norm2(x.permute(0, 2, 3, 1)))
+        y = self.gamma2 * self.pwconv2(self.act(y))
+        return x + self.drop_path(y.permute(0, 3, 1, 2))
+
+
+def _arch(width: int, global_filter: bool) -> dict:
+    return dict(embed_dims=[width * 2**i for i in range(4)],
+                depths=[2, 3, 18, 2], orders=[2, 3, 4, 5],
+                global_filter=[False, False, global_filter, global_filter])
+
+
+@MODELS.register_module()
+class HorNet(ConvNetBackbone):
+    """HorNet backbone.
+
+    ``downsample_layers[0]`` is a 4x4 stride-4 conv + LN, the others LN +
+    2x2 stride-2 conv; ``stages[i]`` are :class:`HorNetBlock` with gnConv of
+    order ``orders[i]`` (DW7x7, or a global filter in the GF variants'
+    last two stages); ``norm{i}`` is the output LayerNorm of the official
+    dense-prediction backbone. Outputs have strides 4, 8, 16, 32.
+
+    Args:
+        arch: ``'tiny'``, ``'small'``, ``'base'``, ``'large'`` (7x7) or the
+            same with ``'-gf'`` (global filter), or a dict with
+            ``embed_dims``, ``depths``, ``orders`` and ``global_filter``
+            (one entry per stage).
+        in_channels: input image channels.
+        out_indices: stages whose outputs ``forward`` returns.
+        frozen_stages: freeze stages ``1..frozen_stages``.
+        norm_eval: keep batch norms in eval mode while training (HorNet has
+            none; kept for the common interface).
+        drop_path_rate: stochastic depth, linearly increasing per block.
+        layer_scale_init_value: initial value of the layer scales.
+        pretrain_img_size: image size the global filters are stored for
+            (224, or 384 for the ``*_gf_img384`` checkpoints); a stage of
+            stride ``s`` keeps an ``(S / s) x (S / 2s + 1)`` filter, resized
+            on the fly for other inputs.
+        init_cfg: initialisation, e.g. ``dict(type='Pretrained',
+            checkpoint='hornet_tiny_7x7.pth')``.
+    """
+
+    arch_zoo = {
+        **dict.fromkeys(['t', 'tiny', 'tiny-7x7'], _arch(64, False)),
+        **dict.fromkeys(['t-gf', 'tiny-gf'], _arch(64, True)),
+        **dict.fromkeys(['s', 'small', 'small-7x7'], _arch(96, False)),
+        **dict.fromkeys(['s-gf', 'small-gf'], _arch(96, True)),
+        **dict.fromkeys(['b', 'base', 'base-7x7'], _arch(128, False)),
+        **dict.fromkeys(['b-gf', 'base-gf'], _arch(128, True)),
+        **dict.fromkeys(['l', 'large', 'large-7x7'], _arch(192, False)),
+        **dict.fromkeys(['l-gf', 'large-gf'], _arch(192, True)),
+    }
+    arch_keys = ('embed_dims', 'depths', 'orders', 'global_filter')
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'tiny',
+                 in_channels: int = 3,
+                 out_indices: Sequence[int] = (0, 1, 2, 3),
+                 frozen_stages: int = 0,
+                 norm_eval: bool = False,
+                 drop_path_rate: float = 0.,
+                 layer_scale_init_value: float = 1e-6,
+                 pretrain_img_size: int = 224,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(arch, out_indices, frozen_stages, norm_eval,
+                         init_cfg)
+        self.embed_dims = list(self.arch_settings['embed_dims'])
+        self.depths = list(self.arch_settings['depths'])
+        self.orders = list(self.arch_settings['orders'])
+        self.global_filter = list(self.arch_settings['global_filter'])
+        self.in_channels = in_channels
+        dpr = drop_path_rates(drop_path_rate, sum(self.depths))
+        self.downsample_layers = nn.ModuleList()
+        self.stages = nn.ModuleList()
+        for i, (width, depth) in enumerate(zip(self.embed_dims,
+                                               self.depths)):
+            if i == 0:
+                down = nn.Sequential(
+                    nn.Conv2d(in_channels, width, 4, stride=4),
+                    LayerNorm2d(width, eps=1e-6))
+            else:
+                down = nn.Sequential(
+                    LayerNorm2d(self.embed_dims[i - 1], eps=1e-6),
+                    nn.Conv2d(self.embed_dims[i - 1], width, 2, stride=2))
+            filter_size = None
+            if self.global_filter[i]:
+                side = pretrain_img_size // 2**(i + 2)
+                filter_size = (side, side // 2 + 1)
+            first = sum(self.depths[:i])
+            self.downsample_layers.append(down)
+            self.stages.append(nn.Sequential(*(
+                HorNetBlock(width, self.orders[i], filter_size,
+                            dpr[first + j], layer_scale_init_value)
+                for j in range(depth))))
+            self.add_module(f'norm{i}', LayerNorm2d(width, eps=1e-6))
+        self._freeze_stages()
+
+    def stage_modules(self, index: int) -> List[nn.Module]:
+        return [self.downsample_layers[index], self.stages[index],
+                getattr(self, f'norm{index}')]
+
+    def init_from_scratch(self) -> None:
+        """Official init: conv and linear weights ~ TN(0, 0.02), zero
+        biases (the spectral filters are drawn at construction)."""
+        for m in self.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.trunc_normal_(m.weight, std=.02)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        if x.dim() != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(
+                f'HorNet expects an (N, {self.in_channels}, H, W) image '
+                f'batch, got shape {tuple(x.shape)}; set in_channels to the '
+                'number of image channels.')
+        outs = []
+        for i in range(self.num_stages):
+            down, stage, norm = self.stage_modules(i)
+            x = stage(down(x))
+            if i in self.out_indices:
+                outs.append(norm(x))
+        return tuple(outs)
+
+    @classmethod
+    def checkpoint_filter(cls, state_dict: StateDict,
+                          model: nn.Module) -> StateDict:
+        """Convert official or mmpretrain HorNet keys to mmcnn's.
+
+        Official keys are mmcnn's; their classifier (``norm`` after pooling
+        and ``head``) is dropped. mmpretrain names the order projections
+        ``projs`` and stores layer scales as ``gamma{1,2}.weight``. Global
+        filters stored for another image size are resized bilinearly.
+        """
+        own = model.state_dict()
+        converted = {}
+        for key, value in state_dict.items():
+            if key.startswith(('head.', 'norm.')):
+                continue
+            key = re.sub(r'\.gnconv\.projs\.', '.gnconv.pws.', key)
+            key = re.sub(r'\.(gamma[12])\.weight$', r'.\1', key)
+            target = own.get(key)
+            if (key.endswith('.complex_weight') and target is not None
+                    and target.shape != value.shape
+                    and target.shape[0] == value.shape[0]):
+                value = _resize_filter(value, tuple(target.shape[1:3]))
+            converted[key] = value
+        return converted

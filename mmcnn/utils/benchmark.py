@@ -1,0 +1,174 @@
+"""Building models by name and measuring them, for the analysis tools.
+
+A backbone name is ``FAMILY-ARCH`` (``moganet-tiny``, ``MogaNet-XT``): the
+family is a registered mmcnn backbone class (case-insensitive) and the arch
+one of its ``arch_zoo`` names. Config files build any OpenMMLab model.
+The measuring helpers run on the CPU and on CUDA devices alike.
+"""
+import ctypes
+import gc
+import re
+import resource
+import sys
+import time
+from typing import Callable, Dict, List, Optional, Tuple
+
+import torch
+from torch import nn
+
+from mmcnn.registry import MODELS
+
+
+def backbone_families() -> Dict[str, type]:
+    """Registered mmcnn backbone classes by lower-case family name."""
+    import mmcnn.models  # noqa: F401  (registers the families)
+    from mmcnn.models.backbones.base import ConvNetBackbone
+    return {name.lower(): cls for name, cls in MODELS.module_dict.items()
+            if isinstance(cls, type) and issubclass(cls, ConvNetBackbone)}
+
+
+def parse_arch(name: str) -> Tuple[type, str]:
+    """Split ``FAMILY-ARCH`` into the backbone class and its arch name.
+
+    Raises:
+        ValueError: unknown family or missing arch (lists the families).
+        KeyError: unknown arch of a known family (lists its arch names).
+    """
+    family, sep, arch = name.partition('-')
+    families = backbone_families()
+    cls = families.get(family.lower())
+    if cls is None or not sep or not arch:
+        raise ValueError(
+            f'Cannot resolve backbone {name!r}: expected FAMILY-ARCH such '
+            f'as moganet-tiny, with FAMILY one of {sorted(families)}.')
+    cls.resolve_arch(arch)
+    return cls, arch.lower()
+
+
+def build_backbone(name: str, **kwargs) -> nn.Module:
+    """Build the backbone named ``FAMILY-ARCH`` with extra ``kwargs``."""
+    cls, arch = parse_arch(name)
+    return cls(arch=arch, **kwargs)
+
+
+def build_from_config(path: str) -> nn.Module:
+    """Build ``model`` of an mmengine config in its ``default_scope``."""
+    from mmengine.config import Config
+    from mmengine.registry import MODELS as ROOT_MODELS
+    from mmengine.registry import init_default_scope
+    cfg = Config.fromfile(path)
+    init_default_scope(cfg.get('default_scope', 'mmengine'))
+    return ROOT_MODELS.build(cfg.model)
+
+
+def switch_to_deploy(model: nn.Module) -> int:
+    """Re-parameterise every mmcnn backbone in ``model`` (or ``model``).
+
+    Returns:
+        The number of backbones switched.
+
+    Raises:
+        ValueError: ``model`` holds no mmcnn backbone.
+    """
+    from mmcnn.models.backbones.base import ConvNetBackbone
+
+    def visit(module: nn.Module) -> int:
+        if isinstance(module, ConvNetBackbone):
+            module.switch_to_deploy()
+            return 1
+        return sum(visit(child) for child in module.children())
+
+    switched = visit(model)
+    if not switched:
+        raise ValueError(f'{type(model).__name__} holds no mmcnn backbone '
+                         'to re-parameterise.')
+    return switched
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for queued kernels (CUDA); nothing to do on the CPU."""
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
+def time_rounds(fn: Callable[[], object], device: torch.device,
+                rounds: int, iters: int) -> List[float]:
+    """Mean seconds per call of ``fn`` in each of ``rounds`` rounds."""
+    results = []
+    for _ in range(rounds):
+        synchronize(device)
+        start = time.perf_counter()
+        for _ in range(iters):
+            fn()
+        synchronize(device)
+        results.append((time.perf_counter() - start) / iters)
+    return results
+
+
+def _proc_status_kib(field: str) -> int:
+    with open('/proc/self/status') as f:
+        match = re.search(rf'^{field}:\s+(\d+) kB', f.read(), re.MULTILINE)
+    if match is None:
+        raise OSError(f'{field} missing from /proc/self/status')
+    return int(match.group(1))
+
+
+def _reset_peak_rss() -> bool:
+    """Return freed heap memory to the OS and reset the peak RSS.
+
+    Without ``malloc_trim`` the memory glibc keeps from earlier calls
+    would absorb the next call's allocations and hide them. Linux only;
+    returns False where the peak cannot be reset.
+    """
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+    try:
+        with open('/proc/self/clear_refs', 'w') as f:
+            f.write('5')
+        return True
+    except OSError:
+        return False
+
+
+def peak_memory_mib(fn: Callable[[], object],
+                    device: torch.device) -> Optional[float]:
+    """Memory one call of ``fn`` needs at its peak beyond what was in use.
+
+    CUDA: ``torch.cuda.max_memory_allocated`` over the call. CPU: the
+    process's peak resident set (``VmHWM``, reset first) over its resident
+    set before the call; where the peak cannot be reset, the growth of
+    ``ru_maxrss``, which only shows memory beyond any earlier peak. Call
+    it after a warm-up: a first call also allocates one-off caches.
+    """
+    gc.collect()
+    if device.type == 'cuda':
+        synchronize(device)
+        before = torch.cuda.memory_allocated(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        fn()
+        synchronize(device)
+        peak = torch.cuda.max_memory_allocated(device)
+        return (peak - before) / 2**20
+    if _reset_peak_rss():
+        try:
+            before = _proc_status_kib('VmRSS')
+            fn()
+            return (_proc_status_kib('VmHWM') - before) / 1024
+        except OSError:
+            pass
+    unit = 1 if sys.platform == 'darwin' else 1024
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    fn()
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return (after - before) * unit / 2**20
+
+
+def count_macs(model: nn.Module, inputs: Tuple[object, ...]) -> int:
+    """Multiply-accumulates of ``model(*inputs)`` (mmengine's analyzer)."""
+    from mmengine.analysis import FlopAnalyzer
+    analyzer = FlopAnalyzer(model, inputs)
+    analyzer.unsupported_ops_warnings(False)
+    analyzer.uncalled_modules_warnings(False)
+    return int(analyzer.total())

@@ -1,0 +1,90 @@
+"""Every detection config builds and runs one train and one test step."""
+import glob
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.model import revert_sync_batchnorm
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import init_default_scope
+from mmengine.utils import import_modules_from_strings
+
+from mmcnn.models import MogaNet
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIGS = sorted(
+    osp.relpath(path, REPO_ROOT) for path in glob.glob(
+        osp.join(REPO_ROOT, 'configs', 'det', '**', '*.py'), recursive=True))
+NO_DECAY_KEYS = ('layer_scale', 'sigma.scale')
+
+
+def load_det_config(path: str) -> Config:
+    """Load a det config for a CPU test: no checkpoint download."""
+    cfg = Config.fromfile(osp.join(REPO_ROOT, path))
+    cfg.model.backbone.init_cfg = None
+    import_modules_from_strings(**cfg.custom_imports)
+    init_default_scope(cfg.get('default_scope', 'mmdet'))
+    return cfg
+
+
+def build_cpu_model(cfg: Config) -> torch.nn.Module:
+    """Build the detector with SyncBN turned into BN (no process group)."""
+    from mmdet.registry import MODELS
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    return revert_sync_batchnorm(model)
+
+
+def test_configs_found():
+    names = {osp.basename(p) for p in CONFIGS}
+    assert 'retinanet_moganet-t_fpn_1x_coco.py' in names
+    assert 'mask-rcnn_moganet-t_fpn_ms-crop-3x_coco.py' in names
+    assert len([n for n in names if n.startswith('cascade')]) == 3
+
+
+@pytest.mark.parametrize('path', CONFIGS)
+def test_det_config_train_and_test_step(path):
+    from mmdet.testing import demo_mm_inputs
+    cfg = load_det_config(path)
+    assert cfg.model.backbone.type == 'mmcnn.MogaNet'
+    assert cfg.model.neck.in_channels == MogaNet.arch_zoo[
+        cfg.model.backbone.arch]['embed_dims']
+    with_mask = 'mask_head' in cfg.model.get('roi_head', {})
+    num_classes = 80
+    torch.manual_seed(0)
+    model = build_cpu_model(cfg)
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+
+    groups = {id(p): g for g in optim_wrapper.param_groups
+              for p in g['params']}
+    for name, param in model.named_parameters():
+        if any(key in name for key in NO_DECAY_KEYS):
+            assert groups[id(param)]['weight_decay'] == 0., name
+    fc1 = model.backbone.blocks1[0].mlp.fc1.weight
+    assert groups[id(fc1)]['weight_decay'] == pytest.approx(0.05)
+
+    size = 96 if cfg.model.backbone.arch in ('base', 'large') else 128
+    data = demo_mm_inputs(
+        batch_size=2, image_shapes=[(3, size, size + 32), (3, size, size)],
+        num_items=[3, 2], num_classes=num_classes, with_mask=with_mask)
+    before = fc1.detach().clone()
+    model.train()
+    losses = model.train_step(data, optim_wrapper)
+    assert 'loss' in losses and all(
+        torch.isfinite(v).all() for v in losses.values())
+    assert not torch.equal(before, fc1.detach())
+
+    model.eval()
+    with torch.no_grad():
+        results = model.test_step(data)
+    assert len(results) == 2
+    for sample in results:
+        pred = sample.pred_instances
+        n = len(pred)
+        assert pred.bboxes.shape == (n, 4)
+        assert pred.scores.shape == pred.labels.shape == (n, )
+        assert torch.isfinite(pred.bboxes).all()
+        assert ((pred.labels >= 0) & (pred.labels < num_classes)).all()
+        if with_mask:
+            assert pred.masks.shape == (n, *sample.ori_shape)

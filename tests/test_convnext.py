@@ -1,0 +1,302 @@
+"""ConvNeXt and ConvNeXt V2: sizes, outputs, the backbone contract, GRN and
+checkpoints in the official, timm and mmpretrain layouts."""
+import re
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from mmcnn.models import GRN, ConvNeXt, ConvNeXtV2
+from mmcnn.registry import MODELS
+
+# Parameters with the 1000-class classifier (final LN + Linear), counted
+# from the official implementations (facebookresearch/ConvNeXt and
+# ConvNeXt-V2; atto..nano V1 from timm, which defines them), and the
+# published figures in millions at the precision they were published with
+# (papers' tables; timm's model cards for V1 atto..nano).
+PARAMS = {
+    (ConvNeXt, 'atto'): (3_695_520, 3.70, 2),
+    (ConvNeXt, 'femto'): (5_217_784, 5.22, 2),
+    (ConvNeXt, 'pico'): (9_045_672, 9.05, 2),
+    (ConvNeXt, 'nano'): (15_593_560, 15.59, 2),
+    (ConvNeXt, 'tiny'): (28_589_128, 28.6, 1),
+    (ConvNeXt, 'small'): (50_223_688, 50.2, 1),
+    (ConvNeXt, 'base'): (88_591_464, 88.6, 1),
+    (ConvNeXt, 'large'): (197_767_336, 198, 0),
+    (ConvNeXt, 'xlarge'): (350_196_968, 350, 0),
+    (ConvNeXtV2, 'atto'): (3_708_400, 3.7, 1),
+    (ConvNeXtV2, 'femto'): (5_233_240, 5.2, 1),
+    (ConvNeXtV2, 'pico'): (9_066_280, 9.1, 1),
+    (ConvNeXtV2, 'nano'): (15_623_800, 15.6, 1),
+    (ConvNeXtV2, 'tiny'): (28_635_496, 28.6, 1),
+    (ConvNeXtV2, 'base'): (88_717_800, 89, 0),
+    (ConvNeXtV2, 'large'): (197_956_840, 198, 0),
+    (ConvNeXtV2, 'huge'): (660_289_640, 660, 0),
+}
+
+
+def count_params(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+@pytest.mark.parametrize('cls,arch', sorted(PARAMS, key=str),
+                         ids=lambda v: getattr(v, '__name__', v))
+def test_param_counts_with_classifier(cls, arch):
+    official, published, digits = PARAMS[(cls, arch)]
+    with torch.device('meta'):
+        # Only the last stage's norm: it plays the official final norm.
+        model = cls(arch=arch, out_indices=(-1, ))
+        head = nn.Linear(model.embed_dims[-1], 1000)
+    total = count_params(model) + count_params(head)
+    assert total == official
+    assert round(total / 1e6, digits) == published
+
+
+def test_arch_zoos_differ_as_published():
+    assert 'huge' in ConvNeXtV2.arch_zoo and 'huge' not in ConvNeXt.arch_zoo
+    assert 'xlarge' in ConvNeXt.arch_zoo
+    assert 'xlarge' not in ConvNeXtV2.arch_zoo
+    assert 'small' not in ConvNeXtV2.arch_zoo
+
+
+@pytest.mark.parametrize('cls', [ConvNeXt, ConvNeXtV2])
+def test_outputs_non_square(cls):
+    model = cls(arch='atto').eval()
+    with torch.no_grad():
+        outs = model(torch.randn(2, 3, 96, 160))
+    widths = cls.arch_zoo['atto']['embed_dims']
+    assert [tuple(o.shape) for o in outs] == [
+        (2, w, 96 // s, 160 // s) for w, s in zip(widths, (4, 8, 16, 32))]
+
+
+def test_out_indices_subset_builds_only_their_norms():
+    model = ConvNeXt(arch='atto', out_indices=(-1, 1)).eval()
+    assert [n for n, _ in model.named_children() if n.startswith('norm')
+            ] == ['norm1', 'norm3']
+    outs = model(torch.randn(1, 3, 64, 64))
+    assert [tuple(o.shape) for o in outs] == [(1, 80, 8, 8), (1, 320, 2, 2)]
+
+
+def test_gap_before_final_norm_pools_then_normalises():
+    model = ConvNeXt(arch='atto', out_indices=(3, ),
+                     gap_before_final_norm=True).eval()
+    with torch.no_grad():
+        model.norm3.weight.uniform_(0.5, 1.5)
+        model.norm3.bias.normal_()
+    maps = []
+    model.stages[3].register_forward_hook(lambda m, i, o: maps.append(o))
+    with torch.no_grad():
+        (vector, ) = model(torch.randn(2, 3, 64, 96))
+    expected = F.layer_norm(maps[0].mean((2, 3)), (320, ),
+                            model.norm3.weight, model.norm3.bias, 1e-6)
+    assert vector.shape == (2, 320)
+    torch.testing.assert_close(vector, expected)
+
+
+def test_block_variants():
+    v1 = ConvNeXt(arch='atto').stages[0][0]
+    v2 = ConvNeXtV2(arch='atto').stages[0][0]
+    no_ls = ConvNeXt(arch='atto', layer_scale_init_value=0.).stages[0][0]
+    assert torch.equal(v1.gamma, torch.full((40, ), 1e-6))
+    assert isinstance(v1.grn, nn.Identity)
+    assert v2.gamma is None and no_ls.gamma is None
+    assert isinstance(v2.grn, GRN) and v2.grn.gamma.shape == (160, )
+    assert not v2.grn.gamma.any() and not v2.grn.beta.any()
+
+
+def test_grn_matches_paper_equation():
+    # Channel c constant a_c over an H x W map: G_c = |a_c| sqrt(HW), so
+    # N_c = |a_c| / mean(|a|) = (0.5, 1.5) for a = (1, 3).
+    x = torch.tensor([1., 3.]).expand(2, 4, 5, 2).clone()
+    grn = GRN(2)
+    assert torch.equal(grn(x), x)
+    with torch.no_grad():
+        grn.gamma.fill_(1.)
+        grn.beta.copy_(torch.tensor([0.25, -1.]))
+    y = grn(x)
+    torch.testing.assert_close(y[0, 0, 0], torch.tensor([1.75, 6.5]))
+    assert torch.equal(y, y[:1, :1, :1].expand_as(y))
+
+
+def test_frozen_stages_stay_frozen_after_train():
+    model = ConvNeXtV2(arch='atto', frozen_stages=2, drop_path_rate=0.1)
+    model.train()
+    for i in range(4):
+        modules = [model.downsample_layers[i], model.stages[i],
+                   getattr(model, f'norm{i}')]
+        assert model.stage_modules(i) == modules
+        params = [p for m in modules for p in m.parameters()]
+        assert all(p.requires_grad is (i >= 2) for p in params)
+        assert all(m.training is (i >= 2)
+                   for mod in modules for m in mod.modules())
+    images = torch.randn(2, 3, 64, 64)
+    model(images)[-1].sum().backward()
+    assert model.stages[0][0].pwconv1.weight.grad is None
+    assert model.stages[2][0].pwconv1.weight.grad is not None
+
+
+def test_norm_eval_only_concerns_batch_norms():
+    model = ConvNeXt(arch='atto', norm_eval=True)
+    model.train()
+    assert not any(isinstance(m, nn.modules.batchnorm._BatchNorm)
+                   for m in model.modules())
+    assert model.norm0.training and model.stages[0][0].norm.training
+    model.eval()
+    images = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        eval_out = model(images)
+        train_out = model.train()(images)
+    for a, b in zip(eval_out, train_out):
+        assert torch.equal(a, b)
+
+
+def test_drop_path_rates_increase():
+    model = ConvNeXt(arch='atto', drop_path_rate=0.3)
+    rates = [b.drop_path.drop_prob for stage in model.stages for b in stage
+             if not isinstance(b.drop_path, nn.Identity)]
+    assert len(rates) == 11
+    assert rates == sorted(rates) and rates[-1] == pytest.approx(0.3)
+
+
+def test_init_from_scratch():
+    model = ConvNeXt(arch='atto')
+    model.init_weights()
+    weight = model.stages[2][0].pwconv1.weight
+    assert weight.std().item() == pytest.approx(0.02, rel=0.05)
+    assert not model.stages[2][0].pwconv1.bias.any()
+
+
+def test_custom_arch_and_errors():
+    model = ConvNeXtV2(arch=dict(embed_dims=[16, 32, 48], depths=[1, 1, 1]),
+                       out_indices=(0, 1, 2))
+    assert [tuple(o.shape) for o in model(torch.randn(1, 3, 64, 64))] == [
+        (1, 16, 16, 16), (1, 32, 8, 8), (1, 48, 4, 4)]
+    with pytest.raises(KeyError, match="Unknown ConvNeXtV2 arch 'small'.*"
+                       'Valid names: atto, b, base, femto, h, huge'):
+        ConvNeXtV2(arch='small')
+    with pytest.raises(KeyError, match="Unknown ConvNeXt arch 'huge'"):
+        ConvNeXt(arch='huge')
+    with pytest.raises(KeyError, match='lacks keys'):
+        ConvNeXt(arch=dict(embed_dims=[16, 32, 48, 64]))
+    with pytest.raises(ValueError, match='out_indices'):
+        ConvNeXt(arch='atto', out_indices=(4, ))
+    with pytest.raises(ValueError, match='frozen_stages'):
+        ConvNeXt(arch='atto', frozen_stages=5)
+    with pytest.raises(ValueError, match='in_channels'):
+        ConvNeXt(arch='atto')(torch.randn(1, 1, 64, 64))
+
+
+def randomized_state(model: nn.Module) -> dict:
+    return {k: torch.randn_like(v) for k, v in model.state_dict().items()}
+
+
+def official_layout(state: dict, width: int) -> dict:
+    """Inverse of the filter: an official classification checkpoint."""
+    official = {}
+    for key, value in state.items():
+        if key.startswith('norm3.'):
+            key = 'norm.' + key[len('norm3.'):]
+        elif key.startswith('norm'):
+            continue
+        if '.grn.' in key:
+            value = value.reshape(1, 1, 1, -1)
+        official[key] = value
+    official['head.weight'] = torch.randn(1000, width)
+    official['head.bias'] = torch.randn(1000)
+    return official
+
+
+@pytest.mark.parametrize('cls', [ConvNeXt, ConvNeXtV2])
+def test_official_checkpoint_loads_through_init_cfg(tmp_path, cls):
+    import argparse
+    state = randomized_state(cls(arch='atto'))
+    path = tmp_path / 'convnext_atto_1k_224_ema.pth'
+    torch.save({'model': official_layout(state, 320), 'epoch': 299,
+                'args': argparse.Namespace(model='convnext_atto')}, path)
+    model = cls(arch='atto', init_cfg=dict(type='Pretrained',
+                                           checkpoint=str(path)))
+    model.init_weights()
+    for key, value in model.state_dict().items():
+        if re.match(r'norm[012]\.', key):
+            # Output norms of the dense version start as identity.
+            expected = float(key.endswith('weight')) * torch.ones_like(value)
+        else:
+            expected = state[key]
+        assert torch.equal(value, expected), key
+
+
+def timm_layout(state: dict) -> dict:
+    """Inverse of the filter: timm's keys, conv-MLP weights as 1x1 convs
+    (timm's atto..nano ConvNeXt use ``conv_mlp=True``)."""
+    rules = [(r'^downsample_layers\.0\.', 'stem.'),
+             (r'^downsample_layers\.(\d)\.', r'stages.\1.downsample.'),
+             (r'^stages\.(\d+)\.(\d+)\.', r'stages.\1.blocks.\2.'),
+             (r'\.dwconv\.', '.conv_dw.'), (r'\.pwconv(\d)\.', r'.mlp.fc\1.'),
+             (r'\.grn\.gamma$', '.mlp.grn.weight'),
+             (r'\.grn\.beta$', '.mlp.grn.bias'), (r'^norm3\.', 'head.norm.')]
+    timm = {}
+    for key, value in state.items():
+        if re.match(r'norm[012]\.', key):
+            continue
+        for pattern, replacement in rules:
+            key = re.sub(pattern, replacement, key)
+        if '.mlp.fc' in key and key.endswith('weight'):
+            value = value[..., None, None]
+        timm[key] = value
+    timm['head.fc.weight'] = torch.randn(1000, 320)
+    timm['head.fc.bias'] = torch.randn(1000)
+    return timm
+
+
+@pytest.mark.parametrize('cls', [ConvNeXt, ConvNeXtV2])
+def test_timm_checkpoint_loads(tmp_path, cls):
+    state = randomized_state(cls(arch='atto', out_indices=(3, )))
+    path = tmp_path / 'timm_convnext_atto.pth'
+    torch.save(timm_layout(state), path)
+    model = cls(arch='atto', out_indices=(3, ), init_cfg=dict(
+        type='Pretrained', checkpoint=str(path), strict=True))
+    model.init_weights()
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, state[key]), key
+
+
+@pytest.mark.parametrize('cls', [ConvNeXt, ConvNeXtV2])
+def test_mmpretrain_checkpoint_gives_same_features(tmp_path, cls):
+    """mmpretrain's own ConvNeXt, saved as a classifier checkpoint, loads
+    with ``prefix='backbone.'`` and computes the same features."""
+    from mmpretrain.models import ConvNeXt as MMPretrainConvNeXt
+    v2 = cls is ConvNeXtV2
+    reference = MMPretrainConvNeXt(
+        arch='atto', out_indices=(0, 1, 2, 3), gap_before_final_norm=False,
+        use_grn=v2, layer_scale_init_value=0. if v2 else 1e-6)
+    reference.load_state_dict(randomized_state(reference))
+    reference.eval()
+    path = tmp_path / 'mmpretrain_convnext_atto.pth'
+    torch.save({'meta': {'epoch': 300}, 'state_dict': {
+        'backbone.' + k: v for k, v in reference.state_dict().items()}},
+        path)
+    model = cls(arch='atto', init_cfg=dict(
+        type='Pretrained', checkpoint=str(path), prefix='backbone.',
+        strict=True)).eval()
+    model.init_weights()
+    images = torch.randn(1, 3, 64, 96)
+    with torch.no_grad():
+        for ours, theirs in zip(model(images), reference(images)):
+            torch.testing.assert_close(ours, theirs)
+
+
+def test_builds_from_mmdet_registry_and_feeds_fpn():
+    from mmdet.registry import MODELS as DET_MODELS
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        backbone = DET_MODELS.build(dict(type='mmcnn.ConvNeXtV2',
+                                         arch='atto', frozen_stages=1))
+        neck = DET_MODELS.build(dict(type='FPN', in_channels=[40, 80, 160,
+                                                              320],
+                                     out_channels=32, num_outs=5))
+    assert type(backbone) is MODELS.get('ConvNeXtV2')
+    with torch.no_grad():
+        outs = neck(backbone(torch.randn(1, 3, 64, 96)))
+    assert [tuple(o.shape[2:]) for o in outs] == [
+        (16, 24), (8, 12), (4, 6), (2, 3), (1, 2)]
