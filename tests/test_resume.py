@@ -3,62 +3,11 @@ import os
 
 import pytest
 import torch
-from mmengine.model import BaseModel
-from mmengine.runner import Runner
-from torch.utils.data import Dataset
+from _toy import make_runner
 
 from mmcnn.models import MogaNet
 from mmcnn.utils.checkpoint import (CheckpointError, load_checkpoint_file,
                                     register_safe_globals)
-
-
-class ToyClassifier(BaseModel):
-    """A MogaNet-XT with a linear head, trained by mmengine's Runner."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.backbone = MogaNet(arch=dict(embed_dims=[8, 16, 24, 32],
-                                          depths=[1, 1, 1, 1],
-                                          ffn_ratios=[2, 2, 2, 2]),
-                                out_indices=(3, ))
-        self.head = torch.nn.Linear(32, 2)
-
-    def forward(self, inputs, labels, mode='tensor'):
-        feats = self.backbone(inputs)[0].mean((2, 3))
-        logits = self.head(feats)
-        if mode == 'loss':
-            return dict(loss=torch.nn.functional.cross_entropy(
-                logits, labels))
-        return logits
-
-
-class ToyData(Dataset):
-
-    def __len__(self) -> int:
-        return 8
-
-    def __getitem__(self, index: int) -> dict:
-        gen = torch.Generator().manual_seed(index)
-        return dict(inputs=torch.randn(3, 32, 32, generator=gen),
-                    labels=torch.tensor(index % 2))
-
-
-def make_runner(work_dir: str, max_epochs: int, resume: bool) -> Runner:
-    return Runner(
-        model=ToyClassifier(),
-        work_dir=work_dir,
-        train_dataloader=dict(dataset=ToyData(), batch_size=4,
-                              sampler=dict(type='DefaultSampler',
-                                           shuffle=True),
-                              collate_fn=dict(type='default_collate')),
-        optim_wrapper=dict(optimizer=dict(type='AdamW', lr=1e-3)),
-        param_scheduler=dict(type='MultiStepLR', milestones=[1]),
-        train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook',
-                                           interval=1)),
-        randomness=dict(seed=0),
-        resume=resume,
-        default_scope='mmengine')
 
 
 def test_resume_with_weights_only_loading(tmp_path):

@@ -15,7 +15,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmengine.config import Config, DictAction  # noqa: E402
 
-from tools.misc.runner_setup import build_runner, setup_work_dir  # noqa
+from tools.misc.runner_setup import (add_safety_hooks, build_runner,  # noqa
+                                     setup_work_dir)
 
 
 def parse_args() -> argparse.Namespace:
@@ -49,6 +50,7 @@ def main() -> None:
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     setup_work_dir(cfg, args.config, args.work_dir)
+    add_safety_hooks(cfg)
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')

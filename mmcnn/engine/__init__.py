@@ -1,2 +1,3 @@
 """Training components of mmcnn; importing this registers them."""
+from .hooks import *  # noqa: F401,F403
 from .optimizers import *  # noqa: F401,F403

@@ -6,7 +6,7 @@ from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-import mmcnn  # noqa: F401  (allow-lists safe checkpoint contents)
+import mmcnn.engine  # noqa: F401  (safe loading, atomic saving, hooks)
 
 
 def setup_work_dir(cfg: Config, config_path: str,
@@ -17,6 +17,14 @@ def setup_work_dir(cfg: Config, config_path: str,
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join(
             'work_dirs', osp.splitext(osp.basename(config_path))[0])
+
+
+def add_safety_hooks(cfg: Config) -> None:
+    """Stop training on a NaN/inf loss before a bad checkpoint is saved."""
+    hooks = cfg.get('custom_hooks') or []
+    if not any('FiniteLossHook' in str(h.get('type')) for h in hooks):
+        hooks.append(dict(type='mmcnn.FiniteLossHook'))
+    cfg.custom_hooks = hooks
 
 
 def enable_visualization(cfg: Config, show_dir: str) -> None:
