@@ -210,8 +210,9 @@ class FocalNet(ConvNetBackbone):
 
     ``patch_embed`` (stride 4) then ``layers[i]`` (stride-2 ``downsample``
     for ``i > 0``, then ``blocks``), all channels-last; ``norm{i}`` is the
-    per-stage output LayerNorm of the official dense-prediction backbone.
-    Outputs are NCHW with strides 4, 8, 16, 32.
+    output LayerNorm of the official dense-prediction backbone, built for
+    the stages in ``out_indices``. Outputs are NCHW with strides 4, 8, 16,
+    32.
 
     Args:
         arch: ``'tiny-srf'``, ``'tiny-lrf'``, ``'small-srf'``,
@@ -305,12 +306,16 @@ class FocalNet(ConvNetBackbone):
                 for j in range(depth)
             ]
             self.layers.append(FocalNetStage(downsample, blocks))
-            self.add_module(f'norm{i}', nn.LayerNorm(width))
+            if i in self.out_indices:
+                self.add_module(f'norm{i}', nn.LayerNorm(width))
         self._freeze_stages()
 
     def stage_modules(self, index: int) -> List[nn.Module]:
-        modules = [self.layers[index], getattr(self, f'norm{index}')]
-        return [self.patch_embed] + modules if index == 0 else modules
+        modules = [self.patch_embed] if index == 0 else []
+        modules.append(self.layers[index])
+        if index in self.out_indices:
+            modules.append(getattr(self, f'norm{index}'))
+        return modules
 
     def init_from_scratch(self) -> None:
         """Official init: linear weights ~ TN(0, 0.02) with zero biases,

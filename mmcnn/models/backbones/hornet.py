@@ -164,7 +164,8 @@ class HorNet(ConvNetBackbone):
     2x2 stride-2 conv; ``stages[i]`` are :class:`HorNetBlock` with gnConv of
     order ``orders[i]`` (DW7x7, or a global filter in the GF variants'
     last two stages); ``norm{i}`` is the output LayerNorm of the official
-    dense-prediction backbone. Outputs have strides 4, 8, 16, 32.
+    dense-prediction backbone, built for the stages in ``out_indices``.
+    Outputs have strides 4, 8, 16, 32.
 
     Args:
         arch: ``'tiny'``, ``'small'``, ``'base'``, ``'large'`` (7x7) or the
@@ -238,12 +239,15 @@ class HorNet(ConvNetBackbone):
                 HorNetBlock(width, self.orders[i], filter_size,
                             dpr[first + j], layer_scale_init_value)
                 for j in range(depth))))
-            self.add_module(f'norm{i}', LayerNorm2d(width, eps=1e-6))
+            if i in self.out_indices:
+                self.add_module(f'norm{i}', LayerNorm2d(width, eps=1e-6))
         self._freeze_stages()
 
     def stage_modules(self, index: int) -> List[nn.Module]:
-        return [self.downsample_layers[index], self.stages[index],
-                getattr(self, f'norm{index}')]
+        modules = [self.downsample_layers[index], self.stages[index]]
+        if index in self.out_indices:
+            modules.append(getattr(self, f'norm{index}'))
+        return modules
 
     def init_from_scratch(self) -> None:
         """Official init: conv and linear weights ~ TN(0, 0.02), zero
@@ -262,10 +266,9 @@ class HorNet(ConvNetBackbone):
                 'number of image channels.')
         outs = []
         for i in range(self.num_stages):
-            down, stage, norm = self.stage_modules(i)
-            x = stage(down(x))
+            x = self.stages[i](self.downsample_layers[i](x))
             if i in self.out_indices:
-                outs.append(norm(x))
+                outs.append(getattr(self, f'norm{i}')(x))
         return tuple(outs)
 
     @classmethod

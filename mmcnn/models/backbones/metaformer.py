@@ -8,8 +8,8 @@
 Both share one layout: ``downsample_layers[i]`` (stem or stride-2 conv),
 ``stages[i]`` (a sequence of MetaFormer blocks
 ``x = x + mixer(norm(x))``, ``x = x + mlp(norm(x))``) and an output norm
-``norm{i}`` per stage. The official checkpoints load through each class's
-``checkpoint_filter``.
+``norm{i}`` for each stage in ``out_indices``. The official checkpoints load
+through each class's ``checkpoint_filter``.
 """
 import re
 from typing import List, Optional, Sequence, Tuple, Union
@@ -228,7 +228,8 @@ class ConvFormerDownsampling(nn.Module):
 
 
 class _MetaFormerBackbone(ConvNetBackbone):
-    """Shared skeleton: ``downsample_layers``, ``stages``, ``norm{i}``."""
+    """Shared skeleton: ``downsample_layers``, ``stages`` and the output
+    norms ``norm{i}`` of the stages in ``out_indices``."""
 
     arch_keys = ('embed_dims', 'depths')
 
@@ -248,8 +249,10 @@ class _MetaFormerBackbone(ConvNetBackbone):
         self.stages = nn.ModuleList()
 
     def stage_modules(self, index: int) -> List[nn.Module]:
-        return [self.downsample_layers[index], self.stages[index],
-                getattr(self, f'norm{index}')]
+        modules = [self.downsample_layers[index], self.stages[index]]
+        if index in self.out_indices:
+            modules.append(getattr(self, f'norm{index}'))
+        return modules
 
     def _check_input(self, x: torch.Tensor) -> None:
         if x.dim() != 4 or x.shape[1] != self.in_channels:
@@ -271,8 +274,9 @@ class PoolFormer(_MetaFormerBackbone):
 
     ``downsample_layers[0]`` is a 7x7 stride-4 conv, the others 3x3
     stride-2 convs (no norm); ``stages[i]`` are :class:`PoolFormerBlock`;
-    ``norm{i}`` is a GroupNorm(1) on the stage output, as in the official
-    ``fork_feat`` models for detection and segmentation.
+    ``norm{i}`` is a GroupNorm(1) on the output of each stage in
+    ``out_indices``, as in the official ``fork_feat`` models for detection
+    and segmentation.
 
     Args:
         arch: ``'s12'``, ``'s24'``, ``'s36'``, ``'m36'``, ``'m48'`` or a
@@ -327,7 +331,8 @@ class PoolFormer(_MetaFormerBackbone):
                                 drop_path_rate=dpr[first + j],
                                 layer_scale_init_value=layer_scale)
                 for j in range(depth))))
-            self.add_module(f'norm{i}', nn.GroupNorm(1, width))
+            if i in self.out_indices:
+                self.add_module(f'norm{i}', nn.GroupNorm(1, width))
             channels = width
         self._freeze_stages()
 
@@ -344,10 +349,9 @@ class PoolFormer(_MetaFormerBackbone):
         self._check_input(x)
         outs = []
         for i in range(self.num_stages):
-            down, stage, norm = self.stage_modules(i)
-            x = stage(down(x))
+            x = self.stages[i](self.downsample_layers[i](x))
             if i in self.out_indices:
-                outs.append(norm(x))
+                outs.append(getattr(self, f'norm{i}')(x))
         return tuple(outs)
 
     @classmethod
@@ -402,9 +406,10 @@ class ConvFormer(_MetaFormerBackbone):
     Internally channels-last as the official code. ``downsample_layers``
     are :class:`ConvFormerDownsampling`, ``stages[i]`` are
     :class:`ConvFormerBlock` (residual scales in the last two stages) and
-    ``norm{i}`` a LayerNorm on each stage output, added for dense prediction
-    (the classification model has none; they start as identity). Outputs
-    are NCHW.
+    ``norm{i}`` a LayerNorm on the output of each stage in ``out_indices``,
+    added for dense prediction (the classification model normalises only
+    after pooling; these start with unit scale and zero shift). Outputs are
+    NCHW.
 
     Args:
         arch: ``'s18'``, ``'s36'``, ``'m36'``, ``'b36'`` or a dict with
@@ -451,7 +456,8 @@ class ConvFormer(_MetaFormerBackbone):
                                 drop_path_rate=dpr[first + j],
                                 res_scale=i in self.res_scale_stages)
                 for j in range(depth))))
-            self.add_module(f'norm{i}', nn.LayerNorm(width, eps=1e-6))
+            if i in self.out_indices:
+                self.add_module(f'norm{i}', nn.LayerNorm(width, eps=1e-6))
             channels = width
         self._freeze_stages()
 
@@ -469,10 +475,10 @@ class ConvFormer(_MetaFormerBackbone):
         x = x.permute(0, 2, 3, 1)
         outs = []
         for i in range(self.num_stages):
-            down, stage, norm = self.stage_modules(i)
-            x = stage(down(x))
+            x = self.stages[i](self.downsample_layers[i](x))
             if i in self.out_indices:
-                outs.append(norm(x).permute(0, 3, 1, 2).contiguous())
+                out = getattr(self, f'norm{i}')(x)
+                outs.append(out.permute(0, 3, 1, 2).contiguous())
         return tuple(outs)
 
     @classmethod

@@ -12,10 +12,11 @@ from typing import List, Optional, Sequence, Tuple, Union
 import torch
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import DropPath
+from ..layers import DropPath, drop_path_rates
 from ..layers.reparam import ConvBN, merge_kernel
 from .base import ConvNetBackbone
 
@@ -161,16 +162,18 @@ class RepLKNetStage(nn.Module):
                  depth: int,
                  kernel_size: int,
                  small_kernel: Optional[int],
-                 drop_path_rates: Sequence[float],
+                 block_drop_path: Sequence[float],
                  dw_ratio: float = 1.,
                  ffn_ratio: float = 4.,
                  deploy: bool = False,
                  out_norm: bool = False,
+                 with_cp: bool = False,
                  norm_cfg: Optional[dict] = None) -> None:
         super().__init__()
         norm_cfg = norm_cfg or dict(type='BN')
+        self.with_cp = with_cp
         blocks = []
-        for rate in drop_path_rates[:depth]:
+        for rate in block_drop_path[:depth]:
             blocks.append(RepLKBlock(channels, int(channels * dw_ratio),
                                      kernel_size, small_kernel, rate,
                                      deploy, norm_cfg))
@@ -182,7 +185,10 @@ class RepLKNetStage(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for block in self.blocks:
-            x = block(x)
+            if self.with_cp and x.requires_grad:
+                x = checkpoint(block, x, use_reentrant=False)
+            else:
+                x = block(x)
         return x
 
 
@@ -219,7 +225,9 @@ class RepLKNet(ConvNetBackbone):
             segmentation models use; ``None`` takes the arch's setting (on
             for XL only).
         deploy: build the inference form (merged large kernels).
-        norm_cfg: norm of all conv-BN pairs.
+        with_cp: gradient checkpointing of every block while training.
+        norm_cfg: norm of all conv-BN pairs (e.g. ``dict(type='SyncBN')``
+            as in the official models).
         init_cfg: e.g. ``dict(type='Pretrained',
             checkpoint='RepLKNet-31B_ImageNet-1K_224.pth')``.
     """
@@ -247,6 +255,7 @@ class RepLKNet(ConvNetBackbone):
                  ffn_ratio: float = 4.,
                  norm_intermediate_features: Optional[bool] = None,
                  deploy: bool = False,
+                 with_cp: bool = False,
                  norm_cfg: Optional[dict] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(arch, out_indices, frozen_stages, norm_eval,
@@ -274,8 +283,7 @@ class RepLKNet(ConvNetBackbone):
             ConvBN(width, width, 3, 2, groups=width, norm_cfg=norm_cfg,
                    act_cfg=relu),
         ])
-        dpr = torch.linspace(0, drop_path_rate, sum(self.layers),
-                             device='cpu').tolist()
+        dpr = drop_path_rates(drop_path_rate, sum(self.layers))
         self.stages = nn.ModuleList()
         self.transitions = nn.ModuleList()
         for i, (depth, channels) in enumerate(zip(self.layers,
@@ -286,7 +294,7 @@ class RepLKNet(ConvNetBackbone):
                 self.small_kernel, dpr[start:start + depth], self.dw_ratio,
                 ffn_ratio, deploy,
                 norm_intermediate_features and i in self.out_indices,
-                norm_cfg))
+                with_cp, norm_cfg))
             if i < self.num_stages - 1:
                 out = self.channels[i + 1]
                 self.transitions.append(nn.Sequential(

@@ -22,7 +22,7 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import DropPath, LayerNorm2d
+from ..layers import DropPath, LayerNorm2d, drop_path_rates
 from ..layers.reparam import ConvBN, merge_kernel
 from .base import ConvNetBackbone
 
@@ -212,8 +212,7 @@ class SLaK(ConvNetBackbone):
             self.downsample_layers.append(nn.Sequential(
                 LayerNorm2d(self.dims[i]),
                 nn.Conv2d(self.dims[i], self.dims[i + 1], 2, stride=2)))
-        dpr = torch.linspace(0, drop_path_rate, sum(self.depths),
-                             device='cpu').tolist()
+        dpr = drop_path_rates(drop_path_rate, sum(self.depths))
         self.stages = nn.ModuleList()
         for i, (width, depth) in enumerate(zip(self.dims, self.depths)):
             start = sum(self.depths[:i])

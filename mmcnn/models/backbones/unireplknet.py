@@ -17,8 +17,9 @@ from torch.utils.checkpoint import checkpoint
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import GRN, DropPath, LayerNorm2d
-from ..layers.reparam import conv_from_kernel, fuse_conv_bn, merge_kernel
+from ..layers import GRN, DropPath, LayerNorm2d, drop_path_rates
+from ..layers.fuse import fold_input_affine, fold_output_affine, fold_output_bn
+from ..layers.reparam import conv_from_kernel, merge_kernel
 from .base import ConvNetBackbone
 
 #: Kernel sizes and dilations of the parallel branches of a dilated
@@ -93,14 +94,13 @@ class DilatedReparamBlock(nn.Module):
         """Merge all branches into a biased ``lk_origin``."""
         if self.deploy:
             return
-        kernel, bias = fuse_conv_bn(self.lk_origin.weight, None,
-                                    self.origin_bn)
+        merged = fold_output_bn(self.lk_origin, self.origin_bn)
+        kernel, bias = merged.weight, merged.bias
         for k, r in self.branches:
-            branch, branch_bias = fuse_conv_bn(
-                getattr(self, f'dil_conv_k{k}_{r}').weight, None,
-                getattr(self, f'dil_bn_k{k}_{r}'))
-            kernel = merge_kernel(kernel, branch, r)
-            bias = bias + branch_bias
+            branch = fold_output_bn(getattr(self, f'dil_conv_k{k}_{r}'),
+                                    getattr(self, f'dil_bn_k{k}_{r}'))
+            kernel = merge_kernel(kernel, branch.weight, r)
+            bias = bias + branch.bias
             delattr(self, f'dil_conv_k{k}_{r}')
             delattr(self, f'dil_bn_k{k}_{r}')
         self.lk_origin = conv_from_kernel(self.lk_origin, kernel, bias)
@@ -218,29 +218,18 @@ class UniRepLKNetBlock(nn.Module):
             return
         if isinstance(self.dwconv, DilatedReparamBlock):
             self.dwconv.switch_to_deploy()
-        if not isinstance(self.norm, nn.Identity):
-            conv = (self.dwconv.lk_origin
-                    if isinstance(self.dwconv, DilatedReparamBlock)
-                    else self.dwconv)
-            fused = conv_from_kernel(
-                conv, *fuse_conv_bn(conv.weight, conv.bias, self.norm))
-            if isinstance(self.dwconv, DilatedReparamBlock):
-                self.dwconv.lk_origin = fused
-            else:
-                self.dwconv = fused
-            self.norm = nn.Identity()
-        linear, bn = self.pwconv2[0], self.pwconv2[2]
+        if isinstance(self.dwconv, DilatedReparamBlock):
+            self.dwconv.lk_origin = fold_output_bn(self.dwconv.lk_origin,
+                                                   self.norm)
+        elif not isinstance(self.norm, nn.Identity):
+            self.dwconv = fold_output_bn(self.dwconv, self.norm)
+        self.norm = nn.Identity()
         grn = self.act[1]
-        scale = bn.weight / (bn.running_var + bn.eps).sqrt()
-        shift = bn.bias + (linear.weight @ grn.beta -
-                           bn.running_mean) * scale
+        fused = fold_input_affine(self.pwconv2[0],
+                                  torch.ones_like(grn.beta), grn.beta)
+        fused = fold_output_bn(fused, self.pwconv2[2])
         if self.gamma is not None:
-            scale = scale * self.gamma
-            shift = shift * self.gamma
-        fused = nn.Linear(linear.in_features, linear.out_features).to(
-            linear.weight)
-        fused.weight.copy_(linear.weight * scale[:, None])
-        fused.bias.copy_(shift)
+            fused = fold_output_affine(fused, self.gamma)
         folded = FoldedGRN(grn.gamma.numel()).to(grn.gamma)
         folded.gamma.copy_(grn.gamma)
         self.act[1] = folded
@@ -357,8 +346,7 @@ class UniRepLKNet(ConvNetBackbone):
             self.downsample_layers.append(nn.Sequential(
                 nn.Conv2d(dims[i], dims[i + 1], 3, stride=2, padding=1),
                 LayerNorm2d(dims[i + 1])))
-        dpr = torch.linspace(0, drop_path_rate, sum(self.depths),
-                             device='cpu').tolist()
+        dpr = drop_path_rates(drop_path_rate, sum(self.depths))
         self.stages = nn.ModuleList()
         for i, (width, kernels) in enumerate(zip(dims, self.kernel_sizes)):
             start = sum(self.depths[:i])

@@ -4,12 +4,12 @@ from mmcv.cnn.bricks import DropPath
 from .drop import drop_path_rates
 from .grn import GRN
 from .norm import LayerNorm2d
-from .reparam import (ConvBN, conv_from_kernel, dilate_kernel, fuse_conv_bn,
-                      merge_kernel, pad_kernel)
+from .reparam import (ConvBN, conv_from_kernel, dilate_kernel, merge_kernel,
+                      pad_kernel)
 from .scale import ElementScale
 
 __all__ = [
     'DropPath', 'ElementScale', 'GRN', 'LayerNorm2d', 'ConvBN',
-    'conv_from_kernel', 'dilate_kernel', 'fuse_conv_bn', 'merge_kernel',
-    'pad_kernel', 'drop_path_rates'
+    'conv_from_kernel', 'dilate_kernel', 'merge_kernel', 'pad_kernel',
+    'drop_path_rates'
 ]

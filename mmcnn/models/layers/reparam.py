@@ -1,8 +1,10 @@
-"""Structural re-parameterisation: folding BN and merging parallel kernels.
+"""Structural re-parameterisation: merging parallel conv branches.
 
 A training-time block of parallel ``conv -> BN`` branches becomes one conv at
-inference (RepVGG, RepLKNet, UniRepLKNet). The helpers work on depth-wise
-and dense kernels of shape ``(C_out, C_in / groups, kh, kw)``.
+inference (RepVGG, RepLKNet, SLaK, UniRepLKNet): each branch's BN is folded
+into its conv (:mod:`.fuse`), then the smaller (possibly dilated) kernels are
+added into the centre of the largest. The helpers work on depth-wise and
+dense kernels of shape ``(C_out, C_in / groups, kh, kw)``.
 """
 from typing import Optional, Sequence, Tuple, Union
 
@@ -10,29 +12,10 @@ import torch
 import torch.nn.functional as F
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from torch import nn
-from torch.nn.modules.batchnorm import _BatchNorm
+
+from .fuse import fold_output_bn
 
 KernelBias = Tuple[torch.Tensor, torch.Tensor]
-
-
-def fuse_conv_bn(weight: torch.Tensor, bias: Optional[torch.Tensor],
-                 bn: _BatchNorm) -> KernelBias:
-    """Fold an eval-mode BN into the conv before it.
-
-    ``BN(W * x + b) = (W * g / s) * x + beta + (b - mu) * g / s`` with
-    ``s = sqrt(running_var + eps)``.
-
-    Returns:
-        The fused kernel and bias (a new tensor each).
-    """
-    if bn.running_var is None:
-        raise ValueError('Cannot fold a batch norm without running '
-                         'statistics (track_running_stats=False).')
-    scale = bn.weight / (bn.running_var + bn.eps).sqrt()
-    shift = bn.bias - bn.running_mean * scale
-    if bias is not None:
-        shift = shift + bias * scale
-    return weight * scale.reshape(-1, 1, 1, 1), shift
 
 
 def pad_kernel(kernel: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
@@ -113,13 +96,14 @@ class ConvBN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.act(self.bn(self.conv(x)))
 
-    def fused_kernel_bias(self) -> KernelBias:
-        """Kernel and bias of the equivalent conv (BN folded, no act)."""
-        return fuse_conv_bn(self.conv.weight, None, self.bn)
-
     def fused_conv(self) -> nn.Conv2d:
         """A biased ``nn.Conv2d`` equal to ``BN(conv(x))`` in eval mode."""
-        return conv_from_kernel(self.conv, *self.fused_kernel_bias())
+        return fold_output_bn(self.conv, self.bn)
+
+    def fused_kernel_bias(self) -> KernelBias:
+        """Kernel and bias of :meth:`fused_conv` (detached)."""
+        conv = self.fused_conv()
+        return conv.weight.detach(), conv.bias.detach()
 
 
 def conv_from_kernel(like: nn.Conv2d, kernel: torch.Tensor,

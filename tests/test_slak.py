@@ -1,0 +1,207 @@
+"""SLaK backbone: sparse sizes, outputs, re-parameterisation, checkpoints."""
+import argparse
+
+import pytest
+import torch
+from torch import nn
+
+from mmcnn.models import SLaK
+from mmcnn.models.backbones.slak import (DecomposedLargeKernelConv,
+                                         count_params_at_sparsity,
+                                         sparse_weight_names)
+from mmcnn.models.layers import merge_kernel, pad_kernel
+
+# The paper's / README's #params: non-zero weights at 40 % sparsity of the
+# ImageNet classifiers (every 2-D/4-D weight masked, the head included).
+PARAMS_M = {'tiny': 30, 'small': 55, 'base': 95}
+
+TINY = dict(depths=[1, 1, 2, 1], dims=[16, 32, 48, 64],
+            kernel_sizes=[51, 49, 47, 13], small_kernel=5, width_factor=1.3)
+
+
+def count_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def randomise(model: nn.Module) -> nn.Module:
+    """Non-trivial weights and BN statistics, so that folding BN matters."""
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for name, value in model.state_dict().items():
+            if not value.is_floating_point():
+                continue
+            if name.endswith('running_var'):
+                value.copy_(torch.rand(value.shape, generator=gen) + 0.5)
+            elif value.dim() in (2, 4):
+                fan_in = value[0].numel()
+                value.copy_(torch.randn(value.shape, generator=gen) /
+                            fan_in**0.5)
+            else:
+                value.copy_(torch.randn(value.shape, generator=gen) * 0.3 +
+                            (1. if name.endswith('.weight') else 0.))
+    return model
+
+
+def rel_error(a: torch.Tensor, b: torch.Tensor) -> float:
+    return ((a - b).abs().max() / b.abs().max()).item()
+
+
+@pytest.mark.parametrize('arch', sorted(PARAMS_M))
+def test_sparse_param_counts_match_paper(arch):
+    with torch.device('meta'):
+        backbone = SLaK(arch, out_indices=(3, ))
+        classifier = nn.ModuleList(
+            [backbone, nn.Linear(backbone.dims[-1], 1000)])
+    nonzero = count_params_at_sparsity(classifier, 0.4)
+    assert round(nonzero / 1e6) == PARAMS_M[arch]
+    assert count_params_at_sparsity(classifier, 0.) == count_params(
+        classifier)
+    names = sparse_weight_names(classifier)
+    assert '1.weight' in names and '1.bias' not in names
+    assert ('0.stages.0.0.large_kernel.Decom1.conv.weight' in names)
+
+
+def test_widths_use_the_width_factor():
+    with torch.device('meta'):
+        model = SLaK('tiny')
+    assert model.dims == [124, 249, 499, 998]
+    block = model.stages[0][0].large_kernel
+    assert block.Decom1.conv.weight.shape == (124, 1, 51, 5)
+    assert block.Decom2.conv.weight.shape == (124, 1, 5, 51)
+    assert block.small_conv.conv.weight.shape == (124, 1, 5, 5)
+
+
+def test_outputs_non_square_real_widths():
+    arch = dict(SLaK.arch_zoo['tiny'], depths=[1, 1, 1, 1])
+    model = SLaK(arch).eval()
+    with torch.no_grad():
+        outs = model(torch.randn(1, 3, 64, 96))
+    assert [tuple(o.shape) for o in outs] == [
+        (1, w, 64 // s, 96 // s)
+        for w, s in zip([124, 249, 499, 998], (4, 8, 16, 32))]
+
+
+def test_pad_kernel_handles_non_square():
+    small = torch.randn(3, 1, 5, 5)
+    tall = torch.randn(3, 1, 13, 5)
+    merged = merge_kernel(tall, small)
+    assert torch.allclose(merged[..., 4:9, :], tall[..., 4:9, :] + small)
+    assert torch.equal(merged[..., :4, :], tall[..., :4, :])
+    assert pad_kernel(tall, (13, 13)).shape == (3, 1, 13, 13)
+    with pytest.raises(ValueError, match='Cannot centre'):
+        pad_kernel(tall, (12, 13))
+
+
+def test_decomposed_kernel_deploy_is_exact():
+    lk = randomise(DecomposedLargeKernelConv(6, 13, 5)).eval()
+    x = torch.randn(2, 6, 17, 23)
+    with torch.no_grad():
+        expected = lk(x)
+        lk.switch_to_deploy()
+        assert lk.deploy and not hasattr(lk, 'small_conv')
+        assert lk.Decom1.weight.shape == (6, 1, 13, 5)
+        assert lk.Decom2.bias is None
+        assert rel_error(lk(x), expected) < 1e-5
+
+
+def test_deploy_reparameterisation():
+    model = randomise(SLaK(TINY)).eval()
+    x = torch.randn(2, 3, 64, 96)
+    with torch.no_grad():
+        before = model(x)
+        n_train = count_params(model)
+        model.switch_to_deploy()
+        after = model(x)
+    assert model.deploy
+    assert count_params(model) < n_train
+    for a, b in zip(after, before):
+        assert rel_error(a, b) < 1e-4
+
+    built = SLaK(TINY, deploy=True).eval()
+    built.load_state_dict(model.state_dict(), strict=True)
+    with torch.no_grad():
+        for a, b in zip(built(x), before):
+            assert rel_error(a, b) < 1e-4
+
+
+def test_contract():
+    model = SLaK(TINY, out_indices=(-1, 1), frozen_stages=1, norm_eval=True,
+                 drop_path_rate=0.2)
+    model.train()
+    assert not hasattr(model, 'norm0') and hasattr(model, 'norm3')
+    assert not any(p.requires_grad
+                   for p in model.downsample_layers[0].parameters())
+    assert all(p.requires_grad for p in model.stages[1].parameters())
+    assert all(not m.training for m in model.modules()
+               if isinstance(m, nn.BatchNorm2d))
+    outs = model(torch.randn(1, 3, 64, 64))
+    assert [o.shape[1] for o in outs] == [41, 83]
+    rates = [m.drop_prob for m in model.modules()
+             if hasattr(m, 'drop_prob')]
+    assert rates == sorted(rates) and rates[-1] == pytest.approx(0.2)
+    with pytest.raises(KeyError, match='Valid names'):
+        SLaK('huge')
+    with pytest.raises(ValueError, match='in_channels'):
+        model(torch.randn(1, 4, 64, 64))
+
+
+def test_init_from_scratch_is_truncated_normal():
+    model = SLaK(TINY)
+    model.init_weights()
+    weight = model.stages[2][0].pwconv1.weight
+    assert 0.018 < weight.std().item() < 0.022
+    assert torch.count_nonzero(model.stages[2][0].pwconv1.bias) == 0
+
+
+def official_classification_state(model: SLaK) -> dict:
+    """Shaped like ``models/SLaK.py``'s checkpoints (Decom1/Decom2, final
+    LayerNorm and head), sparse weights included."""
+    state = {}
+    for key, value in model.state_dict().items():
+        if key.startswith('norm'):
+            continue
+        value = torch.randn_like(value) if value.is_floating_point() else value
+        if value.dim() in (2, 4):
+            value = value * (torch.rand_like(value) > 0.4)
+        state[key] = value
+    width = model.dims[-1]
+    state.update({'norm.weight': torch.randn(width),
+                  'norm.bias': torch.randn(width),
+                  'head.weight': torch.randn(1000, width),
+                  'head.bias': torch.randn(1000)})
+    return state
+
+
+def test_official_classification_checkpoint_loads(tmp_path):
+    model = SLaK(TINY)
+    state = official_classification_state(model)
+    assert 'stages.0.0.large_kernel.Decom1.conv.weight' in state
+    path = tmp_path / 'SLaK_tiny_checkpoint.pth'
+    torch.save({'model': state, 'epoch': 299,
+                'args': argparse.Namespace(Decom=True)}, path)
+    model = SLaK(TINY, init_cfg=dict(type='Pretrained',
+                                     checkpoint=str(path)))
+    model.init_weights()
+    for key, value in model.state_dict().items():
+        if not key.startswith('norm'):
+            assert torch.equal(value, state[key]), key
+
+
+def test_official_segmentation_checkpoint_loads(tmp_path):
+    """``segmentation/slak.py`` names the branches LoRA1/LoRA2."""
+    model = SLaK(TINY)
+    state = {}
+    for key, value in model.state_dict().items():
+        key = key.replace('.Decom1.', '.LoRA1.').replace('.Decom2.',
+                                                         '.LoRA2.')
+        state['backbone.' + key] = (torch.randn_like(value)
+                                    if value.is_floating_point() else value)
+    state['decode_head.conv_seg.weight'] = torch.randn(150, 64, 1, 1)
+    path = tmp_path / 'upernet_slak_tiny.pth'
+    torch.save({'state_dict': state, 'meta': {}}, path)
+    model = SLaK(TINY, init_cfg=dict(type='Pretrained', checkpoint=str(path),
+                                     prefix='backbone.', strict=True))
+    model.init_weights()
+    loaded = model.stages[1][0].large_kernel.Decom2.conv.weight
+    assert torch.equal(
+        loaded, state['backbone.stages.1.0.large_kernel.LoRA2.conv.weight'])

@@ -1,0 +1,183 @@
+"""Effective receptive field (ERF) of a backbone's last stage.
+
+    python tools/analysis_tools/visualize_erf.py --arch moganet-tiny \\
+        --images DIR --out erf.png [--checkpoint CKPT] [--num-images 50] \\
+        [--shape 1024]
+
+The method of RepLKNet (Ding et al., CVPR 2022; also used by SLaK): every
+image is resized to ``--shape``, normalised with the ImageNet statistics
+and fed through the backbone in eval mode; the score is the sum over
+channels of the (ReLU-ed) centre pixel of the last stage's feature map.
+Its gradient with respect to the input, ReLU-ed (``--grad abs`` takes the
+absolute value instead) and summed over the colour channels, is averaged
+over the images. The map ``log10(x + 1)``, rescaled to [0, 1], is saved as
+a heat map, and for each threshold t the smallest centred square holding
+more than t of the map's total is printed with its share of the image
+area (the "high-contribution area ratio").
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
+
+from mmcnn.utils.benchmark import build_backbone  # noqa: E402
+from mmcnn.utils.checkpoint import load_pretrained  # noqa: E402
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
+THRESHOLDS = (0.2, 0.3, 0.5, 0.99)
+
+
+def list_images(folder: str) -> List[str]:
+    """Image files under ``folder`` (recursively), sorted."""
+    paths = [osp.join(root, name) for root, _, names in os.walk(folder)
+             for name in names if name.lower().endswith(IMAGE_EXTENSIONS)]
+    if not paths:
+        raise SystemExit(f'No images ({", ".join(IMAGE_EXTENSIONS)}) found '
+                         f'under {folder!r}.')
+    return sorted(paths)
+
+
+def load_image(path: str, shape: Tuple[int, int]) -> torch.Tensor:
+    """A ``(1, 3, H, W)`` bicubic-resized, ImageNet-normalised image."""
+    from PIL import Image
+    with Image.open(path) as image:
+        image = image.convert('RGB').resize((shape[1], shape[0]),
+                                            Image.BICUBIC)
+        array = np.asarray(image, dtype=np.float32) / 255.
+    x = torch.from_numpy(array).permute(2, 0, 1)
+    mean = torch.tensor(IMAGENET_MEAN).view(3, 1, 1)
+    std = torch.tensor(IMAGENET_STD).view(3, 1, 1)
+    return ((x - mean) / std).unsqueeze(0)
+
+
+def input_gradient(model: nn.Module, x: torch.Tensor,
+                   grad: str = 'relu') -> torch.Tensor:
+    """``(H, W)`` contribution of each input pixel to the centre output."""
+    x = x.clone().requires_grad_(True)
+    feature = model(x)[-1]
+    h, w = feature.shape[-2:]
+    centre = F.relu(feature[:, :, h // 2, w // 2]).sum()
+    (gradient, ) = torch.autograd.grad(centre, x)
+    gradient = gradient.abs() if grad == 'abs' else F.relu(gradient)
+    return gradient.sum(dim=(0, 1))
+
+
+def erf_map(model: nn.Module, paths: Sequence[str],
+            shape: Tuple[int, int], grad: str = 'relu') -> np.ndarray:
+    """The contribution map averaged over the images (NaN maps skipped)."""
+    total, count = None, 0
+    for path in paths:
+        contribution = input_gradient(model, load_image(path, shape), grad)
+        if not torch.isfinite(contribution).all():
+            print(f'skipped {path}: non-finite gradient')
+            continue
+        total = contribution if total is None else total + contribution
+        count += 1
+    if not count:
+        raise SystemExit('Every image gave a non-finite gradient.')
+    return (total / count).double().numpy()
+
+
+def normalise(data: np.ndarray) -> np.ndarray:
+    """``log10(x + 1)`` rescaled to a maximum of 1."""
+    data = np.log10(data + 1)
+    peak = data.max()
+    return data / peak if peak > 0 else data
+
+
+def area_ratios(data: np.ndarray,
+                thresholds: Sequence[float] = THRESHOLDS
+                ) -> List[Tuple[float, int, float]]:
+    """For each threshold: (threshold, side, area ratio) of the smallest
+    centred square holding more than that share of ``data``'s total."""
+    h, w = data.shape
+    total = data.sum()
+    results = []
+    for thresh in thresholds:
+        for i in range(1, max(h, w) // 2 + 1):
+            window = data[max(h // 2 - i, 0):h // 2 + i + 1,
+                          max(w // 2 - i, 0):w // 2 + i + 1]
+            if window.sum() > thresh * total or window.size == data.size:
+                results.append((thresh, max(window.shape),
+                                window.size / data.size))
+                break
+    return results
+
+
+def save_heatmap(data: np.ndarray, out: str) -> None:
+    """Save ``data`` (in [0, 1]) as a PNG heat map with a colour bar."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 6.4))
+    image = ax.imshow(data, cmap='RdYlGn', vmin=-1, vmax=1)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    fig.colorbar(image, ax=ax, orientation='horizontal', location='top',
+                 fraction=0.05, pad=0.02)
+    folder = osp.dirname(osp.abspath(out))
+    os.makedirs(folder, exist_ok=True)
+    fig.savefig(out, bbox_inches='tight')
+    plt.close(fig)
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Visualise a backbone's effective receptive field")
+    parser.add_argument('--arch', required=True,
+                        help='backbone FAMILY-ARCH, e.g. moganet-tiny')
+    parser.add_argument('--checkpoint', help='weights (official, backbone '
+                        'or classifier checkpoint); random if omitted')
+    parser.add_argument('--images', required=True, help='folder of images')
+    parser.add_argument('--out', default='erf.png', help='output PNG')
+    parser.add_argument('--num-images', type=int, default=50)
+    parser.add_argument('--shape', type=int, nargs='+', default=[1024],
+                        help='input size: H [W]')
+    parser.add_argument('--grad', choices=('relu', 'abs'), default='relu',
+                        help='keep positive gradients (RepLKNet) or their '
+                        'absolute values')
+    parser.add_argument('--thresholds', type=float, nargs='+',
+                        default=list(THRESHOLDS))
+    args = parser.parse_args(argv)
+    if len(args.shape) == 1:
+        args.shape = args.shape * 2
+    elif len(args.shape) != 2:
+        parser.error('--shape takes H or H W')
+    return args
+
+
+def main(argv: Optional[Sequence[str]] = None
+         ) -> List[Tuple[float, int, float]]:
+    args = parse_args(argv)
+    model = build_backbone(args.arch, out_indices=(-1, ))
+    if args.checkpoint:
+        load_pretrained(model, args.checkpoint,
+                        checkpoint_filter=model.checkpoint_filter,
+                        prefix='backbone.')
+    model.eval().requires_grad_(False)
+    paths = list_images(args.images)[:args.num_images]
+    data = normalise(erf_map(model, paths, tuple(args.shape), args.grad))
+    ratios = area_ratios(data, sorted(args.thresholds))
+    print(f'ERF of {args.arch} over {len(paths)} images at '
+          f'{args.shape[0]}x{args.shape[1]}; high-contribution area ratio:')
+    print('threshold  side  area ratio')
+    for thresh, side, ratio in ratios:
+        print(f'{thresh:<9g}  {side:<4d}  {ratio:.4f}')
+    save_heatmap(data, args.out)
+    print(f'heat map saved to {args.out}')
+    return ratios
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,164 @@
+"""Convert an official checkpoint into an mmengine checkpoint for mmcnn.
+
+    python tools/model_converters/convert_official.py SRC DST \\
+        --family moganet [--arch tiny] [--ema] [--keep-head]
+
+Reads a timm-style file (``state_dict``, ``state_dict_ema`` or ``model``,
+with argparse ``args`` beside them) with weights-only unpickling, applies
+the family's ``checkpoint_filter``, reports the keys that do not match a
+freshly built backbone of ``--arch`` (inferred from the file's
+``args.model`` when not given), and writes ``{'state_dict', 'meta'}``.
+
+Without ``--keep-head`` the result holds the backbone's keys, for
+``init_cfg=dict(type='Pretrained', checkpoint=DST)``. With ``--keep-head``
+the classifier is kept under mmpretrain ``ImageClassifier`` names
+(``backbone.*`` and ``head.fc.*``), so ``load_from=DST`` works in the
+family's classification config.
+"""
+import argparse
+import os.path as osp
+import sys
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Dict, Optional, Sequence, Tuple
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
+
+from mmcnn.utils.checkpoint import (CheckpointError,  # noqa: E402
+                                    StateDict, extract_state_dict,
+                                    load_checkpoint_file,
+                                    load_state_dict_checked)
+
+
+@dataclass(frozen=True)
+class Family:
+    """How one family's official checkpoints map onto mmcnn.
+
+    Attributes:
+        backbone: the registered mmcnn backbone class name; its
+            ``checkpoint_filter`` converts the backbone keys.
+        head: official classifier keys -> mmpretrain ``ImageClassifier``
+            keys.
+    """
+
+    backbone: str
+    head: Dict[str, str] = field(default_factory=dict)
+
+
+_LINEAR_HEAD = {'head.weight': 'head.fc.weight', 'head.bias': 'head.fc.bias'}
+
+FAMILIES: Dict[str, Family] = {
+    'moganet': Family('MogaNet', _LINEAR_HEAD),
+}
+
+
+def backbone_class(family: Family) -> type:
+    """The registered class of ``family``."""
+    import mmcnn.models  # noqa: F401  (registers the backbones)
+    from mmcnn.registry import MODELS
+    return MODELS.get(family.backbone)
+
+
+def infer_arch(ckpt: dict, family_name: str, cls: type) -> str:
+    """The arch from an official file's ``args.model`` (``moganet_tiny``).
+
+    Raises:
+        SystemExit: no ``args.model``, or it names no known arch.
+    """
+    args = ckpt.get('args')
+    model_name = str(getattr(args, 'model', '') or '').lower()
+    prefix = f'{family_name}_'
+    if model_name.startswith(prefix):
+        arch = model_name[len(prefix):].split('_')[0]
+        if arch in cls.arch_zoo:
+            return arch
+    raise SystemExit(
+        f'Cannot infer the {cls.__name__} arch from the checkpoint '
+        f'(args.model={model_name or None!r}); pass --arch, one of '
+        f'{", ".join(sorted(cls.arch_zoo))}.')
+
+
+def plain_args(ckpt: dict) -> Dict[str, object]:
+    """The official argparse ``args`` as a dict of plain values."""
+    args = ckpt.get('args')
+    items = vars(args).items() if hasattr(args, '__dict__') else ()
+    return {k: v for k, v in items
+            if isinstance(v, (bool, int, float, str, type(None)))}
+
+
+def convert(ckpt: dict, family_name: str, arch: Optional[str] = None,
+            use_ema: bool = False,
+            keep_head: bool = False) -> Tuple[StateDict, dict]:
+    """Convert a loaded official checkpoint.
+
+    Returns:
+        The converted state dict and the ``meta`` to store with it.
+    """
+    family = FAMILIES[family_name]
+    cls = backbone_class(family)
+    arch = arch or infer_arch(ckpt, family_name, cls)
+    state_dict = extract_state_dict(ckpt, use_ema=use_ema)
+    head = OrderedDict((new, state_dict[old])
+                       for old, new in family.head.items()
+                       if old in state_dict)
+    model = cls(arch=arch)
+    backbone = cls.checkpoint_filter(state_dict, model)
+    missing, unexpected = load_state_dict_checked(
+        model, backbone, source=f'{family_name} {arch} checkpoint')
+    print(f'{cls.__name__} {arch!r}: {len(backbone) - len(unexpected)} of '
+          f'{len(model.state_dict())} backbone tensors matched, '
+          f'{len(missing)} missing, {len(unexpected)} unexpected.')
+    if keep_head:
+        if len(head) != len(family.head):
+            raise SystemExit(
+                f'--keep-head: the checkpoint lacks the classifier keys '
+                f'{sorted(set(family.head) - set(state_dict))}.')
+        converted = OrderedDict(
+            (f'backbone.{k}', v) for k, v in backbone.items())
+        converted.update(head)
+    else:
+        converted = OrderedDict(backbone)
+    meta = dict(family=family_name, arch=arch, ema=use_ema,
+                keep_head=keep_head, official_args=plain_args(ckpt))
+    if isinstance(ckpt.get('epoch'), int):
+        meta['epoch'] = ckpt['epoch']
+    return converted, meta
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Convert an official checkpoint for mmcnn')
+    parser.add_argument('src', help='official checkpoint')
+    parser.add_argument('dst', help='output mmengine checkpoint')
+    parser.add_argument('--family', required=True, choices=sorted(FAMILIES),
+                        type=str.lower)
+    parser.add_argument('--arch', help='arch name (default: from the '
+                        "checkpoint's args.model)")
+    parser.add_argument('--ema', action='store_true',
+                        help='take the EMA weights (state_dict_ema)')
+    parser.add_argument('--keep-head', action='store_true',
+                        help='keep the classifier, under mmpretrain '
+                        'ImageClassifier names')
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    args = parse_args(argv)
+    from mmengine.runner.checkpoint import save_checkpoint
+
+    import mmcnn
+    try:
+        ckpt = load_checkpoint_file(args.src)
+        state_dict, meta = convert(ckpt, args.family, args.arch, args.ema,
+                                   args.keep_head)
+    except CheckpointError as err:
+        raise SystemExit(str(err)) from None
+    meta.update(source=osp.basename(args.src),
+                mmcnn_version=mmcnn.__version__)
+    save_checkpoint({'state_dict': state_dict, 'meta': meta}, args.dst)
+    print(f'Wrote {len(state_dict)} tensors to {args.dst}.')
+
+
+if __name__ == '__main__':
+    main()
