@@ -1,10 +1,15 @@
 """SLaK backbone: sparse sizes, outputs, re-parameterisation, checkpoints."""
 import argparse
+import math
 
 import pytest
 import torch
+from _toy import make_runner
+from mmengine.model import BaseModel
 from torch import nn
 
+from mmcnn.engine.hooks import DynamicSparsityHook
+from mmcnn.engine.hooks.dynamic_sparsity_hook import erk_densities
 from mmcnn.models import SLaK
 from mmcnn.models.backbones.slak import (DecomposedLargeKernelConv,
                                          count_params_at_sparsity,
@@ -205,3 +210,67 @@ def test_official_segmentation_checkpoint_loads(tmp_path):
     loaded = model.stages[1][0].large_kernel.Decom2.conv.weight
     assert torch.equal(
         loaded, state['backbone.stages.1.0.large_kernel.LoRA2.conv.weight'])
+
+
+class SparseToyClassifier(BaseModel):
+    """A small SLaK (official kernel sizes) with a linear head."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.backbone = SLaK(dict(TINY, depths=[1, 1, 1, 1]),
+                             out_indices=(3, ))
+        self.head = nn.Linear(83, 2)
+
+    def forward(self, inputs, labels, mode='tensor'):
+        logits = self.head(self.backbone(inputs)[0].mean((2, 3)))
+        if mode != 'loss':
+            return logits
+        return dict(loss=nn.functional.cross_entropy(logits, labels))
+
+
+def test_erk_densities_keep_the_budget():
+    shapes = {'stem': torch.Size([8, 3, 4, 4]),
+              'dw': torch.Size([64, 1, 51, 5]),
+              'fc': torch.Size([256, 64])}
+    dens = erk_densities(shapes, 0.6)
+    sizes = {k: math.prod(s) for k, s in shapes.items()}
+    kept = sum(dens[k] * sizes[k] for k in shapes)
+    assert kept == pytest.approx(0.6 * sum(sizes.values()))
+    assert dens['stem'] == 1. and all(0 < d <= 1 for d in dens.values())
+    # denser where sum(shape) / prod(shape) is larger
+    assert dens['fc'] > dens['dw']
+
+
+def test_dynamic_sparsity_hook_trains_and_resumes(tmp_path):
+    hook = DynamicSparsityHook(sparsity=0.4, interval=1, prune_rate=0.5)
+    runner = make_runner(str(tmp_path), max_epochs=1,
+                         model=SparseToyClassifier(), custom_hooks=[hook])
+    runner.train()
+    weights = {n: p for n, p in runner.model.named_parameters()
+               if p.dim() in (2, 4)}
+    assert set(hook.masks) == set(weights)
+    assert hook.density() == pytest.approx(0.6, abs=1e-3)
+    for name, param in weights.items():
+        assert not param[~hook.masks[name]].any(), name
+    nonzero = sum(int(torch.count_nonzero(p)) for p in weights.values())
+    total = sum(p.numel() for p in weights.values())
+    # regrown weights start at zero, so at most the active 60 % are non-zero
+    assert 0.3 < nonzero / total <= 0.6 + 1e-3
+
+    before = {n: m.clone() for n, m in hook.masks.items()}
+    hook.update_masks(runner)
+    changed = sum(int((before[n] != m).sum()) for n, m in hook.masks.items())
+    assert changed > 0
+    assert hook.density() == pytest.approx(0.6, abs=1e-3)
+
+    ckpt = torch.load(tmp_path / 'epoch_1.pth', weights_only=True)
+    assert set(ckpt['sparse_masks']) == set(weights)
+    resumed = DynamicSparsityHook(sparsity=0.4, interval=1)
+    runner = make_runner(str(tmp_path), max_epochs=2, resume=True,
+                         model=SparseToyClassifier(),
+                         custom_hooks=[resumed])
+    runner.load_or_resume()
+    assert all(torch.equal(resumed.masks[n], ckpt['sparse_masks'][n])
+               for n in weights)
+    with pytest.raises(ValueError, match='sparsity'):
+        DynamicSparsityHook(sparsity=1.)

@@ -1,4 +1,5 @@
 """Training hooks of mmcnn."""
+from .dynamic_sparsity_hook import DynamicSparsityHook
 from .finite_loss_hook import FiniteLossHook
 
-__all__ = ['FiniteLossHook']
+__all__ = ['FiniteLossHook', 'DynamicSparsityHook']

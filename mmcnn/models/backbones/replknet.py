@@ -17,7 +17,7 @@ from torch.utils.checkpoint import checkpoint
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
 from ..layers import DropPath, drop_path_rates
-from ..layers.reparam import ConvBN, merge_kernel
+from ..layers.reparam import ConvBN, conv_from_kernel, merge_kernel
 from .base import ConvNetBackbone
 
 
@@ -80,12 +80,8 @@ class ReparamLargeKernelConv(nn.Module):
             kernel = merge_kernel(kernel, small_kernel)
             bias = bias + small_bias
             del self.small_conv
-        conv = self.lkb_origin.conv
-        self.lkb_reparam = nn.Conv2d(
-            conv.in_channels, conv.out_channels, self.kernel_size,
-            padding=self.kernel_size // 2, groups=conv.groups).to(kernel)
-        self.lkb_reparam.weight.copy_(kernel)
-        self.lkb_reparam.bias.copy_(bias)
+        self.lkb_reparam = conv_from_kernel(self.lkb_origin.conv, kernel,
+                                            bias)
         del self.lkb_origin
 
 

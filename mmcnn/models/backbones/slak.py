@@ -8,10 +8,10 @@ segmentation/detection copies name the decomposed branches ``LoRA1``/
 needs a compiled CUTLASS depth-wise kernel; mmcnn runs the same
 computation ("same"-padded depth-wise convs) on plain PyTorch.
 
-The 40 % dynamic sparsity of the paper is a property of the trained
-weights (zeros in every 2-D/4-D weight, classifier included);
-:func:`sparse_weight_names` and :func:`count_params_at_sparsity` give the
-paper's parameter convention.
+The paper's 40 % dynamic sparsity (zeros in every 2-D/4-D weight, the
+classifier included, their pattern pruned and regrown during training) is
+trained with :class:`mmcnn.engine.hooks.DynamicSparsityHook`;
+:func:`count_params_at_sparsity` gives the paper's parameter convention.
 """
 from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
@@ -23,7 +23,7 @@ from torch import nn
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
 from ..layers import DropPath, LayerNorm2d, drop_path_rates
-from ..layers.reparam import ConvBN, merge_kernel
+from ..layers.reparam import ConvBN, conv_from_kernel, merge_kernel
 from .base import ConvNetBackbone
 
 
@@ -93,14 +93,8 @@ class DecomposedLargeKernelConv(nn.Module):
             tall = merge_kernel(tall, small)
             bias = bias + small_bias
             del self.small_conv
-        channels = tall.shape[0]
-        self.Decom1 = self._dw(channels, tuple(tall.shape[-2:]),
-                               bias=True).to(tall)
-        self.Decom1.weight.copy_(tall)
-        self.Decom1.bias.copy_(bias)
-        self.Decom2 = self._dw(channels, tuple(wide.shape[-2:]),
-                               bias=False).to(wide)
-        self.Decom2.weight.copy_(wide)
+        self.Decom1 = conv_from_kernel(self.Decom1.conv, tall, bias)
+        self.Decom2 = conv_from_kernel(self.Decom2.conv, wide, None)
 
 
 class SLaKBlock(nn.Module):

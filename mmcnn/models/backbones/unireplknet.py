@@ -218,7 +218,6 @@ class UniRepLKNetBlock(nn.Module):
             return
         if isinstance(self.dwconv, DilatedReparamBlock):
             self.dwconv.switch_to_deploy()
-        if isinstance(self.dwconv, DilatedReparamBlock):
             self.dwconv.lk_origin = fold_output_bn(self.dwconv.lk_origin,
                                                    self.norm)
         elif not isinstance(self.norm, nn.Identity):

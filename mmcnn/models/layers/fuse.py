@@ -129,17 +129,20 @@ def fold_input_affine(layer: Layer,
     weight = layer.weight.detach().double()
     groups = getattr(layer, 'groups', 1)
     in_per_group = weight.shape[1]
-    out_per_group = weight.shape[0] // groups
     scale = scale.detach().double().reshape(-1)
     if scale.numel() != in_per_group * groups:
         raise ValueError(f'scale has {scale.numel()} entries, the layer '
                          f'{in_per_group * groups} input channels.')
-    device = weight.device
-    group = torch.arange(weight.shape[0], device=device) // out_per_group
-    within = torch.arange(in_per_group, device=device)
-    index = group[:, None] * in_per_group + within
-    extra = [1] * (weight.dim() - 2)
-    new_weight = weight * scale[index].reshape(*index.shape, *extra)
+
+    def per_weight(vector: torch.Tensor) -> torch.Tensor:
+        """``(C_in,)`` -> broadcastable over ``weight``, group by group."""
+        grouped = vector.reshape(groups, 1, in_per_group)
+        spread = grouped.expand(groups, weight.shape[0] // groups,
+                                in_per_group)
+        return spread.reshape(weight.shape[0], in_per_group,
+                              *([1] * (weight.dim() - 2)))
+
+    new_weight = weight * per_weight(scale)
     bias = _bias(layer)
     if shift is not None:
         shift = shift.detach().double().reshape(-1)
@@ -147,8 +150,7 @@ def fold_input_affine(layer: Layer,
             raise ValueError(
                 'An input shift cannot be folded exactly into a conv that '
                 f'zero-pads (padding={layer.padding}).')
-        shifted = weight * shift[index].reshape(*index.shape, *extra)
-        bias = bias + shifted.flatten(1).sum(1)
+        bias = bias + (weight * per_weight(shift)).flatten(1).sum(1)
     return _with_params(layer, new_weight, bias)
 
 

@@ -1,14 +1,15 @@
 # Semantic FPN with MogaNet-XT trained from scratch on the synthetic
 # ADE20K-style demo set of tools/misc/make_demo_data.py (4 classes, label 0
-# = other/ignore, 256x256 images). Trains on a CPU in a few minutes; the
-# validation mIoU rises from chance level within the run.
+# = other/ignore), with the images scaled to 128x128 so that it trains on
+# a CPU in a few minutes; the validation mIoU rises from evaluation to
+# evaluation within the run.
 _base_ = './moganet-xt_fpn_8xb4-80k_ade20k-512x512.py'
 
 data_root = 'data/demo/ade'
 metainfo = dict(
     classes=('sky', 'grass', 'sand', 'water'),
     palette=[[130, 190, 235], [50, 150, 40], [215, 185, 120], [20, 70, 150]])
-crop_size = (256, 256)
+crop_size = (128, 128)
 norm_cfg = dict(type='BN', requires_grad=True)
 data_preprocessor = dict(size=crop_size)
 model = dict(
@@ -21,7 +22,7 @@ train_pipeline = [
     dict(type='LoadAnnotations', reduce_zero_label=True),
     dict(
         type='RandomResize',
-        scale=(256, 256),
+        scale=crop_size,
         ratio_range=(0.75, 1.5),
         keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
@@ -30,6 +31,7 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=crop_size, keep_ratio=True),
     dict(type='LoadAnnotations', reduce_zero_label=True),
     dict(type='PackSegInputs')
 ]
@@ -43,7 +45,6 @@ dataset = dict(
 train_dataloader = dict(
     batch_size=4,
     num_workers=2,
-    persistent_workers=False,
     dataset=dict(
         _delete_=True,
         data_prefix=dict(
@@ -52,8 +53,7 @@ train_dataloader = dict(
         **dataset))
 val_dataloader = dict(
     batch_size=4,
-    num_workers=2,
-    persistent_workers=False,
+    num_workers=1,
     dataset=dict(
         _delete_=True,
         data_prefix=dict(
@@ -63,17 +63,17 @@ val_dataloader = dict(
         **dataset))
 test_dataloader = val_dataloader
 
-optim_wrapper = dict(optimizer=dict(lr=1e-3, weight_decay=1e-4))
+optim_wrapper = dict(optimizer=dict(lr=1e-3))
 param_scheduler = [
     dict(
         type='PolyLR',
         power=0.9,
         eta_min=0.0,
         begin=0,
-        end=400,
+        end=80,
         by_epoch=False)
 ]
-train_cfg = dict(max_iters=400, val_interval=100)
+train_cfg = dict(max_iters=80, val_interval=20)
 default_hooks = dict(
-    logger=dict(interval=20),
-    checkpoint=dict(interval=400, max_keep_ckpts=1, save_best=None))
+    logger=dict(interval=10),
+    checkpoint=dict(interval=80, max_keep_ckpts=1, save_best=None))

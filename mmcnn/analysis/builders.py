@@ -1,0 +1,172 @@
+"""Models to count: a backbone by name, or a task model from a config."""
+import copy
+import math
+from typing import Any, Dict, List, Optional, Tuple, Type
+
+import torch
+from mmengine.config import Config, ConfigDict
+from mmengine.model import revert_sync_batchnorm
+from mmengine.registry import MODELS as ROOT_MODELS
+from mmengine.registry import init_default_scope
+from torch import nn
+
+from mmcnn.registry import MODELS
+
+# The task of a config follows its default scope.
+TASKS = {'mmpretrain': 'cls', 'mmdet': 'det', 'mmseg': 'seg', 'mmpose': 'pose'}
+
+# The papers' input sizes, (width, height): ImageNet 224, COCO detection
+# 1280x800, ADE20K 2048x512, COCO top-down pose 192x256.
+DEFAULT_SIZES = {
+    'backbone': (224, 224),
+    'cls': (224, 224),
+    'det': (1280, 800),
+    'seg': (2048, 512),
+    'pose': (192, 256),
+}
+
+
+def backbone_families() -> Dict[str, Type[nn.Module]]:
+    """mmcnn's registered backbone classes by lower-case name."""
+    import mmcnn.models  # noqa: F401
+    from mmcnn.models.backbones import ConvNetBackbone
+    return {
+        name.lower(): cls
+        for name, cls in MODELS.module_dict.items()
+        if isinstance(cls, type) and issubclass(cls, ConvNetBackbone)
+        and cls is not ConvNetBackbone
+    }
+
+
+def resolve_backbone(name: str) -> Tuple[Type[nn.Module], str]:
+    """``'moganet-tiny'`` -> ``(MogaNet, 'tiny')``: the family before the
+    first hyphen matches a registered class name case-insensitively."""
+    family, _, arch = name.partition('-')
+    families = backbone_families()
+    if family.lower() not in families or not arch:
+        raise ValueError(
+            f'Cannot resolve {name!r}: use FAMILY-ARCH with FAMILY one of '
+            f'{", ".join(sorted(families))} (e.g. moganet-tiny).')
+    return families[family.lower()], arch
+
+
+class BackboneClassifier(nn.Module):
+    """Image classifier as the papers count it: the backbone's last stage,
+    global average pooling and a linear layer, ``(N, 3, H, W) -> (N, K)``.
+    """
+
+    def __init__(self, backbone: nn.Module, in_features: int,
+                 num_classes: int) -> None:
+        super().__init__()
+        self.backbone = backbone
+        self.head = nn.Linear(in_features, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.backbone(x)[-1].mean(dim=(2, 3)))
+
+
+def _last_stage_channels(backbone: nn.Module, size: Tuple[int, int]) -> int:
+    from .shape_trace import meta_copy
+    x = torch.empty(1, 3, size[1], size[0])
+    with torch.no_grad():
+        try:
+            return meta_copy(backbone)(x.to('meta'))[-1].shape[1]
+        except Exception:  # an op without a meta kernel: compute it
+            return backbone(x)[-1].shape[1]
+
+
+def build_backbone_model(name: str, num_classes: int,
+                         size: Tuple[int, int]) -> nn.Module:
+    """A registered backbone, with a classifier when ``num_classes > 0``."""
+    cls, arch = resolve_backbone(name)
+    if num_classes <= 0:
+        return cls(arch=arch).eval()
+    backbone = cls(arch=arch, out_indices=(-1, )).eval()
+    channels = _last_stage_channels(backbone, size)
+    return BackboneClassifier(backbone, channels, num_classes).eval()
+
+
+def config_task(cfg: Config) -> str:
+    """'cls', 'det', 'seg' or 'pose' from the config's default scope."""
+    scope = cfg.get('default_scope')
+    if scope not in TASKS:
+        raise ValueError(
+            f'Config default_scope {scope!r} is not one of {sorted(TASKS)}; '
+            'get_flops counts mmpretrain, mmdet, mmseg and mmpose models.')
+    return TASKS[scope]
+
+
+def _find_transform(pipeline: Optional[List[Any]],
+                    name: str) -> Optional[ConfigDict]:
+    for transform in pipeline or []:
+        if isinstance(transform, dict) and transform.get('type') == name:
+            return transform
+    return None
+
+
+def _test_pipeline(cfg: Config) -> Optional[List[Any]]:
+    dataloader = cfg.get('test_dataloader') or cfg.get('val_dataloader')
+    if dataloader and dataloader.get('dataset', {}).get('pipeline'):
+        return dataloader['dataset']['pipeline']
+    return cfg.get('test_pipeline')
+
+
+def config_input_size(cfg: Config, task: str) -> Tuple[int, int]:
+    """The input size (width, height) a config's model is counted at.
+
+    Classification uses the test pipeline's ``CenterCrop`` size, pose the
+    codec's ``input_size`` and segmentation the test ``Resize`` scale (the
+    model's own input); detection always uses the papers' 1280x800.
+    """
+    size = None
+    if task == 'cls':
+        crop = _find_transform(_test_pipeline(cfg), 'CenterCrop')
+        size = crop and crop.get('crop_size')
+    elif task == 'pose':
+        size = cfg.get('codec', {}).get('input_size')
+    elif task == 'seg':
+        resize = _find_transform(_test_pipeline(cfg), 'Resize')
+        size = resize and resize.get('scale')
+    if isinstance(size, int):
+        return size, size
+    if size:
+        return tuple(size)
+    return DEFAULT_SIZES[task]
+
+
+def _pad_size(cfg: Config, size: Tuple[int, int]) -> Tuple[int, int]:
+    """Round up to the data preprocessor's size divisor, as it pads."""
+    preprocessor = cfg.model.get('data_preprocessor') or {}
+    divisor = (preprocessor.get('pad_size_divisor')
+               or preprocessor.get('size_divisor') or 1)
+    return tuple(math.ceil(s / divisor) * divisor for s in size)
+
+
+def build_task_model(cfg: Config) -> nn.Module:
+    """Build ``cfg.model`` in its task library, without pretrained weights
+    and with SyncBN reverted to BN, in eval mode."""
+    init_default_scope(cfg.get('default_scope'))
+    model_cfg = copy.deepcopy(cfg.model)
+    backbone = model_cfg.get('backbone')
+    if isinstance(backbone, dict) and 'init_cfg' in backbone:
+        backbone['init_cfg'] = None
+    model = ROOT_MODELS.build(model_cfg)
+    return revert_sync_batchnorm(model).eval()
+
+
+def task_inputs(cfg: Config, task: str,
+                size: Optional[Tuple[int, int]] = None
+                ) -> Tuple[torch.Tensor, Dict[str, Any]]:
+    """A ``(1, 3, H, W)`` input and the forward kwargs counting needs:
+    detectors get one data sample with the image meta (two-stage ones read
+    it to predict proposals)."""
+    width, height = _pad_size(cfg, size or config_input_size(cfg, task))
+    inputs = torch.randn(1, 3, height, width)
+    if task != 'det':
+        return inputs, {}
+    from mmdet.structures import DetDataSample
+    shape = (height, width)
+    sample = DetDataSample(metainfo=dict(
+        img_shape=shape, ori_shape=shape, pad_shape=shape,
+        batch_input_shape=shape, scale_factor=(1.0, 1.0)))
+    return inputs, dict(data_samples=[sample])

@@ -1,0 +1,173 @@
+"""Parameters and FLOPs of a model in the papers' convention."""
+import functools
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Dict, Optional, Sequence, Tuple
+
+import torch
+from mmengine.analysis import FlopAnalyzer, parameter_count
+from mmengine.analysis.print_helper import complexity_stats_table
+from torch import nn
+
+from .handles import NO_ARITHMETIC_OPS, PAPER_FLOP_HANDLES, ZERO_BY_CONVENTION
+from .shape_trace import MetaTraceMode, meta_copy
+
+
+def paper_flop_analyzer(model: nn.Module,
+                        inputs: Tuple[torch.Tensor, ...]) -> FlopAnalyzer:
+    """mmengine's FlopAnalyzer with the handles of :mod:`.handles`."""
+    analyzer = FlopAnalyzer(model, inputs)
+    analyzer.set_op_handle(**PAPER_FLOP_HANDLES)
+    analyzer.set_op_handle(**dict.fromkeys(NO_ARITHMETIC_OPS))
+    analyzer.unsupported_ops_warnings(False)
+    analyzer.uncalled_modules_warnings(False)
+    analyzer.tracer_warnings('none')
+    return analyzer
+
+
+@dataclass
+class ComplexityReport:
+    """What :func:`analyze` measured.
+
+    Attributes:
+        params: number of parameter elements (trainable or not).
+        flops: multiply-adds (one multiply-add = one FLOP) of the counted
+            ops, plus the convention's extras (conv bias, pooling, ...).
+        flops_by_operator: ``flops`` split by the handles' op names.
+        not_counted: ops found in the trace that are zero by convention
+            (elementwise arithmetic, activations) with their call counts.
+        unhandled: ops found that no handle knows, counted as zero.
+        input_shape: the traced input's shape, ``(N, C, H, W)``.
+        traced_on: ``'meta'`` (shapes only, no compute) or ``'cpu'``.
+        fallback_reason: why tracing on the meta device failed, if it did.
+    """
+
+    params: int
+    flops: int
+    flops_by_operator: Dict[str, int]
+    not_counted: Dict[str, int]
+    unhandled: Dict[str, int]
+    input_shape: Tuple[int, ...]
+    traced_on: str
+    fallback_reason: Optional[str] = None
+    analyzer: FlopAnalyzer = field(default=None, repr=False)
+
+    def table(self, max_depth: int) -> str:
+        """Per-module parameters and FLOPs down to ``max_depth``."""
+        return complexity_stats_table(
+            self.analyzer, max_depth=max_depth, show_param_shapes=False)
+
+    def summary(self) -> str:
+        """The figures and what was left out, as printed by get_flops."""
+        ops = ', '.join(f'{name} {format_count(count)}'
+                        for name, count in sorted(
+                            self.flops_by_operator.items(),
+                            key=lambda item: -item[1]))
+        lines = [
+            f'Input shape: {tuple(self.input_shape)} (N, C, H, W)',
+            f'Params: {format_count(self.params, "M")} ({self.params:,})',
+            f'FLOPs:  {format_count(self.flops, "G")} ({self.flops:,}; '
+            'one multiply-add = one FLOP)',
+            f'FLOPs by operator: {ops or "none"}',
+            'Not counted, zero by convention (elementwise arithmetic and '
+            f'activations): {_format_ops(self.not_counted)}',
+            'Skipped, no FLOP handle (counted as 0): '
+            f'{_format_ops(self.unhandled)}',
+        ]
+        if self.traced_on == 'meta':
+            lines.append('Traced shape-only on the meta device.')
+        elif self.fallback_reason:
+            lines.append('Traced with a real forward pass on the CPU '
+                         f'(shape-only tracing failed: {self.fallback_reason})'
+                         '.')
+        else:
+            lines.append('Traced with a real forward pass on the CPU.')
+        return '\n'.join(lines)
+
+
+def format_count(count: float, unit: Optional[str] = None) -> str:
+    """``4965000000 -> '4.965G'``; ``unit`` forces 'K', 'M' or 'G'."""
+    scales = {'G': 1e9, 'M': 1e6, 'K': 1e3}
+    if unit is None:
+        unit = next((u for u, s in scales.items() if abs(count) >= s), '')
+    if not unit:
+        return str(int(count))
+    return f'{count / scales[unit]:.3f}{unit}'
+
+
+def _format_ops(ops: Dict[str, int]) -> str:
+    if not ops:
+        return 'none'
+    return ', '.join(f'{name} x{count}' for name, count in sorted(
+        ops.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _bind_forward(model: nn.Module, forward_kwargs: Dict[str, Any]) -> None:
+    if forward_kwargs:
+        model.forward = functools.partial(
+            type(model).forward, model, **forward_kwargs)
+
+
+def _count(model: nn.Module, inputs: Tuple[torch.Tensor, ...],
+           forward_kwargs: Dict[str, Any], on_meta: bool) -> FlopAnalyzer:
+    _bind_forward(model, forward_kwargs)
+    analyzer = paper_flop_analyzer(model, inputs)
+    try:
+        with torch.no_grad():
+            if on_meta:
+                with MetaTraceMode():
+                    analyzer.total()
+            else:
+                analyzer.total()
+    finally:
+        if forward_kwargs:
+            del model.forward
+    return analyzer
+
+
+def analyze(model: nn.Module,
+            inputs: Sequence[torch.Tensor],
+            forward_kwargs: Optional[Dict[str, Any]] = None,
+            shape_only: bool = True) -> ComplexityReport:
+    """Count the parameters and FLOPs of ``model(*inputs, **kwargs)``.
+
+    The forward pass is JIT-traced by mmengine's FlopAnalyzer with the
+    handles of :data:`.handles.PAPER_FLOP_HANDLES`. With ``shape_only`` the
+    trace runs on a meta-device copy of the model (no compute, no memory);
+    when the forward needs real values or an op has no meta kernel, it is
+    traced again on the CPU with ``inputs``. ``model`` is not modified.
+    """
+    inputs = tuple(inputs)
+    forward_kwargs = forward_kwargs or {}
+    fallback_reason = None
+    analyzer = None
+    if shape_only:
+        try:
+            analyzer = _count(meta_copy(model),
+                              tuple(x.to('meta') for x in inputs),
+                              forward_kwargs, on_meta=True)
+        except Exception as err:  # any op may lack a meta kernel
+            message = str(err).strip().splitlines() or ['']
+            fallback_reason = f'{type(err).__name__}: {message[0][:200]}'
+    if analyzer is None:
+        analyzer = _count(model, inputs, forward_kwargs, on_meta=False)
+    skipped = Counter(analyzer.unsupported_ops())
+    return ComplexityReport(
+        params=parameter_count(model)[''],
+        flops=int(analyzer.total()),
+        flops_by_operator={
+            k: int(v)
+            for k, v in analyzer.by_operator().items() if v
+        },
+        not_counted={
+            k: v
+            for k, v in skipped.items() if k in ZERO_BY_CONVENTION
+        },
+        unhandled={
+            k: v
+            for k, v in skipped.items() if k not in ZERO_BY_CONVENTION
+        },
+        input_shape=tuple(inputs[0].shape),
+        traced_on='meta' if fallback_reason is None and shape_only else 'cpu',
+        fallback_reason=fallback_reason,
+        analyzer=analyzer)

@@ -1,0 +1,221 @@
+"""Deploy re-parameterisation: fold helpers, MogaNet, the deploy tool."""
+import argparse
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import torch
+from mmengine.config import Config
+from torch import nn
+
+from mmcnn.models import MogaNet
+from mmcnn.models.backbones.base import ConvNetBackbone
+from mmcnn.models.layers.fuse import (bn_to_affine, fold_input_affine,
+                                      fold_input_bn, fold_output_affine,
+                                      fold_output_bn)
+from mmcnn.utils.benchmark import count_macs
+
+ROOT = Path(__file__).resolve().parents[1]
+CLS_CONFIG = ROOT / 'configs' / 'cls' / 'moganet' / 'moganet-xt_8xb128_in1k.py'
+
+
+def _load_tool(relative: str) -> ModuleType:
+    path = ROOT / relative
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def randomize(model: nn.Module, seed: int = 0) -> nn.Module:
+    """Non-trivial BN statistics and affines, layer scales and sigmas."""
+    gen = torch.Generator().manual_seed(seed)
+
+    def fill(tensor: torch.Tensor, low: float, high: float) -> None:
+        tensor.data.copy_(torch.rand(tensor.shape, generator=gen) *
+                          (high - low) + low)
+
+    for module in model.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            fill(module.running_mean, -1, 1)
+            fill(module.running_var, 0.5, 2)
+            fill(module.weight, 0.5, 1.5)
+            fill(module.bias, -0.5, 0.5)
+    for name, param in model.named_parameters():
+        if 'layer_scale' in name or 'sigma' in name or name.endswith(
+                'bias'):
+            fill(param, -0.3, 0.3)
+    return model
+
+
+def relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
+    return float((a - b).abs().max() / a.abs().max())
+
+
+def count_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def bn(channels: int, cls: type = nn.BatchNorm2d) -> nn.Module:
+    return randomize(cls(channels).eval())
+
+
+@pytest.mark.parametrize('groups', [1, 4])
+def test_fold_bn_after_and_before_grouped_conv(groups):
+    conv = randomize(nn.Conv2d(8, 12, 3, padding=1, groups=groups))
+    norm_out, norm_in = bn(12), bn(8)
+    x = torch.randn(2, 8, 9, 7)
+    with torch.no_grad():
+        fused = fold_output_bn(conv, norm_out)
+        assert torch.allclose(fused(x), norm_out(conv(x)), atol=1e-5)
+        unpadded = nn.Conv2d(8, 12, 3, groups=groups, bias=False)
+        fused = fold_input_bn(norm_in, unpadded)
+        assert unpadded.bias is None and fused.bias is not None
+        assert torch.allclose(fused(x), unpadded(norm_in(x)), atol=1e-5)
+
+
+def test_fold_linear_and_scales():
+    linear = randomize(nn.Linear(6, 5))
+    norm_in, norm_out = bn(6, nn.BatchNorm1d), bn(5, nn.BatchNorm1d)
+    x = torch.randn(4, 6)
+    scale, shift = torch.randn(5), torch.randn(5)
+    with torch.no_grad():
+        assert torch.allclose(fold_input_bn(norm_in, linear)(x),
+                              linear(norm_in(x)), atol=1e-5)
+        assert torch.allclose(fold_output_bn(linear, norm_out)(x),
+                              norm_out(linear(x)), atol=1e-5)
+        assert torch.allclose(fold_output_affine(linear, scale, shift)(x),
+                              scale * linear(x) + shift, atol=1e-5)
+        in_scale = torch.randn(6)
+        assert torch.allclose(fold_input_affine(linear, in_scale)(x),
+                              linear(in_scale * x), atol=1e-5)
+    a, b = bn_to_affine(norm_in)
+    assert torch.allclose(norm_in(x), (a * x + b).float(), atol=1e-5)
+
+
+def test_fold_refuses_inexact_cases():
+    padded = nn.Conv2d(4, 4, 3, padding=1)
+    with pytest.raises(ValueError, match='zero-pads'):
+        fold_input_bn(bn(4), padded)
+    scale_only = fold_input_affine(padded, torch.full((4, ), 2.))
+    x = torch.randn(1, 4, 5, 5)
+    with torch.no_grad():
+        assert torch.allclose(scale_only(x), padded(2 * x), atol=1e-5)
+    with pytest.raises(TypeError, match='Only batch norms'):
+        fold_output_bn(padded, nn.GroupNorm(2, 4))
+    with pytest.raises(ValueError, match='running'):
+        fold_output_bn(padded, nn.BatchNorm2d(4, track_running_stats=False))
+
+
+@pytest.mark.parametrize(
+    'arch', ['xtiny', 'tiny', 'small', 'base', 'large', 'xlarge'])
+def test_moganet_deploy_is_exact_and_smaller(arch):
+    torch.set_num_threads(1)
+    model = randomize(MogaNet(arch=arch)).eval()
+    x = torch.randn(1, 3, 64, 96)
+    with torch.no_grad():
+        before = model(x)
+        params = count_params(model)
+        model.switch_to_deploy()
+        after = model(x)
+    for a, b in zip(before, after):
+        assert relative_error(a, b) < 1e-4
+    assert count_params(model) < params
+    assert not any(isinstance(m, nn.BatchNorm2d)
+                   for name, m in model.named_modules()
+                   if name.startswith(('blocks', 'patch_embed')))
+
+
+def test_moganet_deploy_counts_fewer_macs():
+    model = randomize(MogaNet(arch=dict(
+        embed_dims=[16, 32, 48, 64], depths=[1, 1, 1, 1],
+        ffn_ratios=[8, 8, 4, 4]))).eval()
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        train_macs = count_macs(model, (x, ))
+        model.switch_to_deploy()
+        deploy_macs = count_macs(model, (x, ))
+    assert 0 < deploy_macs < train_macs
+
+
+def test_deploy_constructor_matches_switched_model():
+    switched = MogaNet(arch='xtiny')
+    switched.switch_to_deploy()
+    switched.switch_to_deploy()
+    built = MogaNet(arch='xtiny', deploy=True)
+    assert built.deploy and switched.deploy
+    assert {k: v.shape for k, v in built.state_dict().items()} == {
+        k: v.shape for k, v in switched.state_dict().items()}
+    assert 'blocks1.0.shortcut_scale' in built.state_dict()
+    assert 'blocks1.0.norm1.weight' not in built.state_dict()
+
+
+def test_backbone_without_deploy_form_raises():
+
+    class Plain(ConvNetBackbone):
+        arch_zoo = {'a': dict(widths=[4])}
+        arch_keys = ('widths', )
+
+        def __init__(self) -> None:
+            super().__init__('a', (0, ), 0, False)
+            self.conv = nn.Conv2d(3, 4, 1)
+
+    with pytest.raises(NotImplementedError, match='no deploy form'):
+        Plain().switch_to_deploy()
+
+
+def _classifier(cfg: Config) -> nn.Module:
+    from mmpretrain.registry import MODELS
+    return MODELS.build(cfg.model).eval()
+
+
+def test_reparameterize_backbone_loads_with_deploy_config(tmp_path):
+    pytest.importorskip('mmpretrain')
+    tool = _load_tool('tools/deploy/reparameterize.py')
+    source = randomize(MogaNet(arch='xtiny', out_indices=(3, ))).eval()
+    state = dict(source.state_dict())
+    state['head.weight'] = torch.randn(1000, 192)
+    state['head.bias'] = torch.randn(1000)
+    official = tmp_path / 'moganet_xtiny_official.pth.tar'
+    torch.save({'state_dict': state, 'args': argparse.Namespace(
+        model='moganet_xtiny')}, official)
+    out = tmp_path / 'deploy.pth'
+    error = tool.main(['moganet-xtiny', str(official), str(out),
+                       '--shape', '64', '64'])
+    assert error < 1e-4
+
+    cfg = Config.fromfile(str(CLS_CONFIG))
+    cfg.model.backbone.update(
+        deploy=True,
+        init_cfg=dict(type='Pretrained', checkpoint=str(out)))
+    classifier = _classifier(cfg)
+    classifier.init_weights()
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        expected = source(x)[0]
+        got = classifier.backbone(x)[0]
+    assert classifier.backbone.blocks1[0].deploy
+    assert relative_error(expected, got) < 1e-4
+
+
+def test_reparameterize_config_model(tmp_path):
+    pytest.importorskip('mmpretrain')
+    from mmengine.runner import load_checkpoint
+    tool = _load_tool('tools/deploy/reparameterize.py')
+    cfg = Config.fromfile(str(CLS_CONFIG))
+    trained = randomize(_classifier(cfg))
+    ckpt = tmp_path / 'trained.pth'
+    torch.save({'state_dict': trained.state_dict(), 'meta': {}}, ckpt)
+    out = tmp_path / 'deploy.pth'
+    tool.main([str(CLS_CONFIG), str(ckpt), str(out), '--shape', '64', '64'])
+
+    cfg.model.backbone.deploy = True
+    deployed = _classifier(cfg)
+    load_checkpoint(deployed, str(out), strict=True)
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        expected = trained(x, mode='tensor')
+        got = deployed(x, mode='tensor')
+    assert relative_error(expected, got) < 1e-4
+    assert count_params(deployed) < count_params(trained)

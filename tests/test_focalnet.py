@@ -1,0 +1,233 @@
+"""FocalNet: sizes, focal modulation, the backbone contract and the
+official classification and detection checkpoints."""
+import re
+
+import pytest
+import torch
+from torch import nn
+
+from mmcnn.models import FocalNet
+from mmcnn.registry import MODELS
+
+# Parameters with the 1000-class classifier (the final LayerNorm, kept as
+# ``norm3``, and a Linear), counted from the implementation, and the
+# microsoft/FocalNet README figures in millions.
+PARAMS = {
+    'tiny-srf': (28_427_116, 28.4, 1),
+    'tiny-lrf': (28_647_928, 28.6, 1),
+    'small-srf': (49_891_216, 49.9, 1),
+    'small-lrf': (50_342_440, 50.3, 1),
+    'base-srf': (88_148_144, 88.1, 1),
+    'base-lrf': (88_749_768, 88.7, 1),
+    'large-fl3': (207_100_744, 207, 0),
+    'large-fl4': (207_281_248, 207, 0),
+    'xlarge-fl3': (366_082_120, 366, 0),
+    'xlarge-fl4': (366_322_784, 366, 0),
+}
+
+TINY = dict(embed_dims=[8, 16, 24, 32], depths=[1, 1, 1, 1],
+            focal_levels=[2] * 4, focal_windows=[3] * 4)
+
+
+def count_params(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def randomized_state(model: nn.Module, std: float = 1.) -> dict:
+    return {k: torch.randn_like(v) * std
+            for k, v in model.state_dict().items()}
+
+
+@pytest.mark.parametrize('arch', sorted(PARAMS))
+def test_param_counts_with_classifier(arch):
+    official, published, digits = PARAMS[arch]
+    with torch.device('meta'):
+        model = FocalNet(arch=arch, out_indices=(3, ))
+        head = nn.Linear(model.embed_dims[-1], 1000)
+    total = count_params(model) + count_params(head)
+    assert total == official
+    assert round(total / 1e6, digits) == published
+
+
+@pytest.mark.parametrize('arch,kernels', [
+    ('tiny-srf', [3, 5]), ('tiny-lrf', [3, 5, 7]), ('large-fl3', [5, 7, 9]),
+    ('xlarge-fl4', [3, 5, 7, 9])])
+def test_focal_kernels(arch, kernels):
+    with torch.device('meta'):
+        model = FocalNet(arch=arch)
+    modulation = model.layers[2].blocks[0].modulation
+    assert [layer[0].kernel_size[0] for layer in modulation.focal_layers] \
+        == kernels
+    width = model.embed_dims[2]
+    assert modulation.f.out_features == 2 * width + len(kernels) + 1
+
+
+def test_large_variants_use_post_norm_layer_scale_and_conv_embed():
+    with torch.device('meta'):
+        small = FocalNet(arch='base-lrf')
+        large = FocalNet(arch='large-fl4')
+    assert small.layers[0].blocks[0].gamma_1 is None
+    assert not small.layers[0].blocks[0].post_norm
+    block = large.layers[0].blocks[0]
+    assert block.post_norm and block.gamma_1.shape == (192, )
+    assert block.modulation.normalize_modulator
+    assert large.patch_embed.proj.kernel_size == (7, 7)
+    assert large.layers[1].downsample.proj.kernel_size == (3, 3)
+    assert small.patch_embed.proj.kernel_size == (4, 4)
+
+
+def test_modulation_is_query_times_aggregated_context():
+    """With every gate but the global one zeroed, the modulator is
+    ``h(GELU(mean(ctx_L)))``: the same for every pixel."""
+    model = FocalNet(arch=TINY).eval()
+    modulation = model.layers[0].blocks[0].modulation
+    with torch.no_grad():
+        modulation.f.weight[-3:-1] = 0
+        modulation.f.bias[-3:-1] = 0
+        x = torch.randn(1, 5, 6, 8)
+        projected = modulation.f(x).permute(0, 3, 1, 2)
+        query, ctx, gates = projected.split([8, 8, 3], dim=1)
+        for layer in modulation.focal_layers:
+            ctx = layer(ctx)
+        context = nn.functional.gelu(ctx.mean((2, 3), keepdim=True))
+        expected = query * modulation.h(context * gates[:, 2:])
+        expected = modulation.proj(expected.permute(0, 2, 3, 1))
+        torch.testing.assert_close(modulation(x), expected)
+
+
+def test_outputs_non_square_and_padded():
+    model = FocalNet(arch=TINY).eval()
+    with torch.no_grad():
+        outs = model(torch.randn(2, 3, 64, 96))
+        padded = model(torch.randn(1, 3, 70, 100))
+    assert [tuple(o.shape) for o in outs] == [
+        (2, w, 64 // s, 96 // s)
+        for w, s in zip([8, 16, 24, 32], (4, 8, 16, 32))]
+    # Inputs are padded to the stride, as in the official detector.
+    assert [tuple(o.shape[2:]) for o in padded] == [
+        (18, 25), (9, 13), (5, 7), (3, 4)]
+
+
+def test_tiny_srf_runs():
+    model = FocalNet(arch='tiny-srf', out_indices=(1, 3)).eval()
+    with torch.no_grad():
+        outs = model(torch.randn(1, 3, 64, 96))
+    assert [tuple(o.shape) for o in outs] == [(1, 192, 8, 12),
+                                              (1, 768, 2, 3)]
+
+
+def test_out_indices_subset_builds_only_their_norms():
+    model = FocalNet(arch=TINY, out_indices=(-1, 1))
+    assert [hasattr(model, f'norm{i}') for i in range(4)] == [
+        False, True, False, True]
+    outs = model(torch.randn(1, 3, 64, 64))
+    assert [o.shape[1] for o in outs] == [16, 32]
+
+
+def test_frozen_stages_stay_frozen_after_train():
+    model = FocalNet(arch=TINY, frozen_stages=2)
+    model.train()
+    assert model.patch_embed in model.stage_modules(0)
+    assert model.layers[1].downsample is not None
+    for i in range(4):
+        modules = model.stage_modules(i)
+        assert all(p.requires_grad is (i >= 2)
+                   for m in modules for p in m.parameters())
+        assert all(m.training is (i >= 2)
+                   for mod in modules for m in mod.modules())
+
+
+def test_drop_path_rates_increase():
+    model = FocalNet(arch='tiny-srf', drop_path_rate=0.2)
+    rates = [b.drop_path.drop_prob for layer in model.layers
+             for b in layer.blocks
+             if not isinstance(b.drop_path, nn.Identity)]
+    assert len(rates) == sum(model.depths) - 1
+    assert rates == sorted(rates) and rates[-1] == pytest.approx(0.2)
+
+
+def test_custom_arch_and_errors():
+    with pytest.raises(KeyError, match='Valid names'):
+        FocalNet(arch='tiny')
+    with pytest.raises(KeyError, match='lacks keys'):
+        FocalNet(arch=dict(embed_dims=[8, 16, 24, 32], depths=[1] * 4))
+    with pytest.raises(ValueError, match='focal_windows'):
+        FocalNet(arch=TINY, focal_windows=(9, 9))
+    with pytest.raises(ValueError, match='in_channels'):
+        FocalNet(arch=TINY)(torch.randn(1, 1, 64, 64))
+
+
+def official_layout(state: dict, last_stage: int = 3) -> dict:
+    """microsoft/FocalNet's classification keys: the downsampling closes
+    the previous stage, ``norm`` is the final norm, plus a ``head``."""
+    official = {}
+    for key, value in state.items():
+        match = re.match(r'^layers\.(\d+)\.downsample\.(.*)$', key)
+        if match:
+            key = (f'layers.{int(match.group(1)) - 1}.downsample.'
+                   f'{match.group(2)}')
+        elif key.startswith(f'norm{last_stage}.'):
+            key = 'norm.' + key[len('normX.'):]
+        official[key] = value
+    width = state[f'norm{last_stage}.weight'].numel()
+    official['head.weight'] = torch.randn(1000, width)
+    official['head.bias'] = torch.randn(1000)
+    return official
+
+
+def test_official_checkpoint_loads_through_init_cfg(tmp_path):
+    state = randomized_state(FocalNet(arch='tiny-srf', out_indices=(3, )))
+    path = tmp_path / 'focalnet_tiny_srf.pth'
+    torch.save({'model': official_layout(state), 'epoch': 299}, path)
+    model = FocalNet(arch='tiny-srf', out_indices=(3, ), init_cfg=dict(
+        type='Pretrained', checkpoint=str(path), strict=True))
+    model.init_weights()
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, state[key]), key
+
+
+def test_detection_windows_pad_the_classification_kernels(tmp_path):
+    """The official detectors use focal window 9 from classification
+    weights of window 3: the kernels are zero-padded, so the features are
+    unchanged."""
+    source = FocalNet(arch=TINY, out_indices=(3, ))
+    source.load_state_dict(randomized_state(source, std=0.2))
+    source.eval()
+    path = tmp_path / 'focalnet_tiny_srf.pth'
+    torch.save({'model': official_layout(source.state_dict())}, path)
+    model = FocalNet(arch=TINY, out_indices=(3, ), focal_windows=(9, ) * 4,
+                     init_cfg=dict(type='Pretrained', checkpoint=str(path),
+                                   strict=True)).eval()
+    model.init_weights()
+    kernel = model.layers[0].blocks[0].modulation.focal_layers[1][0].weight
+    assert kernel.shape[-1] == 11 and kernel[..., 0, :].abs().max() == 0
+    images = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(model(images), source(images))
+
+
+def test_more_focal_levels_keep_the_pretrained_gates():
+    source = FocalNet(arch=TINY)
+    state = randomized_state(source)
+    model = FocalNet(arch=dict(TINY, focal_levels=[3] * 4))
+    converted = FocalNet.checkpoint_filter(state, model)
+    key = 'layers.0.blocks.0.modulation.f.weight'
+    old, new = state[key], converted[key]
+    assert new.shape == (2 * 8 + 4, 8)
+    assert torch.equal(new[:18], old[:18]) and torch.equal(new[-1], old[-1])
+    assert new[18].abs().max() == 0
+
+
+def test_builds_from_mmdet_registry_and_feeds_fpn():
+    from mmdet.registry import MODELS as DET_MODELS
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        backbone = DET_MODELS.build(dict(type='mmcnn.FocalNet', arch=TINY,
+                                         frozen_stages=1))
+        neck = DET_MODELS.build(dict(type='FPN', in_channels=[8, 16, 24, 32],
+                                     out_channels=16, num_outs=5))
+    assert type(backbone) is MODELS.get('FocalNet')
+    with torch.no_grad():
+        outs = neck(backbone(torch.randn(1, 3, 64, 96)))
+    assert [tuple(o.shape[2:]) for o in outs] == [
+        (16, 24), (8, 12), (4, 6), (2, 3), (1, 2)]

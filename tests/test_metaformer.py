@@ -1,0 +1,256 @@
+"""PoolFormer and ConvFormer: sizes, token mixers, the backbone contract
+and the official classification and dense-prediction checkpoints."""
+import re
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from mmcnn.models import ConvFormer, PoolFormer
+from mmcnn.models.backbones.metaformer import Pooling, StarReLU
+from mmcnn.registry import MODELS
+
+
+def mlp_head(width: int) -> nn.Module:
+    """ConvFormer's official MlpHead: fc1 (4x), SquaredReLU, LN, fc2."""
+    return nn.Sequential(nn.Linear(width, 4 * width),
+                         nn.LayerNorm(4 * width),
+                         nn.Linear(4 * width, 1000))
+
+
+# Parameters with the official 1000-class classifier, counted from the
+# implementation (PoolFormer's equal mmpretrain's metafile), and the
+# published figures in millions (PoolFormer and MetaFormer Baselines
+# papers). With ``out_indices=(3,)`` the backbone keeps only ``norm3``,
+# which has the size of the official final norm (PoolFormer: the same
+# GroupNorm; ConvFormer: the LayerNorm before the MLP head).
+PARAMS = {
+    (PoolFormer, 's12'): (11_915_176, 12),
+    (PoolFormer, 's24'): (21_388_968, 21),
+    (PoolFormer, 's36'): (30_862_760, 31),
+    (PoolFormer, 'm36'): (56_172_520, 56),
+    (PoolFormer, 'm48'): (73_473_448, 73),
+    (ConvFormer, 's18'): (26_774_448, 27),
+    (ConvFormer, 's36'): (40_012_152, 40),
+    (ConvFormer, 'm36'): (57_051_640, 57),
+    (ConvFormer, 'b36'): (99_882_616, 100),
+}
+
+
+def count_params(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def randomized_state(model: nn.Module) -> dict:
+    return {k: torch.randn_like(v) for k, v in model.state_dict().items()}
+
+
+@pytest.mark.parametrize('cls,arch', sorted(PARAMS, key=str),
+                         ids=lambda v: getattr(v, '__name__', v))
+def test_param_counts_with_classifier(cls, arch):
+    official, published = PARAMS[(cls, arch)]
+    with torch.device('meta'):
+        model = cls(arch=arch, out_indices=(3, ))
+        width = model.embed_dims[-1]
+        head = (mlp_head(width) if cls is ConvFormer
+                else nn.Linear(width, 1000))
+    total = count_params(model) + count_params(head)
+    assert total == official
+    assert round(total / 1e6) == published
+
+
+def test_pooling_mixer_is_average_minus_input():
+    x = torch.randn(1, 3, 6, 7)
+    expected = F.avg_pool2d(x, 3, 1, 1, count_include_pad=False) - x
+    torch.testing.assert_close(Pooling()(x), expected)
+    # Padding is not averaged in: a constant map is left unmixed.
+    assert Pooling()(torch.full((1, 2, 5, 5), 3.)).abs().max() == 0
+
+
+def test_star_relu_equation():
+    act = StarReLU(scale_value=0.5, bias_value=-0.25)
+    x = torch.linspace(-2, 2, 9)
+    torch.testing.assert_close(act(x), 0.5 * x.clamp(min=0)**2 - 0.25)
+
+
+def test_poolformer_layer_scales_follow_depth():
+    assert PoolFormer(arch='s12').stages[0][0].layer_scale_1[0] == 1e-5
+    with torch.device('meta'):
+        deep = PoolFormer(arch='s36')
+    assert deep.arch_settings['layer_scale_init_value'] == 1e-6
+
+
+def test_convformer_blocks():
+    model = ConvFormer(arch='s18')
+    block = model.stages[0][0]
+    assert block.token_mixer.dwconv.kernel_size == (7, 7)
+    assert block.token_mixer.pwconv1.out_features == 2 * 64
+    assert block.norm1.bias is None and block.mlp.fc1.bias is None
+    assert [type(model.stages[i][0].res_scale1).__name__
+            for i in range(4)] == ['Identity', 'Identity', 'ChannelScale',
+                                   'ChannelScale']
+    assert isinstance(model.downsample_layers[0].post_norm, nn.LayerNorm)
+    assert isinstance(model.downsample_layers[1].pre_norm, nn.LayerNorm)
+
+
+@pytest.mark.parametrize('cls,arch,widths', [
+    (PoolFormer, 's12', [64, 128, 320, 512]),
+    (ConvFormer, 's18', [64, 128, 320, 512])])
+def test_outputs_non_square(cls, arch, widths):
+    model = cls(arch=arch).eval()
+    with torch.no_grad():
+        outs = model(torch.randn(2, 3, 64, 96))
+    assert [tuple(o.shape) for o in outs] == [
+        (2, w, 64 // s, 96 // s) for w, s in zip(widths, (4, 8, 16, 32))]
+
+
+@pytest.mark.parametrize('cls', [PoolFormer, ConvFormer])
+def test_out_indices_subset_builds_only_their_norms(cls):
+    model = cls(arch=dict(embed_dims=[8, 16, 24, 32], depths=[1, 1, 1, 1],
+                          mlp_ratios=[2] * 4), out_indices=(-1, 1))
+    assert [hasattr(model, f'norm{i}') for i in range(4)] == [
+        False, True, False, True]
+    outs = model(torch.randn(1, 3, 64, 64))
+    assert [o.shape[1] for o in outs] == [16, 32]
+
+
+@pytest.mark.parametrize('cls', [PoolFormer, ConvFormer])
+def test_frozen_stages_stay_frozen_after_train(cls):
+    model = cls(arch=dict(embed_dims=[8, 16, 24, 32], depths=[1, 1, 1, 1],
+                          mlp_ratios=[2] * 4), frozen_stages=2)
+    model.train()
+    for i in range(4):
+        modules = model.stage_modules(i)
+        assert model.downsample_layers[i] in modules
+        assert all(p.requires_grad is (i >= 2)
+                   for m in modules for p in m.parameters())
+        assert all(m.training is (i >= 2)
+                   for mod in modules for m in mod.modules())
+
+
+@pytest.mark.parametrize('cls', [PoolFormer, ConvFormer])
+def test_drop_path_rates_increase(cls):
+    model = cls(arch='s12' if cls is PoolFormer else 's18',
+                drop_path_rate=0.2)
+    rates = [b.drop_path.drop_prob for stage in model.stages
+             for b in stage if not isinstance(b.drop_path, nn.Identity)]
+    assert len(rates) == sum(model.depths) - 1
+    assert rates == sorted(rates) and rates[-1] == pytest.approx(0.2)
+
+
+def test_init_from_scratch():
+    model = ConvFormer(arch='s18')
+    model.init_weights()
+    weight = model.stages[2][0].mlp.fc1.weight
+    assert weight.std().item() == pytest.approx(0.02, rel=0.1)
+    pool = PoolFormer(arch='s12')
+    pool.init_weights()
+    assert torch.all(pool.stages[0][0].mlp.fc1.bias == 0)
+
+
+def test_custom_arch_and_errors():
+    with pytest.raises(KeyError, match='Valid names'):
+        PoolFormer(arch='s18')
+    with pytest.raises(KeyError, match='lacks keys'):
+        PoolFormer(arch=dict(embed_dims=[8, 16, 24, 32], depths=[1] * 4))
+    with pytest.raises(ValueError, match='one value per stage'):
+        ConvFormer(arch=dict(embed_dims=[8, 16, 24], depths=[1] * 4))
+    with pytest.raises(ValueError, match='out_indices'):
+        ConvFormer(arch='s18', out_indices=(4, ))
+    with pytest.raises(ValueError, match='in_channels'):
+        ConvFormer(arch='s18')(torch.randn(1, 1, 64, 64))
+
+
+def poolformer_official(state: dict, width: int) -> dict:
+    """sail-sg/poolformer's classification keys: ``patch_embed``, a flat
+    ``network`` list, ``norm`` and ``head``."""
+    official = {}
+    for key, value in state.items():
+        match = re.match(r'^(\w+?)\.?(\d+)\.(.*)$', key)
+        kind, index, rest = match.groups()
+        index = int(index)
+        if kind == 'downsample_layers':
+            key = (f'network.{2 * index - 1}.proj.{rest}' if index
+                   else f'patch_embed.proj.{rest}')
+        elif kind == 'stages':
+            key = f'network.{2 * index}.{rest}'
+        else:
+            key = f'norm.{rest}'
+        official[key] = value
+    official['head.weight'] = torch.randn(1000, width)
+    official['head.bias'] = torch.randn(1000)
+    return official
+
+
+def test_poolformer_official_checkpoint_loads_through_init_cfg(tmp_path):
+    state = randomized_state(PoolFormer(arch='s12', out_indices=(3, )))
+    path = tmp_path / 'poolformer_s12.pth.tar'
+    torch.save(poolformer_official(state, 512), path)
+    model = PoolFormer(arch='s12', out_indices=(3, ), init_cfg=dict(
+        type='Pretrained', checkpoint=str(path), strict=True))
+    model.init_weights()
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, state[key]), key
+
+
+def test_poolformer_official_detector_checkpoint(tmp_path):
+    """An official ``fork_feat`` detector: ``backbone.`` keys with output
+    norms ``norm0``, ``norm2``, ``norm4``, ``norm6``."""
+    state = randomized_state(PoolFormer(arch='s12'))
+    official = {}
+    for key, value in poolformer_official(
+            {k: v for k, v in state.items() if not k.startswith('norm')},
+            512).items():
+        if not key.startswith(('norm.', 'head.')):
+            official['backbone.' + key] = value
+    for i in range(4):
+        for name in ('weight', 'bias'):
+            official[f'backbone.norm{2 * i}.{name}'] = state[f'norm{i}.{name}']
+    official['neck.lateral_convs.0.conv.weight'] = torch.randn(8, 64, 1, 1)
+    path = tmp_path / 'mask_rcnn_poolformer_s12.pth'
+    torch.save({'meta': {}, 'state_dict': official}, path)
+    model = PoolFormer(arch='s12', init_cfg=dict(
+        type='Pretrained', checkpoint=str(path), prefix='backbone.',
+        strict=True))
+    model.init_weights()
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, state[key]), key
+
+
+def test_convformer_official_checkpoint_loads_through_init_cfg(tmp_path):
+    state = randomized_state(ConvFormer(arch='s18', out_indices=(3, )))
+    official = {k: v for k, v in state.items() if not k.startswith('norm')}
+    official.update({'norm.weight': torch.randn(512),
+                     'norm.bias': torch.randn(512),
+                     'head.fc1.weight': torch.randn(2048, 512),
+                     'head.fc2.weight': torch.randn(1000, 2048)})
+    path = tmp_path / 'convformer_s18.pth'
+    torch.save(official, path)
+    model = ConvFormer(arch='s18', out_indices=(3, ), init_cfg=dict(
+        type='Pretrained', checkpoint=str(path)))
+    model.init_weights()
+    for key, value in model.state_dict().items():
+        if key.startswith('norm3.'):
+            # A new output norm: unit scale, zero shift.
+            assert torch.equal(value, torch.full_like(
+                value, float(key.endswith('weight')))), key
+        else:
+            assert torch.equal(value, state[key]), key
+
+
+def test_builds_from_mmseg_registry_and_feeds_fpn():
+    from mmengine.registry import DefaultScope
+    from mmseg.registry import MODELS as SEG_MODELS
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        backbone = SEG_MODELS.build(dict(type='mmcnn.PoolFormer',
+                                         arch='s12', frozen_stages=1))
+        neck = SEG_MODELS.build(dict(type='FPN',
+                                     in_channels=[64, 128, 320, 512],
+                                     out_channels=16, num_outs=4))
+    assert type(backbone) is MODELS.get('PoolFormer')
+    assert MODELS.get('ConvFormer') is ConvFormer
+    with torch.no_grad():
+        outs = neck(backbone(torch.randn(1, 3, 64, 96)))
+    assert [tuple(o.shape[1:]) for o in outs] == [
+        (16, 16, 24), (16, 8, 12), (16, 4, 6), (16, 2, 3)]
