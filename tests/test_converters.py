@@ -61,11 +61,15 @@ def _features(model: MogaNet, x: torch.Tensor) -> tuple:
 
 
 @pytest.mark.parametrize('ema', [False, True])
-def test_converted_file_loads_to_identical_outputs(official, tmp_path, ema):
+def test_converted_file_loads_to_identical_outputs(official, tmp_path, ema,
+                                                   capsys):
     path, states = official
     dst = tmp_path / 'converted.pth'
     tool.main([str(path), str(dst), '--family', 'moganet'] +
               (['--ema'] if ema else []))
+    num_keys = len(MogaNet(arch='xtiny').state_dict())
+    assert f'{num_keys} of {num_keys} backbone tensors matched; 0 missing' \
+        in capsys.readouterr().out
     ckpt = load_checkpoint_file(str(dst))
     assert ckpt['meta']['arch'] == 'xtiny' and ckpt['meta']['ema'] is ema
     assert ckpt['meta']['official_args']['model'] == 'moganet_xtiny'
@@ -121,4 +125,4 @@ def test_errors_are_reported(official, tmp_path, capsys):
     tool.main([str(bare), str(tmp_path / 'x.pth'), '--family', 'moganet',
                '--arch', 'xtiny'])
     out = capsys.readouterr().out
-    assert '0 of' in out and 'missing' in out
+    assert "MogaNet 'xtiny': 0 of" in out and '1 unused' in out

@@ -154,14 +154,21 @@ def build_task_model(cfg: Config) -> nn.Module:
     return revert_sync_batchnorm(model).eval()
 
 
+def image_batch(size: Tuple[int, int]) -> torch.Tensor:
+    """A random ``(1, 3, H, W)`` image batch for a (width, height) size."""
+    return torch.randn(1, 3, size[1], size[0])
+
+
 def task_inputs(cfg: Config, task: str,
                 size: Optional[Tuple[int, int]] = None
                 ) -> Tuple[torch.Tensor, Dict[str, Any]]:
     """A ``(1, 3, H, W)`` input and the forward kwargs counting needs:
     detectors get one data sample with the image meta (two-stage ones read
-    it to predict proposals)."""
+    it to predict proposals), pose estimators an explicit ``None``."""
     width, height = _pad_size(cfg, size or config_input_size(cfg, task))
-    inputs = torch.randn(1, 3, height, width)
+    inputs = image_batch((width, height))
+    if task == 'pose':
+        return inputs, dict(data_samples=None)
     if task != 'det':
         return inputs, {}
     from mmdet.structures import DetDataSample

@@ -12,7 +12,7 @@ arithmetic; mmcv also adds one FLOP per output element for a convolution's
 bias, which is what reproduces e.g. MogaNet's 0.80G / 1.10G / 4.97G.
 
 The table here is that convention: fvcore's handles, the conv bias, pooling
-and reductions at one FLOP per input element (as mmcv counts pooling), FFTs
+and reductions (means, sums, vector norms) at one FLOP per input element (as mmcv counts pooling), FFTs
 at ``n * ceil(log2(N))`` per transform of ``N`` points over a real tensor of
 ``n`` elements (HorNet's global filter, as in HorNet's own counter),
 bilinear / bicubic / nearest sampling at 4 / 16 / 1 FLOPs per sampled value
@@ -118,6 +118,7 @@ PAPER_FLOP_HANDLES: Dict[str, Handle] = {
     'aten::adaptive_max_pool2d': elementwise_flop_counter(1, 0),
     'aten::mean': elementwise_flop_counter(1, 0),
     'aten::sum': elementwise_flop_counter(1, 0),
+    'aten::linalg_vector_norm': elementwise_flop_counter(1, 0),
     'aten::grid_sampler': grid_sampler_flop_jit,
     'aten::fft_rfft2': fft_flop_counter(False, (-2, -1)),
     'aten::fft_irfft2': fft_flop_counter(True, (-2, -1)),
@@ -145,7 +146,8 @@ ZERO_BY_CONVENTION = frozenset(
 # Data movement, tensor creation and comparisons: no arithmetic at all, so
 # ignored like the ops of mmengine's own list.
 NO_ARITHMETIC_OPS = frozenset({
-    'aten::lt', 'aten::le', 'aten::ne', 'aten::logical_and',
+    'aten::lt', 'aten::le', 'aten::ne', 'aten::feature_dropout',
+    'aten::alpha_dropout', 'aten::feature_alpha_dropout', 'aten::logical_and',
     'aten::logical_or', 'aten::logical_not',
     'aten::alias', 'aten::clone', 'aten::expand_as', 'aten::fill_',
     'aten::flip', 'aten::lift_fresh', 'aten::linspace', 'aten::meshgrid',

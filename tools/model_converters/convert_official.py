@@ -98,17 +98,23 @@ def convert(ckpt: dict, family_name: str, arch: Optional[str] = None,
     family = FAMILIES[family_name]
     cls = backbone_class(family)
     arch = arch or infer_arch(ckpt, family_name, cls)
+    if use_ema and not isinstance(ckpt.get('state_dict_ema'), dict):
+        raise SystemExit('--ema: the checkpoint has no "state_dict_ema" '
+                         f'entry (it has {sorted(ckpt)}).')
     state_dict = extract_state_dict(ckpt, use_ema=use_ema)
     head = OrderedDict((new, state_dict[old])
                        for old, new in family.head.items()
                        if old in state_dict)
     model = cls(arch=arch)
     backbone = cls.checkpoint_filter(state_dict, model)
-    missing, unexpected = load_state_dict_checked(
-        model, backbone, source=f'{family_name} {arch} checkpoint')
-    print(f'{cls.__name__} {arch!r}: {len(backbone) - len(unexpected)} of '
-          f'{len(model.state_dict())} backbone tensors matched, '
-          f'{len(missing)} missing, {len(unexpected)} unexpected.')
+    own = model.state_dict()
+    matched = [k for k, v in backbone.items()
+               if k in own and v.shape == own[k].shape]
+    load_state_dict_checked(model, backbone,
+                            source=f'{family_name} {arch} checkpoint')
+    print(f'{cls.__name__} {arch!r}: {len(matched)} of {len(own)} backbone '
+          f'tensors matched; {len(own) - len(matched)} missing or '
+          f'mis-shaped, {len(backbone) - len(matched)} unused.')
     if keep_head:
         if len(head) != len(family.head):
             raise SystemExit(
