@@ -1,6 +1,7 @@
 """A tiny MogaNet classifier and data set for mmengine Runner tests."""
 from typing import Optional
 
+import numpy as np
 import torch
 from mmengine.model import BaseModel
 from mmengine.runner import Runner
@@ -17,7 +18,7 @@ class ToyClassifier(BaseModel):
         self.backbone = MogaNet(arch=dict(embed_dims=[8, 16, 24, 32],
                                           depths=[1, 1, 1, 1],
                                           ffn_ratios=[2, 2, 2, 2]),
-                                out_indices=(3, ))
+                                out_indices=(3, ), drop_path_rate=0.2)
         self.head = torch.nn.Linear(32, 2)
         self.nan_at = nan_at
         self.calls = 0
@@ -34,20 +35,26 @@ class ToyClassifier(BaseModel):
 
 
 class ToyData(Dataset):
-    """Eight fixed random 32x32 images with labels 0/1."""
+    """Eight fixed random 32x32 images with labels 0/1, randomly shifted in
+    brightness (an augmentation drawing from numpy's global generator)."""
 
     def __len__(self) -> int:
         return 8
 
     def __getitem__(self, index: int) -> dict:
         gen = torch.Generator().manual_seed(index)
-        return dict(inputs=torch.randn(3, 32, 32, generator=gen),
+        shift = float(np.random.uniform(-0.1, 0.1))
+        return dict(inputs=torch.randn(3, 32, 32, generator=gen) + shift,
                     labels=torch.tensor(index % 2))
 
 
 def make_runner(work_dir: str, max_epochs: int, resume: bool = False,
                 **kwargs) -> Runner:
-    """An epoch-based Runner saving a checkpoint every epoch."""
+    """An epoch-based Runner saving a checkpoint every epoch.
+
+    The model is built after seeding, as the Runner does for configs.
+    """
+    torch.manual_seed(0)
     return Runner(
         model=kwargs.pop('model', None) or ToyClassifier(),
         work_dir=work_dir,

@@ -23,12 +23,10 @@ from torch import nn
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 
+from mmcnn.utils import (extract_state_dict, load_checkpoint_file,  # noqa
+                         load_pretrained, load_state_dict_checked)
 from mmcnn.utils.benchmark import (build_backbone, build_from_config,  # noqa
                                    parse_arch, switch_to_deploy)
-from mmcnn.utils.checkpoint import (extract_state_dict,  # noqa: E402
-                                    load_checkpoint_file,
-                                    load_pretrained,
-                                    load_state_dict_checked)
 
 
 def backbones(model: nn.Module) -> Dict[str, nn.Module]:

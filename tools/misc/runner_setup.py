@@ -20,10 +20,13 @@ def setup_work_dir(cfg: Config, config_path: str,
 
 
 def add_safety_hooks(cfg: Config) -> None:
-    """Stop training on a NaN/inf loss before a bad checkpoint is saved."""
+    """Hooks every training run gets: stop on a NaN/inf loss before a bad
+    checkpoint is saved, and keep RNG states in checkpoints for exact
+    ``--resume``."""
     hooks = cfg.get('custom_hooks') or []
-    if not any('FiniteLossHook' in str(h.get('type')) for h in hooks):
-        hooks.append(dict(type='mmcnn.FiniteLossHook'))
+    for name in ('FiniteLossHook', 'RNGStateHook'):
+        if not any(name in str(h.get('type')) for h in hooks):
+            hooks.append(dict(type=f'mmcnn.{name}'))
     cfg.custom_hooks = hooks
 
 

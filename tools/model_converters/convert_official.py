@@ -25,9 +25,8 @@ from typing import Dict, Optional, Sequence, Tuple
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 
-from mmcnn.utils.checkpoint import (CheckpointError,  # noqa: E402
-                                    StateDict, extract_state_dict,
-                                    load_checkpoint_file,
+from mmcnn.utils.checkpoint import (CheckpointError, StateDict,  # noqa
+                                    extract_state_dict, load_checkpoint_file,
                                     load_state_dict_checked)
 
 

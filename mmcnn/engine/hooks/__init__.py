@@ -1,5 +1,6 @@
 """Training hooks of mmcnn."""
 from .dynamic_sparsity_hook import DynamicSparsityHook
 from .finite_loss_hook import FiniteLossHook
+from .rng_state_hook import RNGStateHook
 
-__all__ = ['FiniteLossHook', 'DynamicSparsityHook']
+__all__ = ['DynamicSparsityHook', 'FiniteLossHook', 'RNGStateHook']

@@ -220,7 +220,9 @@ class RepLKNet(ConvNetBackbone):
             output stage, as the official RepLKNet-XL detection and
             segmentation models use; ``None`` takes the arch's setting (on
             for XL only).
-        deploy: build the inference form (merged large kernels).
+        deploy: build the inference form (merged large kernels); it loads
+            weights re-parameterised by :meth:`switch_to_deploy`, not
+            training checkpoints.
         with_cp: gradient checkpointing of every block while training.
         norm_cfg: norm of all conv-BN pairs (e.g. ``dict(type='SyncBN')``
             as in the official models).

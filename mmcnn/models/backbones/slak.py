@@ -162,7 +162,9 @@ class SLaK(ConvNetBackbone):
         norm_eval: keep the branches' batch norms in eval mode in training.
         drop_path_rate: stochastic depth, linearly increasing per block.
         layer_scale_init_value: initial ``gamma`` (0 disables it).
-        deploy: build the inference form of the large kernels.
+        deploy: build the inference form of the large kernels; it loads
+            weights re-parameterised by :meth:`switch_to_deploy`, not
+            training checkpoints.
         norm_cfg: norm of the large-kernel branches.
         init_cfg: e.g. ``dict(type='Pretrained',
             checkpoint='SLaK_tiny_checkpoint.pth')``.

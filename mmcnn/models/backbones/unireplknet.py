@@ -268,7 +268,9 @@ class UniRepLKNet(ConvNetBackbone):
         norm_eval: keep batch norms in eval mode while training.
         drop_path_rate: stochastic depth, linearly increasing per block.
         layer_scale_init_value: initial ``gamma`` (0 disables it).
-        deploy: build the inference (re-parameterised) form.
+        deploy: build the inference (re-parameterised) form; it loads
+            weights converted by :meth:`switch_to_deploy` or the official
+            ``reparameterize.py``, not training checkpoints.
         with_cp: gradient checkpointing of every block while training.
         norm_cfg: batch norm of the blocks (e.g. ``dict(type='SyncBN')``
             as in the official dense-prediction models).
