@@ -1,9 +1,10 @@
 """Building models by name and measuring them, for the analysis tools.
 
 A backbone name is ``FAMILY-ARCH`` (``moganet-tiny``, ``MogaNet-XT``): the
-family is a registered mmcnn backbone class (case-insensitive) and the arch
-one of its ``arch_zoo`` names. Config files build any OpenMMLab model.
-The measuring helpers run on the CPU and on CUDA devices alike.
+family is a registered mmcnn backbone class (case-insensitive, resolved by
+:mod:`mmcnn.analysis`) and the arch one of its ``arch_zoo`` names. Config
+files build any OpenMMLab model. The measuring helpers run on the CPU and
+on CUDA devices alike.
 """
 import ctypes
 import gc
@@ -11,54 +12,31 @@ import re
 import resource
 import sys
 import time
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import torch
+from mmengine.config import Config
 from torch import nn
 
-from mmcnn.registry import MODELS
-
-
-def backbone_families() -> Dict[str, type]:
-    """Registered mmcnn backbone classes by lower-case family name."""
-    import mmcnn.models  # noqa: F401  (registers the families)
-    from mmcnn.models.backbones.base import ConvNetBackbone
-    return {name.lower(): cls for name, cls in MODELS.module_dict.items()
-            if isinstance(cls, type) and issubclass(cls, ConvNetBackbone)}
-
-
-def parse_arch(name: str) -> Tuple[type, str]:
-    """Split ``FAMILY-ARCH`` into the backbone class and its arch name.
-
-    Raises:
-        ValueError: unknown family or missing arch (lists the families).
-        KeyError: unknown arch of a known family (lists its arch names).
-    """
-    family, sep, arch = name.partition('-')
-    families = backbone_families()
-    cls = families.get(family.lower())
-    if cls is None or not sep or not arch:
-        raise ValueError(
-            f'Cannot resolve backbone {name!r}: expected FAMILY-ARCH such '
-            f'as moganet-tiny, with FAMILY one of {sorted(families)}.')
-    cls.resolve_arch(arch)
-    return cls, arch.lower()
+from mmcnn.analysis import analyze, build_task_model, resolve_backbone
 
 
 def build_backbone(name: str, **kwargs) -> nn.Module:
-    """Build the backbone named ``FAMILY-ARCH`` with extra ``kwargs``."""
-    cls, arch = parse_arch(name)
-    return cls(arch=arch, **kwargs)
+    """Build the backbone named ``FAMILY-ARCH`` with extra ``kwargs``.
+
+    Raises:
+        ValueError: unknown family (lists the registered ones).
+        KeyError: unknown arch of the family (lists its arch names).
+    """
+    cls, arch = resolve_backbone(name)
+    cls.resolve_arch(arch)
+    return cls(arch=arch.lower(), **kwargs)
 
 
 def build_from_config(path: str) -> nn.Module:
-    """Build ``model`` of an mmengine config in its ``default_scope``."""
-    from mmengine.config import Config
-    from mmengine.registry import MODELS as ROOT_MODELS
-    from mmengine.registry import init_default_scope
-    cfg = Config.fromfile(path)
-    init_default_scope(cfg.get('default_scope', 'mmengine'))
-    return ROOT_MODELS.build(cfg.model)
+    """``model`` of an mmengine config, built in its default scope in eval
+    mode, without pretrained weights and with SyncBN reverted to BN."""
+    return build_task_model(Config.fromfile(path))
 
 
 def switch_to_deploy(model: nn.Module) -> int:
@@ -165,10 +143,8 @@ def peak_memory_mib(fn: Callable[[], object],
     return (after - before) * unit / 2**20
 
 
-def count_macs(model: nn.Module, inputs: Tuple[object, ...]) -> int:
-    """Multiply-accumulates of ``model(*inputs)`` (mmengine's analyzer)."""
-    from mmengine.analysis import FlopAnalyzer
-    analyzer = FlopAnalyzer(model, inputs)
-    analyzer.unsupported_ops_warnings(False)
-    analyzer.uncalled_modules_warnings(False)
-    return int(analyzer.total())
+def count_macs(model: nn.Module, inputs: Tuple[torch.Tensor, ...]) -> int:
+    """Multiply-accumulates of ``model(*inputs)`` in the papers' convention
+    (:func:`mmcnn.analysis.analyze`: convolution biases, norms and pooling
+    included, elementwise arithmetic and activations not)."""
+    return analyze(model, inputs).flops

@@ -1,6 +1,7 @@
 """Building blocks shared by mmcnn's backbone families."""
 from mmcv.cnn.bricks import DropPath
 
+from .dcnv3 import DCNv3, dcnv3
 from .drop import drop_path_rates
 from .grn import GRN
 from .norm import LayerNorm2d
@@ -11,5 +12,5 @@ from .scale import ElementScale
 __all__ = [
     'DropPath', 'ElementScale', 'GRN', 'LayerNorm2d', 'ConvBN',
     'conv_from_kernel', 'dilate_kernel', 'merge_kernel', 'pad_kernel',
-    'drop_path_rates'
+    'drop_path_rates', 'DCNv3', 'dcnv3'
 ]

@@ -29,7 +29,8 @@ from torch.autograd.function import once_differentiable
 def dcnv3_output_size(size: int, kernel_size: int, stride: int, padding: int,
                       dilation: int) -> int:
     """Output length of a DCNv3 along one spatial axis (as a convolution)."""
-    return (size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1
+    span = dilation * (kernel_size - 1) + 1
+    return (size + 2 * padding - span) // stride + 1
 
 
 def _bilinear_taps(x: torch.Tensor, offset: torch.Tensor, mask: torch.Tensor,
@@ -68,9 +69,10 @@ def _bilinear_taps(x: torch.Tensor, offset: torch.Tensor, mask: torch.Tensor,
     x0, y0 = x0.to(torch.int32), y0.to(torch.int32)
 
     row_stride = (width + 2) * groups
-    cell = torch.arange(n, device=x.device, dtype=torch.int32).view(
-        n, 1, 1, 1, 1) * ((height + 2) * row_stride) + torch.arange(
-            groups, device=x.device, dtype=torch.int32).view(1, 1, 1, groups, 1)
+    index = dict(device=x.device, dtype=torch.int32)
+    cell = (torch.arange(n, **index).view(n, 1, 1, 1, 1) *
+            ((height + 2) * row_stride) +
+            torch.arange(groups, **index).view(1, 1, 1, groups, 1))
     col_a = x0.clamp(0, width + 1).mul_(groups)
     col_b = (x0 + 1).clamp_(0, width + 1).mul_(groups)
     row_a = y0.clamp(0, height + 1).mul_(row_stride).add_(cell)

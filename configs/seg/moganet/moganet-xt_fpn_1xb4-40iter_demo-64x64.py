@@ -1,6 +1,6 @@
 # Semantic FPN with MogaNet-XT trained from scratch on the synthetic
 # ADE20K-style demo set of tools/misc/make_demo_data.py (4 classes, label 0
-# = other/ignore), with the images scaled to 128x128 so that it trains on
+# = other/ignore), with the images scaled to 64x64 so that it trains on
 # a CPU in a few minutes; the validation mIoU rises from evaluation to
 # evaluation within the run.
 _base_ = './moganet-xt_fpn_8xb4-80k_ade20k-512x512.py'
@@ -9,7 +9,7 @@ data_root = 'data/demo/ade'
 metainfo = dict(
     classes=('sky', 'grass', 'sand', 'water'),
     palette=[[130, 190, 235], [50, 150, 40], [215, 185, 120], [20, 70, 150]])
-crop_size = (128, 128)
+crop_size = (64, 64)
 norm_cfg = dict(type='BN', requires_grad=True)
 data_preprocessor = dict(size=crop_size)
 model = dict(
@@ -70,10 +70,10 @@ param_scheduler = [
         power=0.9,
         eta_min=0.0,
         begin=0,
-        end=80,
+        end=40,
         by_epoch=False)
 ]
-train_cfg = dict(max_iters=80, val_interval=20)
+train_cfg = dict(max_iters=40, val_interval=10)
 default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=80, max_keep_ckpts=1, save_best=None))
+    logger=dict(interval=5),
+    checkpoint=dict(interval=40, max_keep_ckpts=1, save_best=None))

@@ -1,0 +1,261 @@
+"""tools/analysis_tools/get_flops.py: the papers' figures and the counting.
+
+The published MogaNet figures (paper / official README) are reproduced to
+1%; small synthetic modules check each special handle against its
+analytic count, and the shape-only (meta) trace against a real one.
+"""
+import importlib.util
+import math
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+from torch import nn
+
+from mmcnn.analysis import (analyze, config_input_size, config_task,
+                            resolve_backbone)
+from mmcnn.models import MogaNet
+
+ROOT = Path(__file__).resolve().parents[1]
+DET_T = 'configs/det/moganet/retinanet_moganet-t_fpn_1x_coco.py'
+SEG_S = 'configs/seg/moganet/moganet-s_upernet_8xb2-160k_ade20k-512x512.py'
+POSE_S = 'configs/pose/moganet/td-hm_moganet-s_8xb32-210e_coco-256x192.py'
+
+# MogaNet paper, ImageNet-1k at 224 with the classifier: (params M, GFLOPs).
+PAPER_CLS = {
+    'xtiny': (2.97, 0.80),
+    'tiny': (5.20, 1.10),
+    'small': (25.3, 4.97),
+    'base': (43.9, 9.93),
+    'large': (82.5, 15.9),
+    'xlarge': (180.8, 34.5),
+}
+# Official README figures of the dense tasks: (config, input (N, C, H, W),
+# params M, GFLOPs).
+PAPER_DENSE = [
+    (DET_T, (1, 3, 800, 1280), 14.4, 173.4),
+    (SEG_S, (1, 3, 512, 2048), 55.3, 946.4),
+    (POSE_S, (1, 3, 256, 192), 29.0, 6.0),
+]
+
+
+def load_tool():
+    path = ROOT / 'tools' / 'analysis_tools' / 'get_flops.py'
+    spec = importlib.util.spec_from_file_location('get_flops', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope='module')
+def tool():
+    return load_tool()
+
+
+def assert_within(measured: float, published: float, rel: float = 0.01):
+    assert measured == pytest.approx(published, rel=rel), (
+        f'measured {measured:.4g} vs published {published:.4g}')
+
+
+@pytest.mark.parametrize('arch', list(PAPER_CLS))
+def test_moganet_with_classifier_matches_paper(tool, arch, capsys):
+    report = tool.main(['--arch', f'moganet-{arch}'])
+    params, gflops = PAPER_CLS[arch]
+    assert report.input_shape == (1, 3, 224, 224)
+    assert_within(report.params / 1e6, params)
+    assert_within(report.flops / 1e9, gflops)
+    assert report.flops_by_operator['linear'] == 1000 * report.analyzer \
+        ._model.head.in_features
+    assert report.traced_on == 'meta' and not report.unhandled
+    assert 'FLOPs:' in capsys.readouterr().out
+
+
+def test_moganet_tiny_at_256(tool):
+    report = tool.main(['--arch', 'moganet-tiny', '--shape', '256'])
+    assert report.input_shape == (1, 3, 256, 256)
+    assert_within(report.flops / 1e9, 1.44)
+
+
+@pytest.mark.parametrize('config,shape,params,gflops', PAPER_DENSE)
+def test_dense_task_configs_match_paper(tool, config, shape, params,
+                                        gflops):
+    report = tool.main([str(ROOT / config)])
+    assert report.input_shape == shape
+    assert_within(report.params / 1e6, params)
+    assert_within(report.flops / 1e9, gflops)
+    assert report.traced_on == 'meta'
+
+
+def test_shape_is_width_then_height(tool):
+    report = tool.main([str(ROOT / DET_T), '--shape', '320', '256'])
+    assert report.input_shape == (1, 3, 256, 320)
+
+
+def test_input_size_follows_the_config():
+    pose = Config.fromfile(
+        ROOT / 'configs/pose/moganet/td-hm_moganet-s_8xb32-210e_coco-'
+        '384x288.py')
+    assert config_task(pose) == 'pose'
+    assert config_input_size(pose, 'pose') == (288, 384)
+    cls = Config.fromfile(ROOT / 'configs/cls/moganet/moganet-t_8xb128_in1k.py')
+    assert config_input_size(cls, config_task(cls)) == (224, 224)
+
+
+def test_depth_table_and_bare_backbone(tool, capsys):
+    report = tool.main(
+        ['--arch', 'moganet-xt', '--num-classes', '0', '--depth', '1'])
+    out = capsys.readouterr().out
+    assert '(backbone only)' in out
+    assert '| module' in out and 'blocks3' in out
+    assert report.params == sum(
+        p.numel() for p in MogaNet(arch='xtiny').parameters())
+
+
+def test_family_names_resolve_case_insensitively():
+    assert resolve_backbone('MogaNet-x-tiny') == (MogaNet, 'x-tiny')
+    with pytest.raises(ValueError, match='moganet'):
+        resolve_backbone('nonet-tiny')
+
+
+class DilatedDepthwise(nn.Module):
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(16, 16, 7, padding=9, dilation=3, groups=16)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+def test_depthwise_dilated_conv_counts_kernel_and_bias():
+    report = analyze(DilatedDepthwise(), (torch.randn(1, 16, 20, 24), ))
+    positions = 20 * 24
+    assert report.flops_by_operator == {
+        'conv': 16 * 7 * 7 * positions,
+        'conv_bias': 16 * positions,
+    }
+
+
+def test_grouped_strided_conv():
+    conv = nn.Conv2d(32, 64, 3, stride=2, padding=1, groups=4, bias=False)
+    report = analyze(conv, (torch.randn(2, 32, 16, 16), ))
+    assert report.flops == 2 * 64 * (32 // 4) * 9 * 8 * 8
+
+
+class GlobalFilter(nn.Module):
+    """HorNet-style global filter: ``irfft2(rfft2(x) * w)``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(8, 16, 9, 2))
+
+    def forward(self, x):
+        spectrum = torch.fft.rfft2(x, dim=(2, 3), norm='ortho')
+        spectrum = spectrum * torch.view_as_complex(self.weight)
+        return torch.fft.irfft2(spectrum, s=(16, 16), dim=(2, 3),
+                                norm='ortho')
+
+
+def test_fft_ops_are_counted():
+    report = analyze(GlobalFilter(), (torch.randn(2, 8, 16, 16), ))
+    n_log_n = 2 * 8 * 16 * 16 * math.ceil(math.log2(16 * 16))
+    assert report.flops_by_operator == {
+        'fft_rfft2': n_log_n,
+        'fft_irfft2': n_log_n,
+    }
+    assert report.not_counted == {'aten::mul': 1}
+
+
+class Sampler(nn.Module):
+
+    def __init__(self, mode: str) -> None:
+        super().__init__()
+        self.mode = mode
+
+    def forward(self, x, grid):
+        return F.grid_sample(x, grid, mode=self.mode, align_corners=False)
+
+
+@pytest.mark.parametrize('mode,cost', [('bilinear', 4), ('nearest', 1),
+                                       ('bicubic', 16)])
+def test_grid_sample_counts_per_sampled_value(mode, cost):
+    inputs = (torch.randn(2, 8, 16, 16), torch.rand(2, 5, 7, 2) * 2 - 1)
+    report = analyze(Sampler(mode), inputs)
+    assert report.flops_by_operator == {'grid_sampler': cost * 2 * 8 * 5 * 7}
+
+
+class Unusual(nn.Module):
+
+    def forward(self, x):
+        return torch.cumsum(F.gelu(x), dim=1)
+
+
+def test_report_lists_skipped_and_uncounted_ops():
+    report = analyze(Unusual(), (torch.randn(1, 4, 8, 8), ))
+    assert report.flops == 0
+    assert report.unhandled == {'aten::cumsum': 1}
+    assert report.not_counted == {'aten::gelu': 1}
+    summary = report.summary()
+    assert 'no FLOP handle (counted as 0): aten::cumsum x1' in summary
+    assert 'aten::gelu x1' in summary
+
+
+class Mixed(nn.Module):
+    """Ops of every handle family, to compare meta and real tracing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.up = nn.ConvTranspose2d(8, 8, 2, stride=2)
+        self.bn = nn.BatchNorm2d(8)
+        self.ln = nn.LayerNorm(8)
+        self.fc = nn.Linear(8, 6)
+        self.filter = GlobalFilter()
+
+    def forward(self, x):
+        x = self.bn(self.up(self.stem(x)))
+        x = F.interpolate(x, size=(16, 16), mode='bilinear')
+        x = x + self.filter(x) + F.max_pool2d(x, 3, 1, 1)
+        x = F.grid_sample(x, x[:, :2].permute(0, 2, 3, 1).tanh(),
+                          align_corners=False)
+        y = self.ln(x.permute(0, 2, 3, 1))
+        y = torch.einsum('nhwc,dc->nhwd', y, self.fc.weight)
+        return self.fc(y[..., :8].mean(dim=(1, 2)) + x.mean(dim=(2, 3)))
+
+
+def test_meta_trace_equals_real_trace_and_leaves_model_alone():
+    model = Mixed().eval()
+    inputs = (torch.randn(2, 3, 8, 8), )
+    meta = analyze(model, inputs)
+    real = analyze(model, inputs, shape_only=False)
+    assert meta.traced_on == 'meta' and real.traced_on == 'cpu'
+    assert meta.flops_by_operator == real.flops_by_operator
+    assert set(meta.flops_by_operator) >= {
+        'conv', 'conv_bias', 'batch_norm', 'layer_norm', 'upsample_bilinear2d',
+        'fft_rfft2', 'max_pool2d', 'grid_sampler', 'einsum', 'linear', 'mean'
+    }
+    assert meta.params == real.params == sum(
+        p.numel() for p in model.parameters())
+    assert all(p.device.type == 'cpu' for p in model.parameters())
+    assert 'forward' not in vars(model)
+
+
+class ValueDependent(nn.Module):
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 1, bias=False)
+
+    def forward(self, x):
+        x = self.conv(x)
+        return x * 2 if bool(x.sum() > 0) else x
+
+
+def test_value_dependent_forward_falls_back_to_cpu():
+    report = analyze(ValueDependent(), (torch.randn(1, 3, 4, 4), ))
+    assert report.traced_on == 'cpu'
+    assert 'meta' in report.fallback_reason
+    assert report.flops_by_operator['conv'] == 3 * 4 * 16
+    assert 'real forward pass on the CPU' in report.summary()
