@@ -106,11 +106,12 @@ def test_float64_matches_reference_closely():
 
 
 def test_gradcheck():
-    case = (1, 4, 5, 4, 2, 3, 1, 1, 1, 1.0)
+    case = (1, 3, 4, 4, 2, 3, 1, 1, 1, 1.0)
     inputs = tuple(t.requires_grad_() for t in random_inputs(
         case, torch.float64, seed=3))
     assert torch.autograd.gradcheck(
-        lambda x, o, m: dcnv3(x, o, m, 2, 3, 1, 1, 1, 1.0), inputs)
+        lambda x, o, m: dcnv3(x, o, m, 2, 3, 1, 1, 1, 1.0), inputs,
+        fast_mode=True)
 
 
 def test_samples_outside_the_map_read_zeros():
@@ -155,8 +156,9 @@ def module_reference(module, x):
     out = reference_dcnv3(value, module.offset(feat), mask, module.groups, k,
                           1, (k - 1) // 2, 1, module.offset_scale)
     if module.center_feature_scale:
-        scale = torch.sigmoid(feat @ module.center_feature_scale_proj_weight.t()
-                              + module.center_feature_scale_proj_bias)
+        scale = torch.sigmoid(
+            feat @ module.center_feature_scale_proj_weight.t() +
+            module.center_feature_scale_proj_bias)
         scale = scale[..., None].repeat(
             1, 1, 1, 1, module.channels // module.groups).flatten(-2)
         out = out * (1 - scale) + value * scale

@@ -99,7 +99,8 @@ def test_input_size_follows_the_config():
         '384x288.py')
     assert config_task(pose) == 'pose'
     assert config_input_size(pose, 'pose') == (288, 384)
-    cls = Config.fromfile(ROOT / 'configs/cls/moganet/moganet-t_8xb128_in1k.py')
+    cls = Config.fromfile(ROOT / 'configs/cls/moganet/'
+                          'moganet-t_8xb128_in1k.py')
     assert config_input_size(cls, config_task(cls)) == (224, 224)
 
 
@@ -211,6 +212,7 @@ class Mixed(nn.Module):
         self.up = nn.ConvTranspose2d(8, 8, 2, stride=2)
         self.bn = nn.BatchNorm2d(8)
         self.ln = nn.LayerNorm(8)
+        self.mix = nn.Parameter(torch.randn(8, 8))
         self.fc = nn.Linear(8, 6)
         self.filter = GlobalFilter()
 
@@ -221,8 +223,8 @@ class Mixed(nn.Module):
         x = F.grid_sample(x, x[:, :2].permute(0, 2, 3, 1).tanh(),
                           align_corners=False)
         y = self.ln(x.permute(0, 2, 3, 1))
-        y = torch.einsum('nhwc,dc->nhwd', y, self.fc.weight)
-        return self.fc(y[..., :8].mean(dim=(1, 2)) + x.mean(dim=(2, 3)))
+        y = torch.einsum('nhwc,dc->nhwd', y, self.mix)
+        return self.fc(y.mean(dim=(1, 2)) + x.mean(dim=(2, 3)))
 
 
 def test_meta_trace_equals_real_trace_and_leaves_model_alone():
@@ -259,3 +261,43 @@ def test_value_dependent_forward_falls_back_to_cpu():
     assert 'meta' in report.fallback_reason
     assert report.flops_by_operator['conv'] == 3 * 4 * 16
     assert 'real forward pass on the CPU' in report.summary()
+
+
+def test_mmcv_modulated_deform_conv_is_counted():
+    from mmcv.ops import ModulatedDeformConv2dPack
+    dcn = ModulatedDeformConv2dPack(8, 16, 3, padding=1).eval()
+    report = analyze(dcn, (torch.randn(1, 8, 10, 12), ))
+    positions, kernel = 10 * 12, 3 * 3
+    assert report.flops_by_operator == {
+        'conv': 27 * 8 * kernel * positions,
+        'conv_bias': (27 + 16) * positions,
+        'deform_conv': 16 * 8 * kernel * positions,
+        'deform_sampling': 5 * 8 * kernel * positions,
+    }
+    assert report.traced_on == 'cpu' and not report.unhandled
+
+
+class DCNv3Core(nn.Module):
+    """InternImage's DCNv3 core in plain PyTorch: each group samples its
+    channels at K points per pixel, then sums them weighted by the mask."""
+
+    def __init__(self, groups: int, points: int) -> None:
+        super().__init__()
+        self.groups, self.points = groups, points
+
+    def forward(self, x, grid, mask):
+        n, c, h, w = x.shape
+        g, k = self.groups, self.points
+        sampled = F.grid_sample(
+            x.reshape(n * g, c // g, h, w), grid, align_corners=False)
+        mask = mask.reshape(n * g, 1, h * w, k)
+        return (sampled * mask).sum(-1).reshape(n, c, h, w)
+
+
+def test_dcnv3_core_costs_five_flops_per_sample():
+    n, c, h, w, g, k = 2, 16, 6, 5, 4, 9
+    inputs = (torch.randn(n, c, h, w), torch.rand(n * g, h * w, k, 2) * 2 - 1,
+              torch.rand(n, g, h * w, k))
+    report = analyze(DCNv3Core(g, k), inputs)
+    assert report.flops == 5 * n * h * w * k * c
+    assert report.traced_on == 'meta'

@@ -11,13 +11,16 @@ fvcore (classification) and mmcv 1.x's ``get_model_complexity_info``
 arithmetic; mmcv also adds one FLOP per output element for a convolution's
 bias, which is what reproduces e.g. MogaNet's 0.80G / 1.10G / 4.97G.
 
-The table here is that convention: fvcore's handles, the conv bias, pooling
-and reductions (means, sums, vector norms) at one FLOP per input element (as mmcv counts pooling), FFTs
-at ``n * ceil(log2(N))`` per transform of ``N`` points over a real tensor of
-``n`` elements (HorNet's global filter, as in HorNet's own counter),
-bilinear / bicubic / nearest sampling at 4 / 16 / 1 FLOPs per sampled value
-(``grid_sample``, the deformable convolutions), plus 1 per sample for the
-modulation of DCNv2 and DCNv3 (InternImage's ``5 * HW * K * C``).
+The table here is that convention: fvcore's handles; the conv bias;
+pooling and reductions (means, sums, vector norms) at one FLOP per input
+element, as mmcv counts pooling; FFTs at ``n * ceil(log2(N))`` for ``n``
+real-side elements transformed over ``N`` points (the ``n log N`` form of
+HorNet's own counter for its global filter); grid sampling at 4 / 1 / 16
+FLOPs per sampled value (bilinear / nearest / bicubic); deformable
+convolutions as a convolution plus 4 FLOPs per bilinear sample and 1 for
+the DCNv2 modulation. A DCNv3 core written with ``grid_sample`` and a
+masked sum over the K sampling points so costs ``5 * HW * K * C``, the
+figure InternImage's own counter adds.
 """
 from collections import Counter
 from math import ceil, log2, prod
@@ -25,8 +28,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from mmengine.analysis.jit_analysis import _IGNORED_OPS
 from mmengine.analysis.jit_handles import (Handle, conv_flop_jit,
-                                           elementwise_flop_counter,
-                                           get_shape)
+                                           elementwise_flop_counter, get_shape)
 
 Values = List[Any]
 
@@ -102,15 +104,6 @@ def deform_conv_flop_counter(modulated: bool) -> Handle:
     return deform_conv_flop_jit
 
 
-def dcnv3_flop_jit(inputs: Values, outputs: Values) -> int:
-    """InternImage's ``DCNv3Function(input, offset, mask, kernel_h,
-    kernel_w, ...)`` with an ``(N, H, W, C)`` output: ``5 * N*H*W*C * K``
-    (4 for the bilinear sample, 1 for the mask), K = kernel_h * kernel_w,
-    as InternImage's own FLOP counter adds."""
-    kernel_points = inputs[3].toIValue() * inputs[4].toIValue()
-    return 5 * _numel(outputs[0]) * kernel_points
-
-
 PAPER_FLOP_HANDLES: Dict[str, Handle] = {
     'aten::_convolution': conv_with_bias_flop_jit,
     'aten::max_pool2d': elementwise_flop_counter(1, 0),
@@ -129,7 +122,6 @@ PAPER_FLOP_HANDLES: Dict[str, Handle] = {
     'prim::PythonOp.DeformConv2dFunction': deform_conv_flop_counter(False),
     'prim::PythonOp.ModulatedDeformConv2dFunction':
     deform_conv_flop_counter(True),
-    'prim::PythonOp.DCNv3Function': dcnv3_flop_jit,
 }
 
 # Elementwise arithmetic and activations: zero in both reference counters.

@@ -8,8 +8,9 @@
 Times ``--rounds`` rounds of ``--iters`` forward passes each (after
 ``--warmup`` passes) on random inputs and prints, per model, the median and
 range of the per-round latency, the throughput (images/s), the achieved
-GMAC/s (MACs counted by mmengine's ``FlopAnalyzer``), and the extra memory
-one forward pass needs at its peak. With ``--compare`` the two models run
+GMAC/s (MACs counted by :mod:`mmcnn.analysis` in the papers' convention, as
+tools/analysis_tools/get_flops.py reports them), and the extra memory one
+forward pass needs at its peak. With ``--compare`` the two models run
 interleaved round by round in one process, and their ratio is printed.
 
 A model is ``FAMILY-ARCH`` (a registered mmcnn backbone) or a config file,

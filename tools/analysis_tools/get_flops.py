@@ -50,8 +50,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--num-classes',
         type=int,
-        default=1000,
-        help='with --arch: count the backbone with global average pooling '
+        help='with --arch (default 1000): count the backbone with global average pooling '
         'and a linear classifier of this many classes, as the papers do; '
         '0 counts the bare backbone (all stages)')
     parser.add_argument(
@@ -66,6 +65,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.shape is not None and len(args.shape) not in (1, 2):
         parser.error('--shape takes W H or a single size.')
+    if args.config and args.num_classes is not None:
+        parser.error('--num-classes goes with --arch; a config brings its '
+                     'own head.')
+    if args.num_classes is None:
+        args.num_classes = 1000
     return args
 
 

@@ -15,7 +15,7 @@ import argparse
 import copy
 import os.path as osp
 import sys
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 import torch
 from torch import nn
@@ -26,7 +26,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
 from mmcnn.utils import (extract_state_dict, load_checkpoint_file,  # noqa
                          load_pretrained, load_state_dict_checked)
 from mmcnn.utils.benchmark import (build_backbone, build_from_config,  # noqa
-                                   parse_arch, switch_to_deploy)
+                                   switch_to_deploy)
 
 
 def backbones(model: nn.Module) -> Dict[str, nn.Module]:
@@ -70,17 +70,18 @@ def max_relative_error(before: nn.Module, after: nn.Module,
     return worst
 
 
-def usage_hint(source: str, names: List[str], out: str) -> str:
+def usage_hint(source: str, model: nn.Module, out: str) -> str:
     """How to load the written checkpoint."""
+    names = list(backbones(model))
     if source.endswith('.py'):
         options = ' '.join(f'model.{n}.deploy=True' if n else
                            'model.deploy=True' for n in names)
         return (f'Load it with the config and --cfg-options {options} '
                 f'(e.g. tools/test.py {source} {out} --cfg-options '
                 f'{options}).')
-    cls, arch = parse_arch(source)
-    return (f"Load it with dict(type='mmcnn.{cls.__name__}', arch="
-            f"'{arch}', deploy=True, init_cfg=dict(type='Pretrained', "
+    arch = source.partition('-')[2].lower()
+    return (f"Load it with dict(type='mmcnn.{type(model).__name__}', "
+            f"arch='{arch}', deploy=True, init_cfg=dict(type='Pretrained', "
             f"checkpoint='{out}')).")
 
 
@@ -119,7 +120,7 @@ def main(argv: Optional[Sequence[str]] = None) -> float:
     save_checkpoint({'state_dict': model.state_dict(), 'meta': meta},
                     args.out)
     print(f'Wrote {args.out}. ' +
-          usage_hint(args.source, list(backbones(model)), args.out))
+          usage_hint(args.source, model, args.out))
     return error
 
 

@@ -20,11 +20,11 @@ def setup_work_dir(cfg: Config, config_path: str,
 
 
 def add_safety_hooks(cfg: Config) -> None:
-    """Hooks every training run gets: stop on a NaN/inf loss before a bad
-    checkpoint is saved, and keep RNG states in checkpoints for exact
-    ``--resume``."""
+    """Hooks every training run gets: refuse an empty training set, stop on
+    a NaN/inf loss before a bad checkpoint is saved, and keep RNG states in
+    checkpoints for exact ``--resume``."""
     hooks = cfg.get('custom_hooks') or []
-    for name in ('FiniteLossHook', 'RNGStateHook'):
+    for name in ('DatasetCheckHook', 'FiniteLossHook', 'RNGStateHook'):
         if not any(name in str(h.get('type')) for h in hooks):
             hooks.append(dict(type=f'mmcnn.{name}'))
     cfg.custom_hooks = hooks

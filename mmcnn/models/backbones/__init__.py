@@ -4,6 +4,7 @@ from .convnext import ConvNeXt, ConvNeXtV2
 from .focalnet import FocalNet
 from .hornet import HorNet
 from .inceptionnext import InceptionNeXt
+from .internimage import InternImage
 from .metaformer import ConvFormer, PoolFormer
 from .moganet import MogaNet
 from .replknet import RepLKNet
@@ -14,5 +15,5 @@ from .van import VAN
 __all__ = [
     'ConvNetBackbone', 'ConvNeXt', 'ConvNeXtV2', 'InceptionNeXt', 'MogaNet',
     'PoolFormer', 'ConvFormer', 'VAN', 'FocalNet', 'HorNet', 'RepLKNet',
-    'SLaK', 'UniRepLKNet'
+    'SLaK', 'UniRepLKNet', 'InternImage'
 ]

@@ -196,11 +196,7 @@ class ConvNeXt(ConvNetBackbone):
                 nn.init.zeros_(m.bias)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        if x.dim() != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(
-                f'{type(self).__name__} expects an (N, {self.in_channels}, '
-                f'H, W) image batch, got shape {tuple(x.shape)}; set '
-                'in_channels to the number of image channels.')
+        self.check_input(x, self.in_channels)
         outs = []
         for i in range(self.num_stages):
             x = self.stages[i](self.downsample_layers[i](x))

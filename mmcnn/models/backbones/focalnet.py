@@ -329,11 +329,7 @@ class FocalNet(ConvNetBackbone):
                 nn.init.zeros_(m.bias)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        if x.dim() != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(
-                f'FocalNet expects an (N, {self.in_channels}, H, W) image '
-                f'batch, got shape {tuple(x.shape)}; set in_channels to the '
-                'number of image channels.')
+        self.check_input(x, self.in_channels)
         x = self.patch_embed(x)
         outs = []
         for i, layer in enumerate(self.layers):

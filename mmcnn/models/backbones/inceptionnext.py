@@ -233,11 +233,7 @@ class InceptionNeXt(ConvNetBackbone):
                 nn.init.zeros_(m.bias)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        if x.dim() != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(
-                f'InceptionNeXt expects an (N, {self.in_channels}, H, W) '
-                f'image batch, got shape {tuple(x.shape)}; set in_channels '
-                'to the number of image channels.')
+        self.check_input(x, self.in_channels)
         x = self.stem(x)
         outs = []
         for i, stage in enumerate(self.stages):

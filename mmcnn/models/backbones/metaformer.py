@@ -254,13 +254,6 @@ class _MetaFormerBackbone(ConvNetBackbone):
             modules.append(getattr(self, f'norm{index}'))
         return modules
 
-    def _check_input(self, x: torch.Tensor) -> None:
-        if x.dim() != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(
-                f'{type(self).__name__} expects an (N, {self.in_channels}, '
-                f'H, W) image batch, got shape {tuple(x.shape)}; set '
-                'in_channels to the number of image channels.')
-
 
 def _poolformer_arch(widths: List[int], depths: List[int],
                      layer_scale: float) -> dict:
@@ -346,7 +339,7 @@ class PoolFormer(_MetaFormerBackbone):
                     nn.init.zeros_(conv.bias)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        self._check_input(x)
+        self.check_input(x, self.in_channels)
         outs = []
         for i in range(self.num_stages):
             x = self.stages[i](self.downsample_layers[i](x))
@@ -471,7 +464,7 @@ class ConvFormer(_MetaFormerBackbone):
                     nn.init.zeros_(m.bias)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        self._check_input(x)
+        self.check_input(x, self.in_channels)
         x = x.permute(0, 2, 3, 1)
         outs = []
         for i in range(self.num_stages):

@@ -321,11 +321,7 @@ class RepLKNet(ConvNetBackbone):
                 module.switch_to_deploy()
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        if x.dim() != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(
-                f'RepLKNet expects an (N, {self.in_channels}, H, W) image '
-                f'batch, got shape {tuple(x.shape)}; set in_channels to the '
-                'number of image channels.')
+        self.check_input(x, self.in_channels)
         for layer in self.stem:
             x = layer(x)
         outs = []

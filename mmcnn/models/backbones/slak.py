@@ -248,11 +248,7 @@ class SLaK(ConvNetBackbone):
                     nn.init.zeros_(m.bias)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        if x.dim() != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(
-                f'SLaK expects an (N, {self.in_channels}, H, W) image '
-                f'batch, got shape {tuple(x.shape)}; set in_channels to the '
-                'number of image channels.')
+        self.check_input(x, self.in_channels)
         outs = []
         for i in range(self.num_stages):
             x = self.stages[i](self.downsample_layers[i](x))

@@ -1,0 +1,146 @@
+"""docs/model_zoo.md and model-index.yml are generated from the metafiles,
+and the metafiles' Parameters / FLOPs are what get_flops measures."""
+import importlib.util
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+# Re-measured on every run (fast shape-only traces): two classification
+# configs and one detector.
+REMEASURED = [
+    'configs/cls/moganet/moganet-xt_8xb128_in1k.py',
+    'configs/cls/moganet/moganet-t_8xb128_in1k.py',
+    'configs/det/moganet/retinanet_moganet-t_fpn_1x_coco.py',
+]
+
+
+def load_tool():
+    path = ROOT / 'tools' / 'misc' / 'gen_model_zoo.py'
+    spec = importlib.util.spec_from_file_location('gen_model_zoo', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope='module')
+def zoo():
+    return load_tool()
+
+
+@pytest.fixture(scope='module')
+def models(zoo):
+    metafiles = zoo.find_metafiles(str(ROOT))
+    assert metafiles, 'no configs/**/metafile.yml found'
+    return {m.config: m for m in zoo.load_models(str(ROOT), metafiles)[0]}
+
+
+def test_committed_docs_are_generated_from_the_metafiles(zoo, capsys):
+    assert zoo.main(['--check']) == 0, capsys.readouterr().out
+    index = yaml.safe_load((ROOT / 'model-index.yml').read_text())
+    assert index['Import'] == zoo.find_metafiles(str(ROOT))
+
+
+def test_metafile_models_have_configs_and_measured_figures(models):
+    for config, model in models.items():
+        assert (ROOT / config).is_file(), f'{model.name}: {config} missing'
+        assert model.params and model.flops, (
+            f'{model.name} lacks Metadata Parameters / FLOPs; run '
+            'tools/misc/gen_model_zoo.py --update-metadata')
+
+
+@pytest.mark.parametrize('config', REMEASURED)
+def test_metafile_figures_match_a_fresh_measurement(zoo, models, config):
+    assert config in models, f'{config} is not in any metafile'
+    params, flops = zoo.measure_config(str(ROOT), config)
+    assert params == pytest.approx(models[config].params, rel=0.01)
+    assert flops == pytest.approx(models[config].flops, rel=0.01)
+
+
+METAFILE = textwrap.dedent("""\
+    Collections:
+      - Name: Toy
+        Paper:
+          Title: A toy network
+          URL: https://example.org/toy
+    Models:
+      # a comment that must survive
+      - Name: toy-a_in1k
+        In Collection: Toy
+        Config: configs/cls/toy/toy-a_in1k.py
+        Metadata:
+          Training Data: ImageNet-1k
+          FLOPs: "1.0G"
+        Results:
+          - Task: Image Classification
+            Dataset: ImageNet-1k
+            Metrics:
+              Top 1 Accuracy: 70.1
+        Weights: https://example.org/toy-a.pth
+      - Name: toy-b_coco
+        In Collection: Toy
+        Config: configs/det/toy/toy-b_coco.py
+        Results:
+          - Task: Object Detection
+            Dataset: COCO
+            Metrics:
+              box AP: 40.2
+          - Task: Instance Segmentation
+            Dataset: COCO
+            Metrics:
+              mask AP: 36.3
+    """)
+
+
+@pytest.fixture
+def toy_root(tmp_path):
+    metafile = tmp_path / 'configs' / 'cls' / 'toy' / 'metafile.yml'
+    metafile.parent.mkdir(parents=True)
+    metafile.write_text(METAFILE)
+    return tmp_path
+
+
+def test_update_metafile_only_sets_the_figures(zoo, toy_root):
+    metafile = 'configs/cls/toy/metafile.yml'
+    figures = {
+        'toy-a_in1k': {'FLOPs': 1234567890, 'Parameters': 4567890},
+        'toy-b_coco': {'FLOPs': 98765432100, 'Parameters': 23456789},
+    }
+    assert zoo.update_metafile(str(toy_root), metafile, figures)
+    text = (toy_root / metafile).read_text()
+    data = yaml.safe_load(text)
+    for entry in data['Models']:
+        assert {k: entry['Metadata'][k]
+                for k in ('FLOPs', 'Parameters')} == figures[entry['Name']]
+    assert data['Models'][0]['Metadata']['Training Data'] == 'ImageNet-1k'
+    assert '# a comment that must survive' in text
+    before = [line for line in METAFILE.splitlines()
+              if 'FLOPs' not in line]
+    after = [line for line in text.splitlines()
+             if 'FLOPs' not in line and 'Parameters' not in line
+             and line.strip() != 'Metadata:']
+    assert after == [line for line in before if line.strip() != 'Metadata:']
+    assert not zoo.update_metafile(str(toy_root), metafile, figures)
+
+
+def test_generated_tables_and_staleness(zoo, toy_root):
+    zoo.update_metafile(
+        str(toy_root), 'configs/cls/toy/metafile.yml', {
+            'toy-a_in1k': {'FLOPs': 1234567890, 'Parameters': 4567890},
+        })
+    assert zoo.main(['--root', str(toy_root)]) == 0
+    markdown = (toy_root / 'docs' / 'model_zoo.md').read_text()
+    assert '[A toy network](https://example.org/toy)' in markdown
+    assert ('| toy-a_in1k | [config](../configs/cls/toy/toy-a_in1k.py) | '
+            '4.57 | 1.23 | 70.1 | [model](https://example.org/toy-a.pth) |'
+            ) in markdown
+    assert ('### Object detection and instance segmentation (COCO)'
+            in markdown)
+    assert '| toy-b_coco |' in markdown and '| 40.2 | 36.3 |' in markdown
+    assert zoo.main(['--check', '--root', str(toy_root)]) == 0
+    metafile = toy_root / 'configs' / 'cls' / 'toy' / 'metafile.yml'
+    metafile.write_text(metafile.read_text().replace('70.1', '70.3'))
+    assert zoo.check(str(toy_root)) == ['docs/model_zoo.md']
+    assert zoo.main(['--check', '--root', str(toy_root)]) == 1
