@@ -68,7 +68,7 @@ def test_det_config_train_and_test_step(path):
     model = build_cpu_model(cfg)
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
 
-    groups = {id(p): g for g in optim_wrapper.param_groups
+    groups = {id(p): g for g in optim_wrapper.optimizer.param_groups
               for p in g['params']}
     for name, param in model.named_parameters():
         if any(key in name for key in NO_DECAY_KEYS):

@@ -99,7 +99,9 @@ def test_frozen_stages_stay_frozen_after_train():
         assert params and all(p.requires_grad is (i >= 2) for p in params)
         assert all(m.training is (i >= 2) for mod in modules
                    for m in mod.modules())
-    assert model.stages[1].downsample in model.stage_modules(1)
+    assert not model.patch_embed.conv1.weight.requires_grad
+    assert not model.stages[1].downsample.conv.weight.requires_grad
+    assert model.stages[2].downsample.conv.weight.requires_grad
 
 
 def test_norm_eval_has_no_batch_norm_to_act_on():

@@ -5,9 +5,8 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 from torch import nn
 
-from mmcnn.engine import (LayerDecayOptimWrapperConstructor,
-                          get_layer_id_rule, moganet_layer_id,
-                          register_layer_id_rule)
+from mmcnn.engine import (LayerDecayOptimWrapperConstructor, get_layer_id_rule,
+                          moganet_layer_id, register_layer_id_rule)
 from mmcnn.models import MogaNet
 
 LR, WD, NUM_LAYERS, DECAY = 1e-3, 0.05, 12, 0.8
@@ -35,7 +34,7 @@ def optim_cfg(**paramwise) -> dict:
 
 
 def group_of(optim_wrapper) -> dict:
-    return {id(p): g for g in optim_wrapper.param_groups
+    return {id(p): g for g in optim_wrapper.optimizer.param_groups
             for p in g['params']}
 
 
@@ -133,7 +132,7 @@ def test_frozen_parameters_are_left_out():
 def test_scoped_name_resolves_from_downstream(scope):
     with DefaultScope.overwrite_default_scope(scope):
         optim_wrapper = build_optim_wrapper(TinyDetector(), optim_cfg())
-    assert all('layer_id' in g for g in optim_wrapper.param_groups)
+    assert all('layer_id' in g for g in optim_wrapper.optimizer.param_groups)
 
 
 def test_custom_rule_plugs_in():

@@ -1,7 +1,8 @@
 """Models to count: a backbone by name, or a task model from a config."""
 import copy
+import functools
 import math
-from typing import Any, Dict, List, Optional, Tuple, Type
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
 import torch
 from mmengine.config import Config, ConfigDict
@@ -159,21 +160,65 @@ def image_batch(size: Tuple[int, int]) -> torch.Tensor:
     return torch.randn(1, 3, size[1], size[0])
 
 
-def task_inputs(cfg: Config, task: str,
+def _proposals(count: int, width: int, height: int) -> torch.Tensor:
+    """Fixed, valid boxes ``(count, 4)`` inside a width x height image."""
+    generator = torch.Generator().manual_seed(0)
+    scale = torch.tensor([width, height], dtype=torch.float32)
+    corner = torch.rand(count, 2, generator=generator) * scale * 0.75
+    size = torch.rand(count, 2, generator=generator) * scale * 0.25 + 8
+    return torch.cat([corner, corner + size], dim=1)
+
+
+def two_stage_forward(detector: nn.Module,
+                      inputs: torch.Tensor,
+                      proposals: torch.Tensor,
+                      num_mask_rois: int = 100) -> Tuple[Any, ...]:
+    """mmdet 2.x's ``forward_dummy``, the convention of the published
+    two-stage figures: backbone, neck, the RPN head's dense forward, then
+    each RoI-head stage on ``proposals`` (1000 boxes), its mask branch on
+    the first ``num_mask_rois`` of them. mmdet 3.x's tensor mode instead
+    runs cascade mask heads on every proposal, tripling the FLOPs. Every
+    head output is returned: the tracer drops ops whose results are
+    unused."""
+    from mmdet.structures.bbox import bbox2roi
+    x = detector.extract_feat(inputs)
+    outs = (detector.rpn_head(x), ) if detector.with_rpn else ()
+    head = detector.roi_head
+    rois = bbox2roi([proposals.to(inputs.device)])
+    if hasattr(head, 'num_stages'):
+        branches = [(functools.partial(head._bbox_forward, stage),
+                     functools.partial(head._mask_forward, stage))
+                    for stage in range(head.num_stages)]
+    else:
+        branches = [(head._bbox_forward, head._mask_forward)]
+    for bbox_forward, mask_forward in branches:
+        bbox = bbox_forward(x, rois)
+        outs += (bbox['cls_score'], bbox['bbox_pred'])
+        if head.with_mask:
+            outs += (mask_forward(x, rois[:num_mask_rois])['mask_preds'], )
+    return outs
+
+
+def task_inputs(cfg: Config, task: str, model: nn.Module,
                 size: Optional[Tuple[int, int]] = None
-                ) -> Tuple[torch.Tensor, Dict[str, Any]]:
-    """A ``(1, 3, H, W)`` input and the forward kwargs counting needs:
-    detectors get one data sample with the image meta (two-stage ones read
-    it to predict proposals), pose estimators an explicit ``None``."""
+                ) -> Tuple[torch.Tensor, Callable[..., Any]]:
+    """A ``(1, 3, H, W)`` input and the forward to count, as the papers
+    did: the tensor mode of the task library (detectors get an image meta,
+    pose estimators an explicit ``data_samples=None``), except that
+    two-stage detectors run :func:`two_stage_forward` on 1000 proposals."""
     width, height = _pad_size(cfg, size or config_input_size(cfg, task))
     inputs = image_batch((width, height))
+    forward = functools.partial(type(model).forward, mode='tensor')
     if task == 'pose':
-        return inputs, dict(data_samples=None)
+        return inputs, functools.partial(forward, data_samples=None)
     if task != 'det':
-        return inputs, {}
+        return inputs, forward
+    if getattr(model, 'roi_head', None) is not None:
+        return inputs, functools.partial(
+            two_stage_forward, proposals=_proposals(1000, width, height))
     from mmdet.structures import DetDataSample
     shape = (height, width)
     sample = DetDataSample(metainfo=dict(
         img_shape=shape, ori_shape=shape, pad_shape=shape,
         batch_input_shape=shape, scale_factor=(1.0, 1.0)))
-    return inputs, dict(data_samples=[sample])
+    return inputs, functools.partial(forward, data_samples=[sample])

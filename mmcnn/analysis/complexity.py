@@ -2,7 +2,7 @@
 import functools
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 import torch
 from mmengine.analysis import FlopAnalyzer, parameter_count
@@ -102,15 +102,11 @@ def _format_ops(ops: Dict[str, int]) -> str:
         ops.items(), key=lambda item: (-item[1], item[0])))
 
 
-def _bind_forward(model: nn.Module, forward_kwargs: Dict[str, Any]) -> None:
-    if forward_kwargs:
-        model.forward = functools.partial(
-            type(model).forward, model, **forward_kwargs)
-
-
 def _count(model: nn.Module, inputs: Tuple[torch.Tensor, ...],
-           forward_kwargs: Dict[str, Any], on_meta: bool) -> FlopAnalyzer:
-    _bind_forward(model, forward_kwargs)
+           forward: Optional[Callable[..., Any]],
+           on_meta: bool) -> FlopAnalyzer:
+    if forward is not None:
+        model.forward = functools.partial(forward, model)
     analyzer = paper_flop_analyzer(model, inputs)
     try:
         with torch.no_grad():
@@ -120,16 +116,17 @@ def _count(model: nn.Module, inputs: Tuple[torch.Tensor, ...],
             else:
                 analyzer.total()
     finally:
-        if forward_kwargs:
+        if forward is not None:
             del model.forward
     return analyzer
 
 
 def analyze(model: nn.Module,
             inputs: Sequence[torch.Tensor],
-            forward_kwargs: Optional[Dict[str, Any]] = None,
+            forward: Optional[Callable[..., Any]] = None,
             shape_only: bool = True) -> ComplexityReport:
-    """Count the parameters and FLOPs of ``model(*inputs, **kwargs)``.
+    """Count the parameters and FLOPs of ``model(*inputs)``, or of
+    ``forward(model, *inputs)`` when a forward function is given.
 
     The forward pass is JIT-traced by mmengine's FlopAnalyzer with the
     handles of :data:`.handles.PAPER_FLOP_HANDLES`. With ``shape_only`` the
@@ -138,19 +135,18 @@ def analyze(model: nn.Module,
     traced again on the CPU with ``inputs``. ``model`` is not modified.
     """
     inputs = tuple(inputs)
-    forward_kwargs = forward_kwargs or {}
     fallback_reason = None
     analyzer = None
     if shape_only:
         try:
             analyzer = _count(meta_copy(model),
                               tuple(x.to('meta') for x in inputs),
-                              forward_kwargs, on_meta=True)
+                              forward, on_meta=True)
         except Exception as err:  # any op may lack a meta kernel
             message = str(err).strip().splitlines() or ['']
             fallback_reason = f'{type(err).__name__}: {message[0][:200]}'
     if analyzer is None:
-        analyzer = _count(model, inputs, forward_kwargs, on_meta=False)
+        analyzer = _count(model, inputs, forward, on_meta=False)
     skipped = Counter(analyzer.unsupported_ops())
     return ComplexityReport(
         params=parameter_count(model)[''],

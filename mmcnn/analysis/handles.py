@@ -18,9 +18,10 @@ real-side elements transformed over ``N`` points (the ``n log N`` form of
 HorNet's own counter for its global filter); grid sampling at 4 / 1 / 16
 FLOPs per sampled value (bilinear / nearest / bicubic); deformable
 convolutions as a convolution plus 4 FLOPs per bilinear sample and 1 for
-the DCNv2 modulation. A DCNv3 core written with ``grid_sample`` and a
-masked sum over the K sampling points so costs ``5 * HW * K * C``, the
-figure InternImage's own counter adds.
+the DCNv2 modulation. DCNv3 costs ``5 * HW * K * C``, the figure
+InternImage's own counter adds: mmcnn's ``DCNv3Function`` has its handle in
+:mod:`mmcnn.models.layers.dcnv3`, and a core written with ``grid_sample``
+and a masked sum over the K points comes to the same count.
 """
 from collections import Counter
 from math import ceil, log2, prod
@@ -29,6 +30,8 @@ from typing import Any, Dict, List, Optional, Sequence
 from mmengine.analysis.jit_analysis import _IGNORED_OPS
 from mmengine.analysis.jit_handles import (Handle, conv_flop_jit,
                                            elementwise_flop_counter, get_shape)
+
+from mmcnn.models.layers.dcnv3 import DCNV3_FLOP_HANDLES
 
 Values = List[Any]
 
@@ -122,6 +125,9 @@ PAPER_FLOP_HANDLES: Dict[str, Handle] = {
     'prim::PythonOp.DeformConv2dFunction': deform_conv_flop_counter(False),
     'prim::PythonOp.ModulatedDeformConv2dFunction':
     deform_conv_flop_counter(True),
+    **DCNV3_FLOP_HANDLES,
+    # Traced inside DCNv3Function, whose handle counts it.
+    'prim::PythonOp._WeightedGather': lambda inputs, outputs: 0,
 }
 
 # Elementwise arithmetic and activations: zero in both reference counters.

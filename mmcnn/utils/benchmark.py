@@ -19,6 +19,7 @@ from mmengine.config import Config
 from torch import nn
 
 from mmcnn.analysis import analyze, build_task_model, resolve_backbone
+from mmcnn.models.backbones.base import ConvNetBackbone
 
 
 def build_backbone(name: str, **kwargs) -> nn.Module:
@@ -48,7 +49,6 @@ def switch_to_deploy(model: nn.Module) -> int:
     Raises:
         ValueError: ``model`` holds no mmcnn backbone.
     """
-    from mmcnn.models.backbones.base import ConvNetBackbone
 
     def visit(module: nn.Module) -> int:
         if isinstance(module, ConvNetBackbone):

@@ -29,11 +29,13 @@ from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Sequence
 
 import torch
+from mmengine.structures import BaseDataElement
 from torch import nn
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 
+from mmcnn.models.backbones.base import ConvNetBackbone  # noqa: E402
 from mmcnn.utils.benchmark import (build_backbone, build_from_config,  # noqa
                                    count_macs, peak_memory_mib,
                                    switch_to_deploy, time_rounds)
@@ -102,7 +104,6 @@ class _TensorForward(nn.Module):
         self.model = model
 
     def forward(self, inputs: torch.Tensor) -> object:
-        from mmengine.structures import BaseDataElement
         shape = tuple(inputs.shape[-2:])
         samples = [
             BaseDataElement(metainfo=dict(
@@ -130,7 +131,6 @@ def build(spec: ModelSpec, device: torch.device) -> nn.Module:
 
 def in_channels(model: nn.Module) -> int:
     """Image channels the model expects (its backbone's, default 3)."""
-    from mmcnn.models.backbones.base import ConvNetBackbone
     for module in model.modules():
         if isinstance(module, ConvNetBackbone):
             return getattr(module, 'in_channels', 3)

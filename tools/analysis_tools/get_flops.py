@@ -50,9 +50,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--num-classes',
         type=int,
-        help='with --arch (default 1000): count the backbone with global average pooling '
-        'and a linear classifier of this many classes, as the papers do; '
-        '0 counts the bare backbone (all stages)')
+        help='with --arch (default 1000): count the backbone with global '
+        'average pooling and a linear classifier of this many classes, as '
+        'the papers do; 0 counts the bare backbone (all stages)')
     parser.add_argument(
         '--depth',
         type=int,
@@ -93,9 +93,9 @@ def get_flops(args: argparse.Namespace) -> Tuple[str, ComplexityReport]:
         cfg.merge_from_dict(args.cfg_options)
     task = config_task(cfg)
     model = build_task_model(cfg)
-    inputs, forward_kwargs = task_inputs(cfg, task, size)
+    inputs, forward = task_inputs(cfg, task, model, size)
     description = f'{args.config} ({task}, {type(model).__name__})'
-    return description, analyze(model, (inputs, ), forward_kwargs)
+    return description, analyze(model, (inputs, ), forward)
 
 
 def main(argv: Optional[List[str]] = None) -> ComplexityReport:

@@ -18,11 +18,14 @@ import sys
 from typing import Dict, Optional, Sequence
 
 import torch
+from mmengine.runner.checkpoint import save_checkpoint
 from torch import nn
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 
+from mmcnn import __version__  # noqa: E402
+from mmcnn.models.backbones.base import ConvNetBackbone  # noqa: E402
 from mmcnn.utils import (extract_state_dict, load_checkpoint_file,  # noqa
                          load_pretrained, load_state_dict_checked)
 from mmcnn.utils.benchmark import (build_backbone, build_from_config,  # noqa
@@ -31,7 +34,6 @@ from mmcnn.utils.benchmark import (build_backbone, build_from_config,  # noqa
 
 def backbones(model: nn.Module) -> Dict[str, nn.Module]:
     """The outermost mmcnn backbones in ``model`` by module name."""
-    from mmcnn.models.backbones.base import ConvNetBackbone
     found: Dict[str, nn.Module] = {}
     for name, module in model.named_modules():
         if isinstance(module, ConvNetBackbone) and not any(
@@ -100,9 +102,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[Sequence[str]] = None) -> float:
     args = parse_args(argv)
-    from mmengine.runner.checkpoint import save_checkpoint
-
-    import mmcnn
     model = load_model(args.source, args.checkpoint)
     reference = copy.deepcopy(model)
     switch_to_deploy(model)
@@ -116,7 +115,7 @@ def main(argv: Optional[Sequence[str]] = None) -> float:
             f'The deploy form differs from the trained model by {error:.2e} '
             f'(> {args.tolerance:g}); nothing was written.')
     meta = dict(deploy=True, source=osp.basename(args.checkpoint),
-                model=args.source, mmcnn_version=mmcnn.__version__)
+                model=args.source, mmcnn_version=__version__)
     save_checkpoint({'state_dict': model.state_dict(), 'meta': meta},
                     args.out)
     print(f'Wrote {args.out}. ' +

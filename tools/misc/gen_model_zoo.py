@@ -228,8 +228,9 @@ def measure_config(root: str, config: str) -> Tuple[int, int]:
                                 task_inputs)
     cfg = Config.fromfile(osp.join(root, config))
     task = config_task(cfg)
-    inputs, forward_kwargs = task_inputs(cfg, task)
-    report = analyze(build_task_model(cfg), (inputs, ), forward_kwargs)
+    model = build_task_model(cfg)
+    inputs, forward = task_inputs(cfg, task, model)
+    report = analyze(model, (inputs, ), forward)
     return report.params, report.flops
 
 

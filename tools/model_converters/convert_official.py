@@ -22,9 +22,14 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Dict, Optional, Sequence, Tuple
 
+from mmengine.runner.checkpoint import save_checkpoint
+
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 
+import mmcnn.models  # noqa: E402,F401  (registers the backbones)
+from mmcnn import __version__  # noqa: E402
+from mmcnn.registry import MODELS  # noqa: E402
 from mmcnn.utils.checkpoint import (CheckpointError, StateDict,  # noqa
                                     extract_state_dict, load_checkpoint_file,
                                     load_state_dict_checked)
@@ -54,8 +59,6 @@ FAMILIES: Dict[str, Family] = {
 
 def backbone_class(family: Family) -> type:
     """The registered class of ``family``."""
-    import mmcnn.models  # noqa: F401  (registers the backbones)
-    from mmcnn.registry import MODELS
     return MODELS.get(family.backbone)
 
 
@@ -150,9 +153,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
-    from mmengine.runner.checkpoint import save_checkpoint
-
-    import mmcnn
     try:
         ckpt = load_checkpoint_file(args.src)
         state_dict, meta = convert(ckpt, args.family, args.arch, args.ema,
@@ -160,7 +160,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     except CheckpointError as err:
         raise SystemExit(str(err)) from None
     meta.update(source=osp.basename(args.src),
-                mmcnn_version=mmcnn.__version__)
+                mmcnn_version=__version__)
     save_checkpoint({'state_dict': state_dict, 'meta': meta}, args.dst)
     print(f'Wrote {len(state_dict)} tensors to {args.dst}.')
 

@@ -284,6 +284,7 @@ class InternImage(ConvNetBackbone):
         with_norm = (not options['post_norm'] or
                      options['center_feature_scale'])
         rates = drop_path_rates(drop_path_rate, sum(self.depths))
+        level2_post_norms = options['level2_post_norm_block_ids'] or ()
         self.in_channels = in_channels
         self.patch_embed = StemLayer(in_channels, self.embed_dims[0])
         self.stages = nn.ModuleList()
@@ -295,9 +296,7 @@ class InternImage(ConvNetBackbone):
                 in_channels=self.embed_dims[i - 1] if i else None,
                 drop_path_rates=rates[start:start + depth],
                 with_norm=with_norm,
-                post_norm_block_ids=(
-                    options['level2_post_norm_block_ids'] or ()
-                    if i == 2 else ()),
+                post_norm_block_ids=level2_post_norms if i == 2 else (),
                 with_cp=with_cp,
                 **block_kwargs))
         self._freeze_stages()
@@ -361,11 +360,12 @@ class InternImage(ConvNetBackbone):
         Detection checkpoints need ``prefix='backbone.'`` in ``init_cfg``.
         mmcnn checkpoints pass unchanged.
         """
+        official = any(k.startswith('levels.') for k in state_dict)
         converted = {}
         for key, value in state_dict.items():
             if key.startswith(cls._CLASSIFIER_PREFIXES):
                 continue
-            if key.startswith('levels.'):
+            if official:
                 for pattern, replacement in cls._OFFICIAL_KEYS:
                     key = re.sub(pattern, replacement, key)
                 key = re.sub(

@@ -1,7 +1,7 @@
 """Building blocks shared by mmcnn's backbone families."""
 from mmcv.cnn.bricks import DropPath
 
-from .dcnv3 import DCNv3, dcnv3
+from .dcnv3 import DCNV3_FLOP_HANDLES, DCNv3, dcnv3_core, dcnv3_macs
 from .drop import drop_path_rates
 from .grn import GRN
 from .norm import LayerNorm2d
@@ -12,5 +12,6 @@ from .scale import ElementScale
 __all__ = [
     'DropPath', 'ElementScale', 'GRN', 'LayerNorm2d', 'ConvBN',
     'conv_from_kernel', 'dilate_kernel', 'merge_kernel', 'pad_kernel',
-    'drop_path_rates', 'DCNv3', 'dcnv3'
+    'drop_path_rates', 'DCNv3', 'dcnv3_core', 'dcnv3_macs',
+    'DCNV3_FLOP_HANDLES'
 ]

@@ -16,6 +16,9 @@ weighted row gather per bilinear tap: ``F.embedding_bag`` over the rows
 ``(pixel, group)`` of the channels-last map, whose per-sample weights are
 the bilinear tap weights times the modulation, so neither the sampled
 values of the K points nor a channels-first copy is ever materialised.
+mmcv's compiled ``modulated_deform_conv2d`` (DCNv2) can express DCNv3 as
+a depth-wise deformable conv with unit weights, but on the CPU it fills a
+K-times larger im2col buffer in a scalar loop and is far slower.
 """
 from collections import Counter
 from typing import Any, List, Optional, Sequence, Tuple
@@ -89,9 +92,44 @@ def _bilinear_taps(x: torch.Tensor, offset: torch.Tensor, mask: torch.Tensor,
             (row_b + col_b, weight_bb)]
 
 
-def _dcnv3_sample(x: torch.Tensor, offset: torch.Tensor, mask: torch.Tensor,
-                  kernel_size: int, stride: int, padding: int, dilation: int,
-                  offset_scale: float) -> torch.Tensor:
+class _WeightedGather(torch.autograd.Function):
+    """``out[m] = sum_k weight[m, k] * table[index[m, k]]``.
+
+    The forward is ``F.embedding_bag``; the backward scatters with an
+    accumulating ``index_put_`` and gathers for the weight gradient, much
+    faster on CPU than ``embedding_bag``'s sorted dense backward.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, table: torch.Tensor, index: torch.Tensor,
+                weight: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(table, index, weight)
+        return F.embedding_bag(index, table, mode='sum',
+                               per_sample_weights=weight)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, grad_out: torch.Tensor) -> tuple:
+        table, index, weight = ctx.saved_tensors
+        rows, points = index.shape
+        grad_table = grad_weight = None
+        if ctx.needs_input_grad[0]:
+            source = weight.unsqueeze(-1) * grad_out.unsqueeze(1)
+            grad_table = torch.zeros_like(table).index_put_(
+                (index.flatten().long(), ), source.flatten(0, 1),
+                accumulate=True)
+        if ctx.needs_input_grad[2]:
+            gathered = table.index_select(0, index.flatten()).view(
+                rows, points, -1)
+            grad_weight = torch.bmm(gathered, grad_out.unsqueeze(-1))
+            grad_weight = grad_weight.squeeze(-1)
+        return grad_table, None, grad_weight
+
+
+def _gather_sample(x: torch.Tensor, offset: torch.Tensor,
+                   mask: torch.Tensor, kernel_size: int, stride: int,
+                   padding: int, dilation: int,
+                   offset_scale: float) -> torch.Tensor:
     """Differentiable DCNv3 sampling with shaped offsets and masks.
 
     Shapes: ``x (N, H, W, C)``, ``offset (N, H_out, W_out, G, K, 2)``,
@@ -103,9 +141,9 @@ def _dcnv3_sample(x: torch.Tensor, offset: torch.Tensor, mask: torch.Tensor,
     out = None
     for index, weight in _bilinear_taps(x, offset, mask, kernel_size, stride,
                                         padding, dilation, offset_scale):
-        tap = F.embedding_bag(
-            index.view(-1, points), table, mode='sum',
-            per_sample_weights=weight.to(x.dtype).reshape(-1, points))
+        tap = _WeightedGather.apply(
+            table, index.view(-1, points),
+            weight.to(x.dtype).reshape(-1, points))
         out = tap if out is None else out + tap
     return out.view(n, h_out, w_out, channels)
 
@@ -127,7 +165,7 @@ class DCNv3Function(torch.autograd.Function):
                 offset_scale: float) -> torch.Tensor:
         ctx.settings = (kernel_size, stride, padding, dilation, offset_scale)
         ctx.save_for_backward(x, offset, mask)
-        return _dcnv3_sample(x, offset, mask, *ctx.settings)
+        return _gather_sample(x, offset, mask, *ctx.settings)
 
     @staticmethod
     @once_differentiable
@@ -135,30 +173,30 @@ class DCNv3Function(torch.autograd.Function):
         inputs = [t.detach().requires_grad_(needed) for t, needed in zip(
             ctx.saved_tensors, ctx.needs_input_grad[:3])]
         with torch.enable_grad():
-            out = _dcnv3_sample(*inputs, *ctx.settings)
+            out = _gather_sample(*inputs, *ctx.settings)
         wanted = [t for t in inputs if t.requires_grad]
         grads = iter(torch.autograd.grad(out, wanted, grad_out))
         return tuple(next(grads) if t.requires_grad else None
                      for t in inputs) + (None, ) * 5
 
 
-def dcnv3(x: torch.Tensor,
-          offset: torch.Tensor,
-          mask: torch.Tensor,
-          groups: int,
-          kernel_size: int = 3,
-          stride: int = 1,
-          padding: int = 1,
-          dilation: int = 1,
-          offset_scale: float = 1.) -> torch.Tensor:
+def dcnv3_core(x: torch.Tensor,
+               offset: torch.Tensor,
+               mask: torch.Tensor,
+               groups: int,
+               kernel_size: int = 3,
+               stride: int = 1,
+               padding: int = 1,
+               dilation: int = 1,
+               offset_scale: float = 1.) -> torch.Tensor:
     """DCNv3 sampling of a channels-last map (the official op's layout).
 
-    Output pixel ``(h, w)``, group ``g`` and kernel point ``k = i * K_w +
-    j`` sample ``x`` at column ``w * stride - padding + c + (i * dilation
-    - c + dx) * offset_scale`` and row ``h * stride - padding + c + (j *
-    dilation - c + dy) * offset_scale`` with ``c = dilation * (kernel_size
-    - 1) // 2`` (bilinear, zeros outside) and sum them weighted by the
-    mask.
+    Output pixel ``(h, w)``, group ``g`` and kernel point ``k = i *
+    kernel_size + j`` sample ``x`` at column ``w * stride - padding + c +
+    (i * dilation - c + dx) * offset_scale`` and row ``h * stride -
+    padding + c + (j * dilation - c + dy) * offset_scale`` with ``c =
+    dilation * (kernel_size - 1) // 2`` (bilinear, zeros outside), and the
+    samples are summed weighted by the mask.
 
     Args:
         x: ``(N, H, W, C)`` input, C divisible by ``groups``.
@@ -235,7 +273,7 @@ class DCNv3(nn.Module):
 
     ``v = input_proj(x)``; ``f = GELU(LN(DWConv(x)))`` predicts the offsets
     ``offset(f)`` and the modulation ``softmax_K(mask(f))`` of G groups
-    and K = ``kernel_size ** 2`` points; the sampled ``y = dcnv3(v, ...)``
+    and K = ``kernel_size ** 2`` points; the sampled ``y = dcnv3_core(v, ...)``
     (stride 1, same size) goes through ``output_proj``. With
     ``center_feature_scale``, ``y`` is first blended with ``v`` per group:
     ``y * (1 - s) + v * s``, ``s = sigmoid(f W^T + b)`` (InternImage-H/G).
@@ -305,8 +343,8 @@ class DCNv3(nn.Module):
         mask = self.mask(feat).view(n, height, width, self.groups, -1)
         mask = mask.softmax(-1).flatten(3).to(value.dtype)
         pad = (self.kernel_size - 1) // 2
-        out = dcnv3(value, self.offset(feat), mask, self.groups,
-                    self.kernel_size, 1, pad, 1, self.offset_scale)
+        out = dcnv3_core(value, self.offset(feat), mask, self.groups,
+                         self.kernel_size, 1, pad, 1, self.offset_scale)
         if self.center_feature_scale:
             scale = torch.sigmoid(
                 F.linear(feat, self.center_feature_scale_proj_weight,

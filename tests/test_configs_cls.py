@@ -1,0 +1,99 @@
+"""Every classification config builds, trains one step and predicts.
+
+Each config under ``configs/cls`` is loaded as a user would, its
+``ImageClassifier`` is built through mmpretrain's registry (with the
+config's data preprocessor, as the runner does, so Mixup/CutMix run),
+its optimiser wrapper through mmengine, and one ``train_step`` and one
+``test_step`` run on two small random images.
+"""
+import glob
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import init_default_scope
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIGS = sorted(
+    glob.glob(osp.join(REPO_ROOT, 'configs', 'cls', '**', '*.py'),
+              recursive=True))
+SIZE = 64
+
+
+def test_configs_found():
+    names = {osp.basename(p) for p in CONFIGS}
+    for arch in ('xt', 't', 's', 'b', 'l', 'xl'):
+        assert f'moganet-{arch}_8xb128_in1k.py' in names
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_train_step_and_test_step(path):
+    from mmpretrain.registry import MODELS
+    from mmpretrain.structures import DataSample
+    cfg = Config.fromfile(path)
+    assert cfg.default_scope == 'mmpretrain'
+    assert cfg.model.backbone.type == 'mmcnn.MogaNet'
+    init_default_scope('mmpretrain')
+    model_cfg = cfg.model
+    model_cfg.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
+    model = MODELS.build(model_cfg)
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    assert model.data_preprocessor.batch_augments is not None
+
+    width = model.backbone.embed_dims[-1]
+    assert model.head.fc.in_features == width
+    num_classes = model.head.num_classes
+    generator = torch.Generator().manual_seed(0)
+    inputs = [
+        torch.randint(0, 256, (3, SIZE, SIZE), generator=generator,
+                      dtype=torch.uint8) for _ in range(2)
+    ]
+    samples = [DataSample().set_gt_label(label) for label in (3, 7)]
+    data = dict(inputs=inputs, data_samples=samples)
+    before = model.head.fc.weight.detach().clone()
+
+    model.train()
+    log_vars = model.train_step(data, optim_wrapper)
+    assert torch.isfinite(log_vars['loss']) and log_vars['loss'] > 0
+    assert not torch.equal(before, model.head.fc.weight)
+
+    model.eval()
+    with torch.no_grad():
+        results = model.test_step(data)
+    assert len(results) == 2
+    for result in results:
+        assert result.pred_score.shape == (num_classes, )
+        assert float(result.pred_score.sum()) == pytest.approx(1.0, abs=1e-4)
+        assert 0 <= int(result.pred_label) < num_classes
+
+    by_id = {id(p): g for g in optim_wrapper.optimizer.param_groups
+             for p in g['params']}
+    groups = {n: by_id[id(p)] for n, p in model.named_parameters()}
+    wd = cfg.optim_wrapper.optimizer.weight_decay
+    for name, param in model.named_parameters():
+        expected = 0.0 if param.ndim <= 1 else wd
+        assert groups[name]['weight_decay'] == pytest.approx(expected), name
+
+
+@pytest.mark.parametrize('arch,wd,magnitude,mixup,ema', [
+    ('xt', 0.03, 7, 0.1, False),
+    ('t', 0.04, 7, 0.1, False),
+    ('s', 0.05, 9, 0.8, True),
+    ('xl', 0.05, 9, 0.8, True),
+])
+def test_recipe_per_size(arch, wd, magnitude, mixup, ema):
+    """The light models use the official repo's lighter regularisation."""
+    cfg = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', 'cls', 'moganet',
+                 f'moganet-{arch}_8xb128_in1k.py'))
+    assert cfg.optim_wrapper.optimizer.weight_decay == wd
+    randaug = [t for t in cfg.train_dataloader.dataset.pipeline
+               if t.type == 'RandAugment']
+    assert [t.magnitude_level for t in randaug] == [magnitude]
+    assert cfg.model.train_cfg.augments[0] == dict(type='Mixup', alpha=mixup)
+    hooks = [h.type for h in cfg.get('custom_hooks', [])]
+    assert ('EMAHook' in hooks) is ema
+    assert cfg.train_dataloader.batch_size * 8 == 1024
+    assert cfg.optim_wrapper.optimizer.lr == 1e-3
