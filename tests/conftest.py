@@ -23,3 +23,14 @@ def _few_threads():
     import torch
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     yield
+
+
+@pytest.fixture(autouse=True)
+def _isolate_default_scope():
+    """Undo ``init_default_scope`` calls (and Runners' scopes) of a test, so
+    the next test resolves registries from its own library."""
+    from mmengine.registry import DefaultScope
+    saved = dict(DefaultScope._instance_dict)
+    yield
+    DefaultScope._instance_dict.clear()
+    DefaultScope._instance_dict.update(saved)

@@ -4,6 +4,7 @@ import os.path as osp
 
 import pytest
 import torch
+import yaml
 from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 from mmengine.optim import build_optim_wrapper
@@ -17,6 +18,20 @@ CONFIGS = sorted(
     osp.relpath(path, REPO_ROOT) for path in glob.glob(
         osp.join(REPO_ROOT, 'configs', 'det', '**', '*.py'), recursive=True))
 NO_DECAY_KEYS = ('layer_scale', 'sigma.scale')
+
+
+def read_metafiles() -> dict:
+    """Config path -> model entry of every det metafile."""
+    models = {}
+    for path in glob.glob(osp.join(REPO_ROOT, 'configs', 'det', '**',
+                                   'metafile.yml'), recursive=True):
+        with open(path) as f:
+            for model in yaml.safe_load(f)['Models']:
+                models[model['Config']] = model
+    return models
+
+
+METAFILE_MODELS = read_metafiles()
 
 
 def load_det_config(path: str) -> Config:
@@ -39,6 +54,12 @@ def lighten_two_stage(model_cfg: dict) -> None:
         stage.sampler.num = 32
 
 
+def num_classes_of(model_cfg: dict) -> int:
+    """Number of classes of a one-stage, two-stage or cascade detector."""
+    head = model_cfg.get('bbox_head') or model_cfg.roi_head.bbox_head
+    return (head[0] if isinstance(head, list) else head).num_classes
+
+
 def build_cpu_model(cfg: Config) -> torch.nn.Module:
     """Build the detector with SyncBN turned into BN (no process group)."""
     from mmdet.registry import MODELS
@@ -55,6 +76,16 @@ def test_configs_found():
     assert len([n for n in names if n.startswith('cascade')]) == 3
 
 
+def test_metafiles_match_configs():
+    benchmarks = {p for p in CONFIGS if not p.endswith('_demo.py')}
+    assert set(METAFILE_MODELS) == benchmarks
+    for path, model in METAFILE_MODELS.items():
+        assert model['Name'] == osp.splitext(osp.basename(path))[0]
+        metrics = [r['Metrics'] for r in model['Results']]
+        assert 'box AP' in metrics[0]
+        assert (len(metrics) == 2) is ('mask-rcnn' in path)
+
+
 @pytest.mark.parametrize('path', CONFIGS)
 def test_det_config_train_and_test_step(path):
     from mmdet.testing import demo_mm_inputs
@@ -63,9 +94,15 @@ def test_det_config_train_and_test_step(path):
     assert cfg.model.neck.in_channels == MogaNet.arch_zoo[
         cfg.model.backbone.arch]['embed_dims']
     with_mask = 'mask_head' in cfg.model.get('roi_head', {})
-    num_classes = 80
+    num_classes = num_classes_of(cfg.model)
     torch.manual_seed(0)
     model = build_cpu_model(cfg)
+    if path in METAFILE_MODELS:
+        # The official table (mmcv's complexity counter, rounded to 0.1M)
+        # is within 0.07M of the exact counts.
+        expected = METAFILE_MODELS[path]['Metadata']['Parameters']
+        count = sum(p.numel() for p in model.parameters())
+        assert abs(count - expected) <= 1e5
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
 
     groups = {id(p): g for g in optim_wrapper.optimizer.param_groups

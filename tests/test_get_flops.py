@@ -301,3 +301,12 @@ def test_dcnv3_core_costs_five_flops_per_sample():
     report = analyze(DCNv3Core(g, k), inputs)
     assert report.flops == 5 * n * h * w * k * c
     assert report.traced_on == 'meta'
+
+
+def test_counts_inference_and_restores_training_mode():
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4)).train()
+    running_mean = model[1].running_mean.clone()
+    report = analyze(model, (torch.randn(2, 3, 8, 8), ), shape_only=False)
+    assert report.flops_by_operator['batch_norm'] == 2 * 2 * 4 * 6 * 6
+    assert model.training and model[1].training
+    assert torch.equal(model[1].running_mean, running_mean)

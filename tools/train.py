@@ -16,7 +16,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmengine.config import Config, DictAction  # noqa: E402
 
 from tools.misc.runner_setup import (add_safety_hooks, build_runner,  # noqa
-                                     setup_work_dir)
+                                     setup_work_dir, train)
 
 
 def parse_args() -> argparse.Namespace:
@@ -62,7 +62,7 @@ def main() -> None:
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
-    build_runner(cfg).train()
+    train(build_runner(cfg))
 
 
 if __name__ == '__main__':

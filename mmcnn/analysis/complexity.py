@@ -132,21 +132,28 @@ def analyze(model: nn.Module,
     handles of :data:`.handles.PAPER_FLOP_HANDLES`. With ``shape_only`` the
     trace runs on a meta-device copy of the model (no compute, no memory);
     when the forward needs real values or an op has no meta kernel, it is
-    traced again on the CPU with ``inputs``. ``model`` is not modified.
+    traced again on the CPU with ``inputs``. The model is counted in eval
+    mode (inference, as published) and is otherwise not modified.
     """
     inputs = tuple(inputs)
     fallback_reason = None
     analyzer = None
-    if shape_only:
-        try:
-            analyzer = _count(meta_copy(model),
-                              tuple(x.to('meta') for x in inputs),
-                              forward, on_meta=True)
-        except Exception as err:  # any op may lack a meta kernel
-            message = str(err).strip().splitlines() or ['']
-            fallback_reason = f'{type(err).__name__}: {message[0][:200]}'
-    if analyzer is None:
-        analyzer = _count(model, inputs, forward, on_meta=False)
+    was_training = model.training
+    model.eval()
+    try:
+        if shape_only:
+            try:
+                analyzer = _count(meta_copy(model),
+                                  tuple(x.to('meta') for x in inputs),
+                                  forward, on_meta=True)
+            except Exception as err:  # any op may lack a meta kernel
+                message = str(err).strip().splitlines() or ['']
+                fallback_reason = (f'{type(err).__name__}: '
+                                   f'{message[0][:200]}')
+        if analyzer is None:
+            analyzer = _count(model, inputs, forward, on_meta=False)
+    finally:
+        model.train(was_training)
     skipped = Counter(analyzer.unsupported_ops())
     return ComplexityReport(
         params=parameter_count(model)[''],

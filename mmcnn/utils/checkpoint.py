@@ -117,18 +117,17 @@ def extract_state_dict(ckpt: dict, use_ema: bool = False) -> StateDict:
     (``state_dict`` with ``meta``) and bare state dicts. A DDP ``module.``
     prefix is removed.
     """
-    keys = ('state_dict_ema', 'state_dict', 'model') if use_ema else (
+    if use_ema and not isinstance(ckpt.get('state_dict_ema'), dict):
+        raise CheckpointError(
+            'EMA weights were requested but the checkpoint has no '
+            f'"state_dict_ema" entry (it has {sorted(ckpt)}).')
+    keys = ('state_dict_ema', ) if use_ema else (
         'state_dict', 'model', 'state_dict_ema')
     state_dict = ckpt
     for key in keys:
         if isinstance(ckpt.get(key), dict):
             state_dict = ckpt[key]
             break
-    else:
-        if use_ema:
-            raise CheckpointError(
-                'EMA weights were requested but the checkpoint has no '
-                f'"state_dict_ema" entry (it has {sorted(ckpt)}).')
     tensors = OrderedDict()
     for name, value in state_dict.items():
         if torch.is_tensor(value):

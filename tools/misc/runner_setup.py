@@ -20,11 +20,11 @@ def setup_work_dir(cfg: Config, config_path: str,
 
 
 def add_safety_hooks(cfg: Config) -> None:
-    """Hooks every training run gets: refuse an empty training set, stop on
-    a NaN/inf loss before a bad checkpoint is saved, and keep RNG states in
-    checkpoints for exact ``--resume``."""
+    """Hooks every training run gets: stop on a NaN/inf loss before a bad
+    checkpoint is saved, and keep RNG states in checkpoints for exact
+    ``--resume``."""
     hooks = cfg.get('custom_hooks') or []
-    for name in ('DatasetCheckHook', 'FiniteLossHook', 'RNGStateHook'):
+    for name in ('FiniteLossHook', 'RNGStateHook'):
         if not any(name in str(h.get('type')) for h in hooks):
             hooks.append(dict(type=f'mmcnn.{name}'))
     cfg.custom_hooks = hooks
@@ -60,16 +60,37 @@ def prepare_cpu_distributed(cfg: Config) -> None:
     """
     import torch
     import torch.distributed as dist
-    if cfg.launcher == 'none' or torch.cuda.is_available():
+    launcher = cfg.get('launcher', 'none')
+    if launcher == 'none' or torch.cuda.is_available():
         return
     cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = \
         'gloo'
-    if cfg.launcher == 'pytorch' and not dist.is_initialized():
+    if launcher == 'pytorch' and not dist.is_initialized():
         dist.init_process_group(backend='gloo')
     wrapper = cfg.get('model_wrapper_cfg') or dict(
         type='MMDistributedDataParallel', broadcast_buffers=False)
     wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
+
+
+def train(runner: Runner) -> None:
+    """``runner.train()``, explaining a failure caused by an empty training
+    set (mmengine reports it as a numpy error)."""
+    try:
+        runner.train()
+    except ValueError as err:
+        dataset_cfg = runner.cfg.get('train_dataloader', {}).get('dataset')
+        if dataset_cfg is None:
+            raise
+        from mmengine.registry import DefaultScope
+
+        from mmcnn.utils.data_check import empty_dataset_message
+        with DefaultScope.overwrite_default_scope(
+                runner.cfg.get('default_scope')):
+            message = empty_dataset_message(dataset_cfg)
+        if message is None:
+            raise
+        raise ValueError(message) from err
 
 
 def build_runner(cfg: Config) -> Runner:

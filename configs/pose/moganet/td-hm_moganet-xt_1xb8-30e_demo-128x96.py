@@ -46,7 +46,8 @@ val_dataloader = dict(
         data_prefix=dict(img='val/'),
         pipeline=val_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/person_keypoints_val.json')
+val_evaluator = dict(
+    ann_file=data_root + 'annotations/person_keypoints_val.json')
 test_evaluator = val_evaluator
 
 train_cfg = dict(max_epochs=30, val_interval=5)
