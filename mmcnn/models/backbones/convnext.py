@@ -18,7 +18,7 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import GRN, DropPath, LayerNorm2d
+from ..layers import GRN, DepthwiseConv2d, DropPath, LayerNorm2d
 from .base import ConvNetBackbone
 
 MLP_RATIO = 4
@@ -62,8 +62,7 @@ class ConvNeXtBlock(nn.Module):
                  use_grn: bool = False) -> None:
         super().__init__()
         hidden = MLP_RATIO * channels
-        self.dwconv = nn.Conv2d(channels, channels, 7, padding=3,
-                                groups=channels)
+        self.dwconv = DepthwiseConv2d(channels, 7)
         self.norm = nn.LayerNorm(channels, eps=1e-6)
         self.pwconv1 = nn.Linear(channels, hidden)
         self.act = nn.GELU()

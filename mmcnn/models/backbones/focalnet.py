@@ -15,7 +15,7 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import DropPath, drop_path_rates, pad_kernel
+from ..layers import DepthwiseConv2d, DropPath, drop_path_rates, pad_kernel
 from .base import ConvNetBackbone
 
 
@@ -48,9 +48,7 @@ class FocalModulation(nn.Module):
         for level in range(focal_level):
             kernel_size = 2 * level + focal_window
             self.focal_layers.append(nn.Sequential(
-                nn.Conv2d(embed_dims, embed_dims, kernel_size,
-                          padding=kernel_size // 2, groups=embed_dims,
-                          bias=False),
+                DepthwiseConv2d(embed_dims, kernel_size, bias=False),
                 nn.GELU()))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -15,7 +15,7 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import DropPath, LayerNorm2d, drop_path_rates
+from ..layers import DepthwiseConv2d, DropPath, LayerNorm2d, drop_path_rates
 from .base import ConvNetBackbone
 
 
@@ -41,8 +41,7 @@ class GlobalLocalFilter(nn.Module):
                  filter_size: Tuple[int, int] = (14, 8)) -> None:
         super().__init__()
         half = embed_dims // 2
-        self.dw = nn.Conv2d(half, half, 3, padding=1, groups=half,
-                            bias=False)
+        self.dw = DepthwiseConv2d(half, 3, bias=False)
         self.complex_weight = nn.Parameter(
             torch.empty(half, *filter_size, 2))
         nn.init.trunc_normal_(self.complex_weight, std=.02)
@@ -94,8 +93,7 @@ class GnConv(nn.Module):
         self.proj_in = nn.Conv2d(embed_dims, 2 * embed_dims, 1)
         branch = sum(self.dims)
         if global_filter_size is None:
-            self.dwconv = nn.Conv2d(branch, branch, 7, padding=3,
-                                    groups=branch)
+            self.dwconv = DepthwiseConv2d(branch, 7)
         else:
             self.dwconv = GlobalLocalFilter(branch, global_filter_size)
         self.proj_out = nn.Conv2d(embed_dims, embed_dims, 1)

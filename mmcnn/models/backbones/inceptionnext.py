@@ -13,7 +13,7 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import DropPath
+from ..layers import DepthwiseConv2d, DropPath
 from .base import ConvNetBackbone
 
 
@@ -39,15 +39,9 @@ class InceptionDWConv2d(nn.Module):
                 f'channels per conv branch for width {channels}; each of the '
                 'three branches needs at least 1 channel and together at '
                 'most the width.')
-        self.dwconv_hw = nn.Conv2d(branch, branch, square_kernel_size,
-                                   padding=square_kernel_size // 2,
-                                   groups=branch)
-        self.dwconv_w = nn.Conv2d(branch, branch, (1, band_kernel_size),
-                                  padding=(0, band_kernel_size // 2),
-                                  groups=branch)
-        self.dwconv_h = nn.Conv2d(branch, branch, (band_kernel_size, 1),
-                                  padding=(band_kernel_size // 2, 0),
-                                  groups=branch)
+        self.dwconv_hw = DepthwiseConv2d(branch, square_kernel_size)
+        self.dwconv_w = DepthwiseConv2d(branch, (1, band_kernel_size))
+        self.dwconv_h = DepthwiseConv2d(branch, (band_kernel_size, 1))
         self.split_sizes = [channels - 3 * branch, branch, branch, branch]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -19,7 +19,7 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import DropPath, drop_path_rates
+from ..layers import DepthwiseConv2d, DropPath, drop_path_rates
 from .base import ConvNetBackbone
 
 
@@ -124,9 +124,7 @@ class SepConv(nn.Module):
         hidden_dims = int(expansion_ratio * embed_dims)
         self.pwconv1 = nn.Linear(embed_dims, hidden_dims, bias=False)
         self.act1 = StarReLU()
-        self.dwconv = nn.Conv2d(hidden_dims, hidden_dims, kernel_size,
-                                padding=kernel_size // 2,
-                                groups=hidden_dims, bias=False)
+        self.dwconv = DepthwiseConv2d(hidden_dims, kernel_size, bias=False)
         self.pwconv2 = nn.Linear(hidden_dims, embed_dims, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -14,7 +14,7 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import DropPath, ElementScale
+from ..layers import DepthwiseConv2d, DropPath, ElementScale
 from ..layers.fuse import (bn_to_affine, fold_input_affine, fold_output_affine,
                            fold_output_bn)
 from .base import ConvNetBackbone
@@ -41,8 +41,7 @@ class ChannelAggregationFFN(nn.Module):
         super().__init__()
         act_cfg = act_cfg or dict(type='GELU')
         self.fc1 = nn.Conv2d(embed_dims, hidden_dims, 1)
-        self.dwconv = nn.Conv2d(hidden_dims, hidden_dims, kernel_size,
-                                padding=kernel_size // 2, groups=hidden_dims)
+        self.dwconv = DepthwiseConv2d(hidden_dims, kernel_size)
         self.act = build_activation_layer(act_cfg)
         self.fc2 = nn.Conv2d(hidden_dims, embed_dims, 1)
         self.drop = nn.Dropout(drop_rate)
@@ -111,10 +110,9 @@ class MultiOrderDWConv(nn.Module):
         self.PW_conv = nn.Conv2d(embed_dims, embed_dims, 1)
 
     @staticmethod
-    def _dw(channels: int, kernel_size: int, dilation: int) -> nn.Conv2d:
-        return nn.Conv2d(channels, channels, kernel_size,
-                         padding=dilation * (kernel_size - 1) // 2,
-                         dilation=dilation, groups=channels)
+    def _dw(channels: int, kernel_size: int,
+            dilation: int) -> DepthwiseConv2d:
+        return DepthwiseConv2d(channels, kernel_size, dilation=dilation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.DW_conv0(x)
@@ -439,4 +437,3 @@ class MogaNet(ConvNetBackbone):
         is dropped (mmpretrain's ``ImageClassifier`` keeps its own)."""
         return {k: v for k, v in state_dict.items()
                 if not k.startswith('head.')}
-

@@ -16,7 +16,7 @@ from torch.utils.checkpoint import checkpoint
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import DropPath, drop_path_rates
+from ..layers import DepthwiseConv2d, DropPath, drop_path_rates
 from ..layers.reparam import ConvBN, conv_from_kernel, merge_kernel
 from .base import ConvNetBackbone
 
@@ -47,9 +47,7 @@ class ReparamLargeKernelConv(nn.Module):
         self.kernel_size = kernel_size
         self.small_kernel = small_kernel
         if deploy:
-            self.lkb_reparam = nn.Conv2d(channels, channels, kernel_size,
-                                         padding=kernel_size // 2,
-                                         groups=channels)
+            self.lkb_reparam = DepthwiseConv2d(channels, kernel_size)
             return
         self.lkb_origin = ConvBN(channels, channels, kernel_size,
                                  groups=channels, norm_cfg=norm_cfg)

@@ -22,7 +22,7 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import DropPath, LayerNorm2d, drop_path_rates
+from ..layers import DepthwiseConv2d, DropPath, LayerNorm2d, drop_path_rates
 from ..layers.reparam import ConvBN, conv_from_kernel, merge_kernel
 from .base import ConvNetBackbone
 
@@ -65,10 +65,8 @@ class DecomposedLargeKernelConv(nn.Module):
 
     @staticmethod
     def _dw(channels: int, kernel_size: Tuple[int, int],
-            bias: bool) -> nn.Conv2d:
-        return nn.Conv2d(channels, channels, kernel_size,
-                         padding=(kernel_size[0] // 2, kernel_size[1] // 2),
-                         groups=channels, bias=bias)
+            bias: bool) -> DepthwiseConv2d:
+        return DepthwiseConv2d(channels, kernel_size, bias=bias)
 
     @property
     def deploy(self) -> bool:

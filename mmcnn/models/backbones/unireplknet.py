@@ -17,7 +17,8 @@ from torch.utils.checkpoint import checkpoint
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import GRN, DropPath, LayerNorm2d, drop_path_rates
+from ..layers import (GRN, DepthwiseConv2d, DropPath, LayerNorm2d,
+                      drop_path_rates)
 from ..layers.fuse import fold_input_affine, fold_output_affine, fold_output_bn
 from ..layers.reparam import conv_from_kernel, merge_kernel
 from .base import ConvNetBackbone
@@ -35,10 +36,9 @@ DILATED_BRANCHES: Dict[int, Tuple[Tuple[int, ...], Tuple[int, ...]]] = {
 
 
 def _dw_conv(channels: int, kernel_size: int, dilation: int = 1,
-             bias: bool = False) -> nn.Conv2d:
-    return nn.Conv2d(channels, channels, kernel_size,
-                     padding=dilation * (kernel_size - 1) // 2,
-                     dilation=dilation, groups=channels, bias=bias)
+             bias: bool = False) -> DepthwiseConv2d:
+    return DepthwiseConv2d(channels, kernel_size, dilation=dilation,
+                           bias=bias)
 
 
 class DilatedReparamBlock(nn.Module):

@@ -14,7 +14,7 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import DropPath, LayerNorm2d, drop_path_rates
+from ..layers import DepthwiseConv2d, DropPath, LayerNorm2d, drop_path_rates
 from .base import ConvNetBackbone
 
 
@@ -28,10 +28,8 @@ class LKA(nn.Module):
 
     def __init__(self, embed_dims: int) -> None:
         super().__init__()
-        self.conv0 = nn.Conv2d(embed_dims, embed_dims, 5, padding=2,
-                               groups=embed_dims)
-        self.conv_spatial = nn.Conv2d(embed_dims, embed_dims, 7, padding=9,
-                                      dilation=3, groups=embed_dims)
+        self.conv0 = DepthwiseConv2d(embed_dims, 5)
+        self.conv_spatial = DepthwiseConv2d(embed_dims, 7, dilation=3)
         self.conv1 = nn.Conv2d(embed_dims, embed_dims, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -69,8 +67,7 @@ class MixFFN(nn.Module):
                  drop_rate: float = 0.) -> None:
         super().__init__()
         self.fc1 = nn.Conv2d(embed_dims, hidden_dims, 1)
-        self.dwconv = nn.Conv2d(hidden_dims, hidden_dims, 3, padding=1,
-                                groups=hidden_dims)
+        self.dwconv = DepthwiseConv2d(hidden_dims, 3)
         self.act = nn.GELU()
         self.fc2 = nn.Conv2d(hidden_dims, embed_dims, 1)
         self.drop = nn.Dropout(drop_rate)

@@ -3,6 +3,7 @@ from mmcv.cnn.bricks import DropPath
 
 from .dcnv3 import DCNV3_FLOP_HANDLES, DCNv3, dcnv3_core, dcnv3_macs
 from .drop import drop_path_rates
+from .dwconv import DepthwiseConv2d, depthwise_conv2d, force_algorithm
 from .grn import GRN
 from .norm import LayerNorm2d
 from .reparam import (ConvBN, conv_from_kernel, dilate_kernel, merge_kernel,
@@ -13,5 +14,6 @@ __all__ = [
     'DropPath', 'ElementScale', 'GRN', 'LayerNorm2d', 'ConvBN',
     'conv_from_kernel', 'dilate_kernel', 'merge_kernel', 'pad_kernel',
     'drop_path_rates', 'DCNv3', 'dcnv3_core', 'dcnv3_macs',
-    'DCNV3_FLOP_HANDLES'
+    'DCNV3_FLOP_HANDLES', 'DepthwiseConv2d', 'depthwise_conv2d',
+    'force_algorithm'
 ]

@@ -28,6 +28,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.autograd.function import once_differentiable
 
+from .dwconv import DepthwiseConv2d
+
 
 def dcnv3_output_size(size: int, kernel_size: int, stride: int, padding: int,
                       dilation: int) -> int:
@@ -308,9 +310,7 @@ class DCNv3(nn.Module):
         self.kernel_size = kernel_size
         self.offset_scale = offset_scale
         points = kernel_size * kernel_size
-        self.dw_conv = nn.Conv2d(channels, channels, dw_kernel_size,
-                                 padding=(dw_kernel_size - 1) // 2,
-                                 groups=channels)
+        self.dw_conv = DepthwiseConv2d(channels, dw_kernel_size)
         self.dw_norm = nn.LayerNorm(channels, eps=1e-6)
         self.dw_act = nn.GELU()
         self.offset = nn.Linear(channels, groups * points * 2)

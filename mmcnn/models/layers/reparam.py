@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from torch import nn
 
+from .dwconv import DepthwiseConv2d
 from .fuse import fold_output_bn
 
 KernelBias = Tuple[torch.Tensor, torch.Tensor]
@@ -67,7 +68,9 @@ class ConvBN(nn.Module):
 
     Keys are ``conv.weight`` and ``bn.*``, the layout of RepVGG-style
     ``conv_bn`` sequentials. ``padding`` defaults to "same" (half the kernel
-    in each direction, so non-square kernels are supported).
+    in each direction, so non-square kernels are supported). A depth-wise
+    conv (``groups == in_channels == out_channels``) is a
+    :class:`DepthwiseConv2d`.
     """
 
     def __init__(self,
@@ -85,9 +88,14 @@ class ConvBN(nn.Module):
         if padding is None:
             padding = (dilation * (kernel_size[0] - 1) // 2,
                        dilation * (kernel_size[1] - 1) // 2)
-        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size,
-                              stride=stride, padding=padding,
-                              dilation=dilation, groups=groups, bias=False)
+        if groups == in_channels == out_channels:
+            self.conv = DepthwiseConv2d(in_channels, kernel_size, stride,
+                                        padding, dilation, bias=False)
+        else:
+            self.conv = nn.Conv2d(in_channels, out_channels, kernel_size,
+                                  stride=stride, padding=padding,
+                                  dilation=dilation, groups=groups,
+                                  bias=False)
         self.bn = build_norm_layer(norm_cfg or dict(type='BN'),
                                    out_channels)[1]
         self.act = (build_activation_layer(act_cfg)
@@ -110,15 +118,20 @@ def conv_from_kernel(like: nn.Conv2d, kernel: torch.Tensor,
                      bias: Optional[torch.Tensor]) -> nn.Conv2d:
     """A conv with ``like``'s stride, dilation and groups holding ``kernel``.
 
-    The padding is "same" for the (possibly larger) new kernel.
+    The padding is "same" for the (possibly larger) new kernel; a
+    depth-wise ``like`` gives a :class:`DepthwiseConv2d`.
     """
     kh, kw = kernel.shape[-2:]
     dh, dw = like.dilation
-    conv = nn.Conv2d(like.in_channels, kernel.shape[0], (kh, kw),
-                     stride=like.stride,
-                     padding=(dh * (kh - 1) // 2, dw * (kw - 1) // 2),
-                     dilation=like.dilation, groups=like.groups,
-                     bias=bias is not None)
+    padding = (dh * (kh - 1) // 2, dw * (kw - 1) // 2)
+    if like.groups == like.in_channels == kernel.shape[0]:
+        conv = DepthwiseConv2d(like.in_channels, (kh, kw), like.stride,
+                               padding, like.dilation, bias is not None)
+    else:
+        conv = nn.Conv2d(like.in_channels, kernel.shape[0], (kh, kw),
+                         stride=like.stride, padding=padding,
+                         dilation=like.dilation, groups=like.groups,
+                         bias=bias is not None)
     conv = conv.to(device=kernel.device, dtype=kernel.dtype)
     conv.weight.data.copy_(kernel.detach())
     if bias is not None:

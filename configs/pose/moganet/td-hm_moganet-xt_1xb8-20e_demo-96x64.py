@@ -1,13 +1,13 @@
 # Top-down heatmap pose with MogaNet-XT trained from scratch on the
 # synthetic COCO-keypoints demo set of tools/misc/make_demo_data.py (stick
-# figures with the 17 COCO keypoints), at 128x96 inputs so that it trains
+# figures with the 17 COCO keypoints), at 96x64 inputs so that it trains
 # on a CPU in a few minutes; the keypoint AP rises from evaluation to
 # evaluation within the run.
 _base_ = './td-hm_moganet-xt_8xb32-210e_coco-256x192.py'
 
 data_root = 'data/demo/coco_kpt/'
 codec = dict(
-    type='MSRAHeatmap', input_size=(96, 128), heatmap_size=(24, 32), sigma=2)
+    type='MSRAHeatmap', input_size=(64, 96), heatmap_size=(16, 24), sigma=2)
 model = dict(
     backbone=dict(drop_path_rate=0.0, init_cfg=None),
     head=dict(decoder=codec))
@@ -50,7 +50,7 @@ val_evaluator = dict(
     ann_file=data_root + 'annotations/person_keypoints_val.json')
 test_evaluator = val_evaluator
 
-train_cfg = dict(max_epochs=30, val_interval=5)
+train_cfg = dict(max_epochs=20, val_interval=5)
 param_scheduler = [
     dict(
         type='LinearLR', begin=0, end=50, start_factor=0.001,
@@ -58,11 +58,11 @@ param_scheduler = [
     dict(
         type='MultiStepLR',
         begin=0,
-        end=30,
-        milestones=[25],
+        end=20,
+        milestones=[16],
         gamma=0.1,
         by_epoch=True)
 ]
 default_hooks = dict(
     logger=dict(interval=9),
-    checkpoint=dict(interval=30, max_keep_ckpts=1, save_best=None))
+    checkpoint=dict(interval=20, max_keep_ckpts=1, save_best=None))
