@@ -2,7 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.mmcnn-env
-DEMO_CFG := configs/det/retinanet_moganet-xt_fpn_demo.py
+DEMO_CFG := configs/det/moganet/retinanet_moganet-xt_fpn_20e_demo.py
 DEMO_DIR := work_dirs/demo_retinanet_moganet-xt
 
 .PHONY: env test demo clean-demo

@@ -77,3 +77,4 @@ train_cfg = dict(max_iters=40, val_interval=10)
 default_hooks = dict(
     logger=dict(interval=5),
     checkpoint=dict(interval=40, max_keep_ckpts=1, save_best=None))
+randomness = dict(seed=0)

@@ -267,10 +267,10 @@ def _candidates(x: torch.Tensor, weight: torch.Tensor, stride: Pair,
                 padding: Pair, dilation: Pair) -> List[str]:
     """Algorithms worth a trial on this device, likeliest winner first.
 
-    On a CPU, NCHW depth-wise convolutions go through layout reorders (and
-    an im2col GEMM for wide kernels), so ``'direct'`` is tried only for
-    channels-last inputs, where it equals ``'channels_last'``. The FFT is
-    tried for kernels of 49 taps or more.
+    ``'direct'`` is not tried on a CPU: oneDNN runs NCHW depth-wise
+    convolutions through layout reorders (and an im2col GEMM for wide
+    kernels), and on a channels-last input it equals ``'channels_last'``.
+    The padded kernel is tried from width 5, the FFT from 49 taps.
     """
     supported = supported_algorithms(x, weight, stride, padding, dilation)
     taps = weight.shape[-2] * weight.shape[-1]

@@ -50,19 +50,13 @@ val_evaluator = dict(
     ann_file=data_root + 'annotations/person_keypoints_val.json')
 test_evaluator = val_evaluator
 
-train_cfg = dict(max_epochs=20, val_interval=5)
+train_cfg = dict(max_epochs=10, val_interval=5)
 param_scheduler = [
     dict(
         type='LinearLR', begin=0, end=50, start_factor=0.001,
-        by_epoch=False),
-    dict(
-        type='MultiStepLR',
-        begin=0,
-        end=20,
-        milestones=[16],
-        gamma=0.1,
-        by_epoch=True)
+        by_epoch=False)
 ]
 default_hooks = dict(
     logger=dict(interval=9),
-    checkpoint=dict(interval=20, max_keep_ckpts=1, save_best=None))
+    checkpoint=dict(interval=10, max_keep_ckpts=1, save_best=None))
+randomness = dict(seed=0)

@@ -1,0 +1,204 @@
+"""DepthwiseConv2d: every algorithm equals PyTorch's NCHW conv2d, forward
+and backward; selection, caching, forcing, tracing and layouts."""
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from mmcnn.models import ConvNeXt, RepLKNet, SLaK, UniRepLKNet
+from mmcnn.models.layers import DepthwiseConv2d, force_algorithm
+from mmcnn.models.layers import dwconv
+
+CL = torch.channels_last
+RTOL = 1e-4
+
+# (N, C, H, W, (kh, kw), dilation, stride, padding or None for "same")
+CASES = [
+    (2, 3, 9, 7, (3, 3), 1, 1, None),
+    (1, 2, 17, 23, (5, 5), 2, 1, None),
+    (2, 4, 15, 12, (7, 7), 3, 1, None),
+    (2, 2, 13, 21, (7, 7), 1, 1, None),
+    (1, 3, 19, 11, (13, 13), 1, 1, None),
+    (2, 2, 10, 14, (13, 13), 1, 1, (2, 4)),
+    (1, 2, 20, 9, (31, 31), 1, 1, None),
+    (1, 2, 11, 33, (51, 51), 1, 1, None),
+    (1, 3, 30, 13, (51, 5), 1, 1, None),
+    (1, 3, 13, 30, (5, 51), 1, 1, None),
+    (2, 4, 9, 25, (1, 11), 1, 1, None),
+    (2, 4, 25, 9, (11, 1), 1, 1, None),
+    (1, 2, 16, 11, (9, 9), 1, 2, None),
+    (2, 3, 15, 14, (3, 3), 1, 2, None),
+]
+
+
+def _relative_error(actual: torch.Tensor, expected: torch.Tensor) -> float:
+    return float((actual - expected).abs().max().detach()
+                 / expected.abs().max().detach())
+
+
+def _reference(x, weight, bias, stride, padding, dilation, grad):
+    leaves = [t.detach().requires_grad_() for t in (x, weight, bias)]
+    out = F.conv2d(leaves[0], leaves[1], leaves[2], stride, padding,
+                   dilation, weight.shape[0])
+    return (out, ) + torch.autograd.grad(out, leaves, grad)
+
+
+@pytest.mark.parametrize('case', CASES, ids=lambda c: f'{c[4]}d{c[5]}s{c[6]}')
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_every_algorithm_matches_nchw_conv2d(case, channels_last):
+    n, c, h, w, kernel, dilation, stride, padding = case
+    if padding is None:
+        padding = tuple(dilation * (k - 1) // 2 for k in kernel)
+    torch.manual_seed(sum(kernel) + h)
+    x = torch.randn(n, c, h, w)
+    weight = torch.randn(c, 1, *kernel) / kernel[0]
+    bias = torch.randn(c)
+    expected_x = x
+    if channels_last:
+        x = x.contiguous(memory_format=CL)
+    grad = torch.randn(F.conv2d(expected_x, weight, bias, stride, padding,
+                                dilation, c).shape)
+    expected = _reference(expected_x, weight, bias, stride, padding,
+                          dilation, grad)
+    supported = dwconv.supported_algorithms(x, weight, (stride, stride),
+                                            padding, (dilation, dilation))
+    assert ('fft' in supported) == (stride == 1)
+    for algorithm in supported + ['auto']:
+        leaves = [t.detach().requires_grad_() for t in (x, weight, bias)]
+        out = dwconv.depthwise_conv2d(*leaves, stride, padding, dilation,
+                                      algorithm)
+        grads = torch.autograd.grad(out, leaves, grad)
+        for name, actual, ref in zip(('out', 'x', 'w', 'b'),
+                                     (out, ) + grads, expected):
+            assert actual.shape == ref.shape
+            assert _relative_error(actual, ref) < RTOL, (algorithm, name)
+        if channels_last and algorithm != 'direct':
+            assert out.is_contiguous(memory_format=CL), algorithm
+
+
+def test_layer_is_a_drop_in_conv2d():
+    conv = nn.Conv2d(6, 6, (7, 5), padding=(6, 4), dilation=2, groups=6)
+    layer = DepthwiseConv2d(6, (7, 5), dilation=2)
+    assert isinstance(layer, nn.Conv2d)
+    assert layer.padding == conv.padding and layer.groups == 6
+    assert layer.state_dict().keys() == conv.state_dict().keys()
+    layer.load_state_dict(conv.state_dict())
+    x = torch.randn(2, 6, 12, 17)
+    with torch.no_grad():
+        assert _relative_error(layer(x), conv(x)) < RTOL
+    shared = DepthwiseConv2d.from_conv(conv)
+    assert shared.weight is conv.weight and shared.bias is conv.bias
+    with pytest.raises(ValueError, match='depth-wise'):
+        DepthwiseConv2d.from_conv(nn.Conv2d(4, 8, 3, groups=4))
+    no_bias = DepthwiseConv2d(3, 5, bias=False)
+    assert no_bias.bias is None and list(no_bias.state_dict()) == ['weight']
+
+
+def test_auto_choice_is_cached_per_key_and_forcing_overrides_it():
+    dwconv.clear_algorithm_cache()
+    layer = DepthwiseConv2d(4, 31).eval()
+    x = torch.randn(1, 4, 20, 20).contiguous(memory_format=CL)
+    with torch.no_grad():
+        first = layer(x)
+        cache = dwconv.algorithm_cache()
+        assert len(cache) == 1
+        (key, (choice, timings)), = cache.items()
+        assert choice in timings and choice in dwconv.ALGORITHMS
+        assert key[3] == (31, 31) and key[7:10] == (20, 20, 4)
+        assert key[-1] is False
+        layer(x)
+        assert len(dwconv.algorithm_cache()) == 1
+        layer(torch.randn(1, 4, 21, 20))
+        assert len(dwconv.algorithm_cache()) == 2
+    layer.train()
+    x.requires_grad_()
+    layer(x).sum().backward()
+    train_keys = [k for k in dwconv.algorithm_cache() if k[-1]]
+    assert len(train_keys) == 1
+    for algorithm in ('fft', 'channels_last'):
+        with torch.no_grad(), force_algorithm(algorithm):
+            assert _relative_error(layer(x), first) < RTOL
+    with force_algorithm('fft'):
+        assert dwconv._FORCED[0] == 'fft'
+    assert dwconv._FORCED[0] is None
+    with pytest.raises(ValueError, match='Unknown'):
+        with force_algorithm('winograd'):
+            pass
+    with pytest.raises(ValueError, match='Unknown'):
+        DepthwiseConv2d(4, 3, algorithm='winograd')
+
+
+def test_forced_fft_falls_back_to_direct_where_inapplicable():
+    layer = DepthwiseConv2d(3, 5, stride=2).eval()
+    x = torch.randn(1, 3, 16, 16)
+    with torch.no_grad(), force_algorithm('fft'):
+        out = layer(x)
+    assert out.is_contiguous()
+    assert _relative_error(out, F.conv2d(x, layer.weight, layer.bias, 2, 2,
+                                         1, 3)) < RTOL
+
+
+def test_dead_taps_are_cropped_exactly():
+    weight = torch.randn(2, 1, 51, 5)
+    cropped, padding = dwconv.crop_dead_taps(weight, (9, 20), (25, 2),
+                                             (1, 1))
+    assert cropped.shape[-2:] == (17, 5) and padding == (8, 2)
+    same, same_padding = dwconv.crop_dead_taps(weight, (40, 20), (25, 2),
+                                               (1, 1))
+    assert same is weight and same_padding == (25, 2)
+    x = torch.randn(1, 2, 9, 20)
+    assert _relative_error(F.conv2d(x, cropped, None, 1, padding, 1, 2),
+                           F.conv2d(x, weight, None, 1, (25, 2), 1, 2)) < 1e-6
+
+
+def test_fft_spectrum_cache_follows_weight_updates():
+    layer = DepthwiseConv2d(3, 13, algorithm='fft').eval()
+    x = torch.randn(2, 3, 15, 11)
+    with torch.no_grad():
+        before = layer(x)
+        assert 'spectrum' in layer._spectra
+        assert torch.equal(layer(x), before)
+        layer.weight.mul_(2)
+        after = layer(x)
+    assert _relative_error(after - layer.bias.view(1, -1, 1, 1),
+                           2 * (before - layer.bias.view(1, -1, 1, 1))) < RTOL
+    layer.train()
+    layer(x).sum().backward()
+    assert layer._spectra == {}
+    assert layer.weight.grad is not None
+
+
+def test_tracing_and_meta_tensors_see_a_plain_convolution():
+    layer = DepthwiseConv2d(4, 31, algorithm='fft').eval()
+    x = torch.randn(1, 4, 20, 20)
+    traced = torch.jit.trace(layer, (x, ), check_trace=False)
+    graph = str(traced.graph)
+    assert 'aten::_convolution' in graph and 'fft' not in graph
+    meta = layer.to('meta')(torch.empty(2, 4, 20, 20, device='meta'))
+    assert meta.shape == (2, 4, 20, 20)
+
+
+@pytest.mark.parametrize('build', [
+    lambda: ConvNeXt(arch='atto'),
+    lambda: RepLKNet(arch=dict(large_kernel_sizes=[13, 11, 9, 7],
+                               layers=[1, 1, 1, 1],
+                               channels=[8, 16, 24, 32])),
+    lambda: SLaK(arch=dict(depths=[1, 1, 1, 1], dims=[8, 16, 24, 32],
+                           kernel_sizes=[21, 15, 11, 7])),
+    lambda: UniRepLKNet(arch='atto'),
+], ids=['convnext', 'replknet', 'slak', 'unireplknet'])
+def test_channels_last_models_match_their_nchw_direct_form(build):
+    torch.manual_seed(0)
+    model = build().eval()
+    x = torch.randn(2, 3, 64, 96)
+    with torch.no_grad():
+        with force_algorithm('direct'):
+            expected = model(x)
+        model.to(memory_format=CL)
+        actual = model(x.contiguous(memory_format=CL))
+        with force_algorithm('fft'):
+            via_fft = model(x)
+    for out, ref, fft in zip(actual, expected, via_fft):
+        assert out.is_contiguous(memory_format=CL)
+        assert _relative_error(out, ref) < RTOL
+        assert _relative_error(fft, ref) < RTOL
