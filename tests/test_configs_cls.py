@@ -8,18 +8,46 @@ its optimiser wrapper through mmengine, and one ``train_step`` and one
 """
 import glob
 import os.path as osp
+from typing import Optional
 
 import pytest
 import torch
+import yaml
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG_ROOT = osp.join(REPO_ROOT, 'configs', 'cls')
 CONFIGS = sorted(
-    glob.glob(osp.join(REPO_ROOT, 'configs', 'cls', '**', '*.py'),
-              recursive=True))
+    glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True))
 SIZE = 64
+
+
+def _paper_params(path: str) -> Optional[int]:
+    """The Parameters the family's metafile gives for a config, if any."""
+    with open(osp.join(osp.dirname(path), 'metafile.yml')) as f:
+        models = yaml.safe_load(f)['Models']
+    for model in models:
+        if osp.basename(model['Config']) == osp.basename(path):
+            return model['Metadata'].get('Parameters')
+    return None
+
+
+def test_metafile_lists_every_config():
+    metafiles = glob.glob(osp.join(CONFIG_ROOT, '*', 'metafile.yml'))
+    assert metafiles
+    for meta in metafiles:
+        with open(meta) as f:
+            doc = yaml.safe_load(f)
+        listed = {osp.join(REPO_ROOT, m['Config']) for m in doc['Models']}
+        configs = set(glob.glob(osp.join(osp.dirname(meta), '*.py')))
+        assert listed == {c for c in configs if '_demo-' not in c}
+        for model in doc['Models']:
+            assert model['In Collection'] == doc['Collections'][0]['Name']
+            assert model['Metadata']['Parameters'] > 0
+            assert model['Name'] == osp.splitext(
+                osp.basename(model['Config']))[0]
 
 
 def test_configs_found():
@@ -41,6 +69,10 @@ def test_train_step_and_test_step(path):
     model = MODELS.build(model_cfg)
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     assert model.data_preprocessor.batch_augments is not None
+    expected = _paper_params(path)
+    if expected is not None:
+        num_params = sum(p.numel() for p in model.parameters())
+        assert num_params == pytest.approx(expected, rel=1e-2)
 
     width = model.backbone.embed_dims[-1]
     assert model.head.fc.in_features == width

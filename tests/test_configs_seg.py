@@ -7,19 +7,20 @@ no pre-trained weights), its optimiser wrapper through mmengine, and one
 """
 import glob
 import os.path as osp
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 import pytest
 import torch
+import yaml
 from mmengine.config import Config, ConfigDict
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG_ROOT = osp.join(REPO_ROOT, 'configs', 'seg')
 CONFIGS = sorted(
-    glob.glob(osp.join(REPO_ROOT, 'configs', 'seg', '**', '*.py'),
-              recursive=True))
+    glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True))
 SIZE = 64
 
 
@@ -66,6 +67,32 @@ def _batch(num_classes: int) -> Dict[str, list]:
     return dict(inputs=inputs, data_samples=samples)
 
 
+def _paper_params(path: str) -> Optional[int]:
+    """The Parameters the family's metafile gives for a config, if any."""
+    with open(osp.join(osp.dirname(path), 'metafile.yml')) as f:
+        models = yaml.safe_load(f)['Models']
+    for model in models:
+        if osp.basename(model['Config']) == osp.basename(path):
+            return model['Metadata'].get('Parameters')
+    return None
+
+
+def test_metafile_lists_every_config():
+    metafiles = glob.glob(osp.join(CONFIG_ROOT, '*', 'metafile.yml'))
+    assert metafiles
+    for meta in metafiles:
+        with open(meta) as f:
+            doc = yaml.safe_load(f)
+        listed = {osp.join(REPO_ROOT, m['Config']) for m in doc['Models']}
+        configs = set(glob.glob(osp.join(osp.dirname(meta), '*.py')))
+        assert listed == {c for c in configs if '_demo-' not in c}
+        for model in doc['Models']:
+            assert model['In Collection'] == doc['Collections'][0]['Name']
+            assert model['Metadata']['Parameters'] > 0
+            assert model['Name'] == osp.splitext(
+                osp.basename(model['Config']))[0]
+
+
 def test_configs_found():
     names = {osp.basename(p) for p in CONFIGS}
     for arch in ('xt', 't', 's', 'b', 'l'):
@@ -80,6 +107,10 @@ def test_train_step_and_test_step(path):
     assert cfg.default_scope == 'mmseg'
     assert cfg.model.backbone.type == 'mmcnn.MogaNet'
     assert type(model.backbone).__name__ == 'MogaNet'
+    expected = _paper_params(path)
+    if expected is not None:
+        num_params = sum(p.numel() for p in model.parameters())
+        assert num_params == pytest.approx(expected, rel=1e-2)
     num_classes = model.decode_head.num_classes
     data = _batch(num_classes)
     before = model.decode_head.conv_seg.weight.detach().clone()

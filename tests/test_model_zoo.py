@@ -53,7 +53,8 @@ def test_metafile_models_have_configs_and_measured_figures(models):
 
 @pytest.mark.parametrize('config', REMEASURED)
 def test_metafile_figures_match_a_fresh_measurement(zoo, models, config):
-    assert config in models, f'{config} is not in any metafile'
+    if config not in models:
+        pytest.fail(f'{config} is not in any metafile')
     params, flops = zoo.measure_config(str(ROOT), config)
     assert params == pytest.approx(models[config].params, rel=0.01)
     assert flops == pytest.approx(models[config].flops, rel=0.01)
