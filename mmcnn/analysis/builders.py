@@ -12,6 +12,7 @@ from mmengine.registry import init_default_scope
 from torch import nn
 
 from mmcnn.registry import MODELS
+from .shape_trace import meta_copy
 
 # The task of a config follows its default scope.
 TASKS = {'mmpretrain': 'cls', 'mmdet': 'det', 'mmseg': 'seg', 'mmpose': 'pose'}
@@ -67,7 +68,6 @@ class BackboneClassifier(nn.Module):
 
 
 def _last_stage_channels(backbone: nn.Module, size: Tuple[int, int]) -> int:
-    from .shape_trace import meta_copy
     x = torch.empty(1, 3, size[1], size[0])
     with torch.no_grad():
         try:

@@ -31,7 +31,9 @@ inference or training), the fastest applicable algorithm by a quick timed
 trial on the first call with that key (the minimum of up to three runs of
 each candidate on the real input, forward only for inference, forward and
 backward when gradients are needed; a candidate whose first run is four
-times slower than the best so far is dropped early). The choice is cached
+times slower than the best so far is dropped early; on a CPU a run counts
+the smaller of its wall time and its CPU time per thread, which discounts
+time other processes held the cores). The choice is cached
 for the process (:func:`algorithm_cache`). Traced, scripted, compiled and
 meta-device calls always use ``'direct'``, so FLOP counters and exporters
 see a plain convolution. :func:`force_algorithm` overrides the choice (for
@@ -294,25 +296,27 @@ def _bucket(batch: int) -> int:
 def _time_once(algorithm: str, x: torch.Tensor, weight: torch.Tensor,
                bias: Optional[torch.Tensor], stride: Pair, padding: Pair,
                dilation: Pair, train: bool) -> float:
-    sync = (torch.cuda.synchronize if x.device.type == 'cuda'
-            else (lambda: None))
-    if not train:
-        with torch.no_grad():
-            sync()
-            start = time.perf_counter()
-            _run(algorithm, x, weight, bias, stride, padding, dilation)
-            sync()
-            return time.perf_counter() - start
+    """Seconds of one call (with its backward pass when ``train``).
+
+    On a CPU, the smaller of the wall time and the process's CPU time per
+    thread, so that time the cores spent on other processes is not
+    counted.
+    """
+    on_cpu = x.device.type == 'cpu'
+    sync = (lambda: None) if on_cpu else torch.cuda.synchronize
     leaves = [t.detach().requires_grad_(t.requires_grad) if t is not None
               else None for t in (x, weight, bias)]
     wanted = [t for t in leaves if t is not None and t.requires_grad]
-    with torch.enable_grad():
+    with torch.set_grad_enabled(train):
         sync()
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         out = _run(algorithm, *leaves, stride, padding, dilation)
-        torch.autograd.grad(out, wanted, torch.ones_like(out))
+        if train:
+            torch.autograd.grad(out, wanted, torch.ones_like(out))
         sync()
-        return time.perf_counter() - start
+        wall = time.perf_counter() - wall
+        cpu = (time.process_time() - cpu) / torch.get_num_threads()
+    return min(wall, cpu) if on_cpu else wall
 
 
 def select_algorithm(x: torch.Tensor, weight: torch.Tensor,
