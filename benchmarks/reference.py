@@ -20,11 +20,12 @@ stage outputs, both models in training form) instead. ``--detection`` adds
 
 References without a PyPI implementation (SLaK, UniRepLKNet, and MogaNet
 without ``--moganet-official``) are "eager": mmcnn's training form with
-every depth-wise conv forced to PyTorch's NCHW ``conv2d``, i.e. the
-official models' computation in plain PyTorch. ``--moganet-official DIR``
-imports ``DIR/moganet.py`` (the official Westlake-AI/MogaNet
-``models/moganet.py``, kept outside this repository) and builds its
-``MogaNet(arch, fork_feat=True)``.
+every depth-wise conv forced to PyTorch's ``conv2d`` on an NCHW input (the
+layout the official models' channels-first norms and residual sums hand
+it), i.e. the official models' computation in plain PyTorch.
+``--moganet-official DIR`` imports ``DIR/moganet.py`` (the official
+Westlake-AI/MogaNet ``models/moganet.py``, kept outside this repository)
+and builds its ``MogaNet(arch, fork_feat=True)``.
 
 ``--dwconv-table`` times a depth-wise convolution by every algorithm of
 :mod:`mmcnn.models.layers.dwconv` (NCHW ``'direct'`` on an NCHW input, the
@@ -46,7 +47,7 @@ from torch import nn
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmcnn.models.layers import dwconv  # noqa: E402
+from mmcnn.models.layers import DepthwiseConv2d, dwconv  # noqa: E402
 from mmcnn.utils.benchmark import (build_backbone, count_macs,  # noqa: E402
                                    switch_to_deploy)
 
@@ -84,6 +85,13 @@ def load_official_moganet(folder: str, arch: str) -> nn.Module:
     return module.MogaNet(arch=arch, fork_feat=True)
 
 
+def _nchw_input(module: nn.Module, args: Tuple[torch.Tensor, ...]
+                ) -> Tuple[torch.Tensor, ...]:
+    """Hand an NCHW input to a depth-wise conv, as the official models'
+    channels-first norms and residual sums do."""
+    return (args[0].contiguous(), ) + tuple(args[1:])
+
+
 def build_reference(name: str, ref: str, args: argparse.Namespace
                     ) -> Tuple[str, nn.Module, Optional[str]]:
     """``(label, model, forced depth-wise algorithm)`` of a reference."""
@@ -93,7 +101,11 @@ def build_reference(name: str, ref: str, args: argparse.Namespace
         return ('official', load_official_moganet(args.moganet_official,
                                                   arch), None)
     if kind in ('eager', 'official'):
-        return 'eager', build_backbone(name), 'direct'
+        model = build_backbone(name)
+        for module in model.modules():
+            if isinstance(module, DepthwiseConv2d):
+                module.register_forward_pre_hook(_nchw_input)
+        return 'eager', model, 'direct'
     if kind == 'timm':
         import timm
         model = timm.create_model(rest, pretrained=False, features_only=True,

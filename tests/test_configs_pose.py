@@ -75,11 +75,11 @@ def test_train_step_and_test_step(path):
 
     codec = cfg.model.head.decoder
     width, height = codec.input_size
-    for step in cfg.train_dataloader.dataset.pipeline:
-        if step.type in ('TopdownAffine', 'GenerateTarget'):
-            assert dict(step.get('encoder', codec)) == dict(codec)
-            assert tuple(step.get('input_size', codec.input_size)) == (
-                width, height)
+    train_steps = {t.type: t for t in cfg.train_dataloader.dataset.pipeline}
+    assert train_steps['GenerateTarget'].encoder == codec
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        steps = {t.type: t for t in cfg[loader].dataset.pipeline}
+        assert tuple(steps['TopdownAffine'].input_size) == (width, height)
     data = get_packed_inputs(
         batch_size=1,
         img_shape=(height, width),

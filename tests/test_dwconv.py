@@ -94,6 +94,21 @@ def test_layer_is_a_drop_in_conv2d():
     assert no_bias.bias is None and list(no_bias.state_dict()) == ['weight']
 
 
+def test_same_padding_string():
+    conv = nn.Conv2d(4, 4, (5, 3), padding='same', dilation=3, groups=4)
+    layer = DepthwiseConv2d(4, (5, 3), padding='same', dilation=3)
+    layer.load_state_dict(conv.state_dict())
+    x = torch.randn(1, 4, 11, 16)
+    with torch.no_grad():
+        assert _relative_error(layer(x), conv(x)) < RTOL
+        functional = dwconv.depthwise_conv2d(x, conv.weight, conv.bias,
+                                             padding='same', dilation=3,
+                                             algorithm='fft')
+    assert _relative_error(functional, conv(x)) < RTOL
+    with pytest.raises(ValueError, match='odd'):
+        DepthwiseConv2d(4, 4, padding='same')
+
+
 def test_auto_choice_is_cached_per_key_and_forcing_overrides_it():
     dwconv.clear_algorithm_cache()
     layer = DepthwiseConv2d(4, 31).eval()
@@ -202,3 +217,28 @@ def test_channels_last_models_match_their_nchw_direct_form(build):
         assert out.is_contiguous(memory_format=CL)
         assert _relative_error(out, ref) < RTOL
         assert _relative_error(fft, ref) < RTOL
+
+
+def test_training_step_gradients_match_across_algorithms():
+    """In float64: the stem's gradient passes through layer norms whose
+    cancellations amplify float32 rounding far beyond 1e-4."""
+    torch.manual_seed(0)
+    model = SLaK(arch=dict(depths=[1, 1, 1, 1], dims=[8, 16, 24, 32],
+                           kernel_sizes=[21, 15, 11, 7]),
+                 layer_scale_init_value=1.).train().double()
+    x = torch.randn(2, 3, 64, 64, dtype=torch.float64)
+    grads = {}
+    for algorithm in ('direct', 'fft', None):
+        model.zero_grad()
+        with force_algorithm(algorithm):
+            sum(o.square().mean() for o in model(x)).backward()
+        grads[algorithm] = {name: p.grad.clone()
+                            for name, p in model.named_parameters()}
+    kernels = [name for name, m in model.named_modules()
+               if isinstance(m, DepthwiseConv2d)]
+    assert len(kernels) == 12
+    for algorithm in ('fft', None):
+        for name, grad in grads['direct'].items():
+            assert grad.abs().max() > 0, name
+            assert _relative_error(grads[algorithm][name], grad) < 1e-9, (
+                algorithm, name)

@@ -31,13 +31,13 @@ TIMEOUT = 900
 SEG_SAMPLE = """\
 _base_ = {base!r}
 data_root = {root!r}
-crop_size = (128, 128)
+crop_size = (64, 64)
 model = dict(
     data_preprocessor=dict(size=crop_size), backbone=dict(init_cfg=None))
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', reduce_zero_label=True),
-    dict(type='RandomResize', scale=(512, 128), ratio_range=(0.5, 2.0),
+    dict(type='RandomResize', scale=(256, 64), ratio_range=(0.5, 2.0),
          keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
@@ -55,13 +55,16 @@ train_dataloader = dict(
     batch_size=2, num_workers=0, persistent_workers=False,
     dataset=dict(data_root=data_root, data_prefix=data_prefix,
                  pipeline=train_pipeline))
-val_dataloader = dict(
+test_dataloader = dict(
     num_workers=0, persistent_workers=False,
     dataset=dict(data_root=data_root, data_prefix=data_prefix,
                  pipeline=test_pipeline))
-test_dataloader = val_dataloader
-train_cfg = dict(max_iters=3, val_interval=3)
-default_hooks = dict(logger=dict(interval=1))
+train_cfg = dict(max_iters=3)
+val_cfg = None
+val_dataloader = None
+val_evaluator = None
+default_hooks = dict(logger=dict(interval=1),
+                     checkpoint=dict(save_best=None))
 """
 
 POSE_SAMPLE = """\
@@ -69,20 +72,22 @@ _base_ = {base!r}
 data_root = {root!r}
 model = dict(backbone=dict(init_cfg=None))
 train_dataloader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
+    batch_size=2, num_workers=0, persistent_workers=False,
     dataset=dict(data_root=data_root, ann_file='test_coco.json',
-                 data_prefix=dict(img='')))
-val_dataloader = dict(
+                 data_prefix=dict(img=''), indices=4))
+test_dataloader = dict(
     batch_size=8, num_workers=0, persistent_workers=False,
     dataset=dict(data_root=data_root, ann_file='test_coco.json',
                  bbox_file=data_root + 'test_coco_det_AP_H_56.json',
                  filter_cfg=dict(bbox_score_thr=0.5),
                  data_prefix=dict(img='')))
-test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'test_coco.json')
-test_evaluator = val_evaluator
-train_cfg = dict(max_epochs=1, val_interval=1)
-default_hooks = dict(logger=dict(interval=1))
+test_evaluator = dict(ann_file=data_root + 'test_coco.json')
+train_cfg = dict(max_epochs=1)
+val_cfg = None
+val_dataloader = None
+val_evaluator = None
+default_hooks = dict(logger=dict(interval=1),
+                     checkpoint=dict(save_best=None))
 """
 
 
@@ -132,8 +137,7 @@ def test_seg_train_then_test_on_ade_sample(config, shared_data, tmp_path):
             base=osp.join(SEG_DIR, config),
             root=osp.join(shared_data, 'ade_sample')))
     work_dir = str(tmp_path / 'work')
-    train_log = _run('tools/train.py', cfg, '--work-dir', work_dir)
-    assert 0.0 <= _metric(train_log, 'mIoU') <= 100.0
+    _run('tools/train.py', cfg, '--work-dir', work_dir)
     checkpoint = osp.join(work_dir, 'iter_3.pth')
     assert osp.isfile(checkpoint)
 
@@ -152,8 +156,7 @@ def test_pose_train_then_test_on_coco_sample(shared_data, tmp_path):
             base=osp.join(POSE_DIR, config),
             root=osp.join(shared_data, 'coco_sample') + os.sep))
     work_dir = str(tmp_path / 'work')
-    train_log = _run('tools/train.py', cfg, '--work-dir', work_dir)
-    assert 0.0 <= _metric(train_log, 'coco/AP') <= 1.0
+    _run('tools/train.py', cfg, '--work-dir', work_dir)
     checkpoint = osp.join(work_dir, 'epoch_1.pth')
     assert osp.isfile(checkpoint)
 

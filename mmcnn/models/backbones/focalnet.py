@@ -48,7 +48,8 @@ class FocalModulation(nn.Module):
         for level in range(focal_level):
             kernel_size = 2 * level + focal_window
             self.focal_layers.append(nn.Sequential(
-                DepthwiseConv2d(embed_dims, kernel_size, bias=False),
+                DepthwiseConv2d(embed_dims, kernel_size,
+                                padding=kernel_size // 2, bias=False),
                 nn.GELU()))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -39,9 +39,12 @@ class InceptionDWConv2d(nn.Module):
                 f'channels per conv branch for width {channels}; each of the '
                 'three branches needs at least 1 channel and together at '
                 'most the width.')
-        self.dwconv_hw = DepthwiseConv2d(branch, square_kernel_size)
-        self.dwconv_w = DepthwiseConv2d(branch, (1, band_kernel_size))
-        self.dwconv_h = DepthwiseConv2d(branch, (band_kernel_size, 1))
+        square, band = square_kernel_size, band_kernel_size
+        self.dwconv_hw = DepthwiseConv2d(branch, square, padding=square // 2)
+        self.dwconv_w = DepthwiseConv2d(branch, (1, band),
+                                        padding=(0, band // 2))
+        self.dwconv_h = DepthwiseConv2d(branch, (band, 1),
+                                        padding=(band // 2, 0))
         self.split_sizes = [channels - 3 * branch, branch, branch, branch]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

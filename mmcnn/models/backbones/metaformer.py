@@ -124,7 +124,8 @@ class SepConv(nn.Module):
         hidden_dims = int(expansion_ratio * embed_dims)
         self.pwconv1 = nn.Linear(embed_dims, hidden_dims, bias=False)
         self.act1 = StarReLU()
-        self.dwconv = DepthwiseConv2d(hidden_dims, kernel_size, bias=False)
+        self.dwconv = DepthwiseConv2d(hidden_dims, kernel_size,
+                                      padding=kernel_size // 2, bias=False)
         self.pwconv2 = nn.Linear(hidden_dims, embed_dims, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

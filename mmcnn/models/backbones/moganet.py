@@ -41,7 +41,8 @@ class ChannelAggregationFFN(nn.Module):
         super().__init__()
         act_cfg = act_cfg or dict(type='GELU')
         self.fc1 = nn.Conv2d(embed_dims, hidden_dims, 1)
-        self.dwconv = DepthwiseConv2d(hidden_dims, kernel_size)
+        self.dwconv = DepthwiseConv2d(hidden_dims, kernel_size,
+                                      padding=kernel_size // 2)
         self.act = build_activation_layer(act_cfg)
         self.fc2 = nn.Conv2d(hidden_dims, embed_dims, 1)
         self.drop = nn.Dropout(drop_rate)

@@ -47,7 +47,8 @@ class ReparamLargeKernelConv(nn.Module):
         self.kernel_size = kernel_size
         self.small_kernel = small_kernel
         if deploy:
-            self.lkb_reparam = DepthwiseConv2d(channels, kernel_size)
+            self.lkb_reparam = DepthwiseConv2d(channels, kernel_size,
+                                               padding=kernel_size // 2)
             return
         self.lkb_origin = ConvBN(channels, channels, kernel_size,
                                  groups=channels, norm_cfg=norm_cfg)

@@ -64,6 +64,20 @@ def _pair(value: Union[int, Sequence[int]]) -> Pair:
     return int(value[0]), int(value[1])
 
 
+def same_padding(kernel_size: Pair, dilation: Pair) -> Pair:
+    """Per-side padding keeping the size at stride 1 (odd dilated kernels).
+
+    Raises:
+        ValueError: an even dilated kernel, which would need asymmetric
+            padding.
+    """
+    sizes = [d * (k - 1) + 1 for k, d in zip(kernel_size, dilation)]
+    if any(size % 2 == 0 for size in sizes):
+        raise ValueError(f'"same" padding needs odd dilated kernel sizes, '
+                         f'got {sizes[0]}x{sizes[1]}.')
+    return sizes[0] // 2, sizes[1] // 2
+
+
 def _is_channels_last(x: torch.Tensor) -> bool:
     return (x.is_contiguous(memory_format=torch.channels_last)
             and not x.is_contiguous())
@@ -393,7 +407,7 @@ def depthwise_conv2d(x: torch.Tensor,
                      weight: torch.Tensor,
                      bias: Optional[torch.Tensor] = None,
                      stride: Union[int, Pair] = 1,
-                     padding: Union[int, Pair] = 0,
+                     padding: Union[int, Pair, str] = 0,
                      dilation: Union[int, Pair] = 1,
                      algorithm: str = 'auto',
                      spectra: Optional[dict] = None) -> torch.Tensor:
@@ -404,14 +418,18 @@ def depthwise_conv2d(x: torch.Tensor,
         x: ``(N, C, H, W)`` input.
         weight: ``(C, 1, kh, kw)`` kernel.
         bias: optional ``(C,)`` bias.
-        stride, padding, dilation: as in ``F.conv2d`` (zero padding).
+        stride, padding, dilation: as in ``F.conv2d`` (zero padding;
+            ``'same'`` for odd dilated kernels at stride 1).
         algorithm: ``'auto'`` or one of :data:`ALGORITHMS`; overridden by
             :func:`force_algorithm`. An inapplicable one runs ``'direct'``.
         spectra: a dict in which the FFT algorithm keeps the kernel's
             spectrum between calls while the weight is unchanged and not
             differentiated (inference).
     """
-    stride, padding, dilation = _pair(stride), _pair(padding), _pair(dilation)
+    stride, dilation = _pair(stride), _pair(dilation)
+    if padding == 'same':
+        padding = same_padding(weight.shape[-2:], dilation)
+    padding = _pair(padding)
     if _plain_call(x):
         return F.conv2d(x, weight, bias, stride, padding, dilation,
                         weight.shape[0])
@@ -467,8 +485,9 @@ class DepthwiseConv2d(nn.Conv2d):
         channels: number of channels C.
         kernel_size: ``k`` or ``(kh, kw)``.
         stride: convolution stride.
-        padding: zero padding; ``None`` is "same" for odd kernels
-            (``dilation * (k - 1) // 2`` per side).
+        padding: zero padding per side; ``None``: ``dilation * (k - 1) //
+            2`` per side ("same" for odd kernels); ``'same'``: the same,
+            rejecting even dilated kernels.
         dilation: kernel dilation.
         bias: learn a bias.
         algorithm: ``'auto'`` (default) or one of :data:`ALGORITHMS`.
@@ -478,12 +497,14 @@ class DepthwiseConv2d(nn.Conv2d):
                  channels: int,
                  kernel_size: Union[int, Pair],
                  stride: Union[int, Pair] = 1,
-                 padding: Optional[Union[int, Pair]] = None,
+                 padding: Optional[Union[int, Pair, str]] = None,
                  dilation: Union[int, Pair] = 1,
                  bias: bool = True,
                  algorithm: str = 'auto') -> None:
         kernel_size, dilation = _pair(kernel_size), _pair(dilation)
-        if padding is None:
+        if padding == 'same':
+            padding = same_padding(kernel_size, dilation)
+        elif padding is None:
             padding = tuple(d * (k - 1) // 2
                             for k, d in zip(kernel_size, dilation))
         super().__init__(channels, channels, kernel_size, stride=stride,
