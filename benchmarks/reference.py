@@ -92,9 +92,14 @@ def _nchw_input(module: nn.Module, args: Tuple[torch.Tensor, ...]
     return (args[0].contiguous(), ) + tuple(args[1:])
 
 
-def build_reference(name: str, ref: str, args: argparse.Namespace
+def build_reference(name: str, ref: str, args: argparse.Namespace,
+                    channels_last: bool = False
                     ) -> Tuple[str, nn.Module, Optional[str]]:
-    """``(label, model, forced depth-wise algorithm)`` of a reference."""
+    """``(label, model, forced depth-wise algorithm)`` of a reference.
+
+    The "eager" reference to be run channels-last keeps its depth-wise
+    inputs as they come.
+    """
     kind, _, rest = ref.partition(':')
     if kind == 'official' and args.moganet_official:
         arch = name.split('-', 1)[1]
@@ -103,7 +108,7 @@ def build_reference(name: str, ref: str, args: argparse.Namespace
     if kind in ('eager', 'official'):
         model = build_backbone(name)
         for module in model.modules():
-            if isinstance(module, DepthwiseConv2d):
+            if isinstance(module, DepthwiseConv2d) and not channels_last:
                 module.register_forward_pre_hook(_nchw_input)
         return 'eager', model, 'direct'
     if kind == 'timm':
@@ -204,11 +209,10 @@ def compare(name: str, ref: str, batch: int, shape: Tuple[int, int],
     label, ref_model, forced = build_reference(name, ref, args)
     variants = [Variant(f'{label}', *prepare(ref_model, image, False,
                                              args.train), forced, args.train)]
-    if forced is None:
-        ref_cl = build_reference(name, ref, args)[1]
-        variants.append(Variant(f'{label}:channels_last',
-                                *prepare(ref_cl, image, True, args.train),
-                                None, args.train))
+    ref_cl = build_reference(name, ref, args, channels_last=True)[1]
+    variants.append(Variant(f'{label}:channels_last',
+                            *prepare(ref_cl, image, True, args.train),
+                            forced, args.train))
     mm_forms = []
     for channels_last in (False, True):
         model = build_backbone(name)
@@ -228,15 +232,14 @@ def compare(name: str, ref: str, batch: int, shape: Tuple[int, int],
     macs = count_macs(best.model.eval(), (image[:1], ))
     best.model.train(args.train)
     ips = {v.label: batch / v.seconds for v in variants}
-    ref_ips = ips[variants[0].label]
-    ref_cl_ips = ips.get(f'{label}:channels_last')
+    ref_ips, ref_cl_ips = ips[variants[0].label], ips[variants[1].label]
     gmacs = macs / 1e9 * ips[best.label]
     cells = [name, label, f'{shape[0]}x{shape[1]}', str(batch),
              f'{ref_ips:.2f}',
-             f'{ref_cl_ips:.2f}' if ref_cl_ips else '-',
+             f'{ref_cl_ips:.2f}',
              f'{ips[best.label]:.2f} ({best.label[6:]})',
              f'{ips[best.label] / ref_ips:.2f}x',
-             f'{ips[best.label] / ref_cl_ips:.2f}x' if ref_cl_ips else '-',
+             f'{ips[best.label] / ref_cl_ips:.2f}x',
              f'{gmacs:.1f} ({100 * gmacs / args.peak_gmacs:.0f}%)']
     print('   ' + ', '.join(f'{v.label} {batch / v.seconds:.2f} img/s '
                             f'[{batch / max(v.rounds):.2f}-'

@@ -242,3 +242,39 @@ def test_training_step_gradients_match_across_algorithms():
             assert grad.abs().max() > 0, name
             assert _relative_error(grads[algorithm][name], grad) < 1e-9, (
                 algorithm, name)
+
+
+def _reference_script():
+    import importlib.util
+    import os.path as osp
+    path = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
+                    'benchmarks', 'reference.py')
+    spec = importlib.util.spec_from_file_location('reference_bench', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_reference_benchmark_dwconv_table_names_the_pick():
+    bench = _reference_script()
+    rows = bench.main(['--dwconv-table', '--threads', '1', '--rounds', '1',
+                       '--dwconv-shapes', '1x4x12:9x9', '1x4x12:5x5:2'])
+    assert len(rows) == 4
+    for row in rows[2:]:
+        cells = [c.strip() for c in row.strip('|').split('|')]
+        assert cells[0] == '1x4x12x12' and cells[-1] in dwconv.ALGORITHMS
+        assert all(float(t) > 0 for t in cells[2:-1] if t != '-')
+
+
+@pytest.mark.parametrize('name,ref', [('convnext-tiny', 'timm:convnext_tiny'),
+                                      ('van-b0', 'mmpretrain:VAN:tiny'),
+                                      ('slak-tiny', 'eager')])
+def test_reference_benchmark_compares_equal_architectures(name, ref):
+    bench = _reference_script()
+    args = bench.parse_args([])
+    label, model, forced = bench.build_reference(name, ref, args)
+    theirs, mine = bench.params_m(model), bench.params_m(
+        bench.build_backbone(name))
+    # Equal up to the output norms of mmcnn's dense-prediction backbones.
+    assert abs(theirs - mine) < 1e-3 * mine
+    assert forced == ('direct' if ref == 'eager' else None)
