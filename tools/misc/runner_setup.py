@@ -48,7 +48,8 @@ def enable_visualization(cfg: Config, show_dir: str) -> None:
         hook.update(draw=True, interval=1)
         cfg.visualizer.save_dir = osp.join(cfg.work_dir, show_dir)
     else:
-        hook.update(enable=True, out_dir=show_dir)
+        hook.update(enable=True,
+                    out_dir=osp.join(osp.abspath(cfg.work_dir), show_dir))
 
 
 def prepare_cpu_distributed(cfg: Config) -> None:

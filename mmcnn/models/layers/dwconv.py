@@ -1,9 +1,9 @@
 """Depth-wise convolution that runs the fastest of several exact algorithms.
 
-A depth-wise convolution ``y[n, c] = b[c] + sum_{a, b} w[c, a, b] *
-x[n, c, i + a * d - p, j + b * d - p]`` can be computed in several ways
-that agree up to float rounding but differ by an order of magnitude in
-speed on a CPU:
+A depth-wise convolution (stride 1: ``y[n, c, i, j] = bias[c] +
+sum_{u, v} w[c, u, v] * x[n, c, i + u * d - p, j + v * d - p]``) can be
+computed in several ways that agree up to float rounding but differ by an
+order of magnitude in speed on a CPU:
 
 * ``'direct'``: ``F.conv2d`` on the input in its own memory layout (on a
   CPU, NCHW large kernels fall back to an im2col GEMM in oneDNN);
@@ -33,11 +33,16 @@ each candidate on the real input, forward only for inference, forward and
 backward when gradients are needed; a candidate whose first run is four
 times slower than the best so far is dropped early; on a CPU a run counts
 the smaller of its wall time and its CPU time per thread, which discounts
-time other processes held the cores). The choice is cached
-for the process (:func:`algorithm_cache`). Traced, scripted, compiled and
+time other processes held the cores). The choice is cached for the
+process (:func:`algorithm_cache`). Traced, scripted, compiled and
 meta-device calls always use ``'direct'``, so FLOP counters and exporters
 see a plain convolution. :func:`force_algorithm` overrides the choice (for
 tests and benchmarks).
+
+On a 2-core AVX-512 CPU, inference mostly picks the channels-last kernels
+(at 31x31 and 51x51 they run at the core's peak; ``'fft'`` is within
+1.5x of them), training the FFT for kernels of 13 and more (3-35x faster
+than oneDNN's backward pass, whose weight gradient is an im2col GEMM).
 """
 import contextlib
 import math
@@ -280,19 +285,20 @@ def supported_algorithms(x: torch.Tensor, weight: torch.Tensor,
 
 
 def _candidates(x: torch.Tensor, weight: torch.Tensor, stride: Pair,
-                padding: Pair, dilation: Pair) -> List[str]:
+                padding: Pair, dilation: Pair, train: bool) -> List[str]:
     """Algorithms worth a trial on this device, likeliest winner first.
 
     ``'direct'`` is not tried on a CPU: oneDNN runs NCHW depth-wise
     convolutions through layout reorders (and an im2col GEMM for wide
     kernels), and on a channels-last input it equals ``'channels_last'``.
-    The padded kernel is tried from width 5, the FFT from 49 taps.
+    The padded kernel is tried from width 5 and for inference only (its
+    larger weight gradient makes training slower), the FFT from 49 taps.
     """
     supported = supported_algorithms(x, weight, stride, padding, dilation)
     taps = weight.shape[-2] * weight.shape[-1]
     if x.device.type == 'cpu':
         names = ['channels_last']
-        if weight.shape[-1] >= 5:
+        if weight.shape[-1] >= 5 and not train:
             names.append('channels_last_padded')
     elif x.device.type == 'cuda':
         names = ['direct', 'channels_last']
@@ -347,7 +353,7 @@ def select_algorithm(x: torch.Tensor, weight: torch.Tensor,
     choice = _CHOICES.get(key)
     if choice is not None:
         return choice
-    candidates = _candidates(x, weight, stride, padding, dilation)
+    candidates = _candidates(x, weight, stride, padding, dilation, train)
     timings: Dict[str, float] = {}
     if len(candidates) > 1:
         for name in candidates:

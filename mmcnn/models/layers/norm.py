@@ -10,6 +10,11 @@ class LayerNorm2d(nn.LayerNorm):
     ``y = (x - E_c[x]) / sqrt(Var_c[x] + eps) * weight + bias``, the
     statistics taken over C at every pixel. Keys are those of
     ``nn.LayerNorm`` (``weight``, ``bias``).
+
+    The norm runs on the ``(N, H, W, C)`` view: for a channels-last input
+    both permutes are free views and the output is channels-last; an NCHW
+    input is copied once into that layout, so the output is channels-last
+    either way and the layers after it stay in it.
     """
 
     def __init__(self, num_channels: int, eps: float = 1e-6) -> None:
