@@ -15,8 +15,8 @@ PARAMS = {'31b': 79864168, '31l': 172671016, 'xl': 335435752}
 
 # Official kernel sizes with small widths and depths: the same code paths as
 # the zoo variants at a fraction of the CPU time.
-TINY = dict(large_kernel_sizes=[31, 29, 27, 13], layers=[1, 1, 2, 1],
-            channels=[16, 32, 48, 64], small_kernel=5, dw_ratio=1)
+TINY = dict(large_kernel_sizes=[31, 29, 27, 13], depths=[1, 1, 2, 1],
+            embed_dims=[16, 32, 48, 64], small_kernel=5, dw_ratio=1)
 TINY_XL = dict(TINY, large_kernel_sizes=[27, 27, 27, 13], small_kernel=None,
                dw_ratio=1.5, norm_intermediate_features=True)
 
@@ -55,14 +55,14 @@ def test_param_counts_match_official_classifier(arch):
                          norm_intermediate_features=False)
         deploy = RepLKNet(arch, out_indices=(3, ), deploy=True,
                           norm_intermediate_features=False)
-    width = model.channels[-1]
+    width = model.embed_dims[-1]
     head = 2 * width + width * 1000 + 1000
     assert count_params(model) + head == PARAMS[arch]
     assert count_params(deploy) < count_params(model)
 
 
 def test_outputs_non_square_real_widths():
-    arch = dict(RepLKNet.arch_zoo['31b'], layers=[1, 1, 1, 1])
+    arch = dict(RepLKNet.arch_zoo['31b'], depths=[1, 1, 1, 1])
     model = RepLKNet(arch).eval()
     with torch.no_grad():
         outs = model(torch.randn(1, 3, 64, 96))
@@ -74,7 +74,11 @@ def test_outputs_non_square_real_widths():
 def test_matches_mmpretrain_replknet():
     """mmpretrain's port of the official code: same keys, same outputs."""
     from mmpretrain.models.backbones import RepLKNet as MMPretrainRepLKNet
-    theirs = MMPretrainRepLKNet(TINY, out_indices=(0, 1, 2, 3))
+    theirs_arch = dict(large_kernel_sizes=TINY['large_kernel_sizes'],
+                       layers=TINY['depths'], channels=TINY['embed_dims'],
+                       small_kernel=TINY['small_kernel'],
+                       dw_ratio=TINY['dw_ratio'])
+    theirs = MMPretrainRepLKNet(theirs_arch, out_indices=(0, 1, 2, 3))
     randomise(theirs)
     theirs.eval()
     ours = RepLKNet(TINY, norm_intermediate_features=True).eval()
@@ -175,7 +179,7 @@ def official_state_dict(model: RepLKNet) -> dict:
     """Shaped like an official ImageNet checkpoint (final BN, head)."""
     state = {k: torch.randn_like(v) if v.is_floating_point() else v
              for k, v in model.state_dict().items()}
-    width = model.channels[-1]
+    width = model.embed_dims[-1]
     state.update({'norm.weight': torch.randn(width),
                   'norm.bias': torch.randn(width),
                   'norm.running_mean': torch.randn(width),

@@ -20,7 +20,7 @@ from mmcnn.models.layers import merge_kernel, pad_kernel
 # ImageNet classifiers (every 2-D/4-D weight masked, the head included).
 PARAMS_M = {'tiny': 30, 'small': 55, 'base': 95}
 
-TINY = dict(depths=[1, 1, 2, 1], dims=[16, 32, 48, 64],
+TINY = dict(depths=[1, 1, 2, 1], embed_dims=[16, 32, 48, 64],
             kernel_sizes=[51, 49, 47, 13], small_kernel=5, width_factor=1.3)
 
 
@@ -56,7 +56,7 @@ def test_sparse_param_counts_match_paper(arch):
     with torch.device('meta'):
         backbone = SLaK(arch, out_indices=(3, ))
         classifier = nn.ModuleList(
-            [backbone, nn.Linear(backbone.dims[-1], 1000)])
+            [backbone, nn.Linear(backbone.embed_dims[-1], 1000)])
     nonzero = count_params_at_sparsity(classifier, 0.4)
     assert round(nonzero / 1e6) == PARAMS_M[arch]
     assert count_params_at_sparsity(classifier, 0.) == count_params(
@@ -69,7 +69,7 @@ def test_sparse_param_counts_match_paper(arch):
 def test_widths_use_the_width_factor():
     with torch.device('meta'):
         model = SLaK('tiny')
-    assert model.dims == [124, 249, 499, 998]
+    assert model.embed_dims == [124, 249, 499, 998]
     block = model.stages[0][0].large_kernel
     assert block.Decom1.conv.weight.shape == (124, 1, 51, 5)
     assert block.Decom2.conv.weight.shape == (124, 1, 5, 51)
@@ -169,7 +169,7 @@ def official_classification_state(model: SLaK) -> dict:
         if value.dim() in (2, 4):
             value = value * (torch.rand_like(value) > 0.4)
         state[key] = value
-    width = model.dims[-1]
+    width = model.embed_dims[-1]
     state.update({'norm.weight': torch.randn(width),
                   'norm.bias': torch.randn(width),
                   'head.weight': torch.randn(1000, width),

@@ -21,7 +21,7 @@ PARAMS_M = {
 
 # Small widths; the kernels cover every block type: none, plain 3x3/5x5 and
 # dilated re-param blocks of all official sizes.
-MIXED = dict(depths=[2, 2, 4, 2], dims=[16, 32, 48, 64],
+MIXED = dict(depths=[2, 2, 4, 2], embed_dims=[16, 32, 48, 64],
              kernel_sizes=[[0, 5], [7, 9], [11, 15, 17, 3], [13, 13]])
 
 
@@ -58,7 +58,7 @@ def test_param_counts_match_paper(arch):
     with torch.device('meta'):
         train = UniRepLKNet(arch, out_indices=(3, ))
         deploy = UniRepLKNet(arch, out_indices=(3, ), deploy=True)
-    width = deploy.dims[-1]
+    width = deploy.embed_dims[-1]
     # norm3 stands in for the classifier's final LayerNorm (same size).
     total = (count_params(deploy) + width * 1000 + 1000) / 1e6
     published, digits = PARAMS_M[arch]
@@ -189,7 +189,7 @@ def official_state(model: UniRepLKNet, classifier: bool) -> dict:
             continue
         state[key] = value
     if classifier:
-        width = model.dims[-1]
+        width = model.embed_dims[-1]
         state.update({'norm.weight': torch.randn(width),
                       'norm.bias': torch.randn(width),
                       'head.weight': torch.randn(1000, width),

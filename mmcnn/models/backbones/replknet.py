@@ -189,8 +189,8 @@ class RepLKNetStage(nn.Module):
 
 def _arch(kernels: List[int], channels: List[int], small_kernel: Optional[int],
           dw_ratio: float, out_norm: bool) -> dict:
-    return dict(large_kernel_sizes=kernels, layers=[2, 2, 18, 2],
-                channels=channels, small_kernel=small_kernel,
+    return dict(large_kernel_sizes=kernels, depths=[2, 2, 18, 2],
+                embed_dims=channels, small_kernel=small_kernel,
                 dw_ratio=dw_ratio, norm_intermediate_features=out_norm)
 
 
@@ -205,7 +205,7 @@ class RepLKNet(ConvNetBackbone):
 
     Args:
         arch: ``'31b'``, ``'31l'``, ``'xl'`` or a dict with per-stage
-            ``large_kernel_sizes``, ``layers`` and ``channels``, and
+            ``embed_dims``, ``depths`` and ``large_kernel_sizes``, and
             optionally ``small_kernel`` (default 5; ``None``: no parallel
             branch), ``dw_ratio`` (default 1) and
             ``norm_intermediate_features`` (default False).
@@ -240,7 +240,7 @@ class RepLKNet(ConvNetBackbone):
                         _arch([27, 27, 27, 13], [256, 512, 1024, 2048], None,
                               1.5, True)),
     }
-    arch_keys = ('large_kernel_sizes', 'layers', 'channels')
+    arch_keys = ('embed_dims', 'depths', 'large_kernel_sizes')
 
     def __init__(self,
                  arch: Union[str, dict] = '31b',
@@ -259,8 +259,8 @@ class RepLKNet(ConvNetBackbone):
                          init_cfg)
         norm_cfg = norm_cfg or dict(type='BN')
         settings = self.arch_settings
-        self.channels = list(settings['channels'])
-        self.layers = list(settings['layers'])
+        self.embed_dims = list(settings['embed_dims'])
+        self.depths = list(settings['depths'])
         self.large_kernel_sizes = list(settings['large_kernel_sizes'])
         self.small_kernel = settings.get('small_kernel', 5)
         self.dw_ratio = settings.get('dw_ratio', 1.)
@@ -270,7 +270,7 @@ class RepLKNet(ConvNetBackbone):
         self.norm_intermediate_features = norm_intermediate_features
         self.in_channels = in_channels
 
-        width = self.channels[0]
+        width = self.embed_dims[0]
         relu = dict(type='ReLU')
         self.stem = nn.ModuleList([
             ConvBN(in_channels, width, 3, 2, norm_cfg=norm_cfg, act_cfg=relu),
@@ -280,12 +280,12 @@ class RepLKNet(ConvNetBackbone):
             ConvBN(width, width, 3, 2, groups=width, norm_cfg=norm_cfg,
                    act_cfg=relu),
         ])
-        dpr = drop_path_rates(drop_path_rate, sum(self.layers))
+        dpr = drop_path_rates(drop_path_rate, sum(self.depths))
         self.stages = nn.ModuleList()
         self.transitions = nn.ModuleList()
-        for i, (depth, channels) in enumerate(zip(self.layers,
-                                                  self.channels)):
-            start = sum(self.layers[:i])
+        for i, (depth, channels) in enumerate(zip(self.depths,
+                                                  self.embed_dims)):
+            start = sum(self.depths[:i])
             self.stages.append(RepLKNetStage(
                 channels, depth, self.large_kernel_sizes[i],
                 self.small_kernel, dpr[start:start + depth], self.dw_ratio,
@@ -293,7 +293,7 @@ class RepLKNet(ConvNetBackbone):
                 norm_intermediate_features and i in self.out_indices,
                 with_cp, norm_cfg))
             if i < self.num_stages - 1:
-                out = self.channels[i + 1]
+                out = self.embed_dims[i + 1]
                 self.transitions.append(nn.Sequential(
                     ConvBN(channels, out, 1, norm_cfg=norm_cfg, act_cfg=relu),
                     ConvBN(out, out, 3, 2, groups=out, norm_cfg=norm_cfg,

@@ -134,7 +134,7 @@ class SLaKBlock(nn.Module):
 
 
 def _arch(depths: List[int], widths: List[int]) -> dict:
-    return dict(depths=depths, dims=widths,
+    return dict(depths=depths, embed_dims=widths,
                 kernel_sizes=[51, 49, 47, 13], small_kernel=5,
                 width_factor=1.3)
 
@@ -176,7 +176,7 @@ class SLaK(ConvNetBackbone):
         **dict.fromkeys(['b', 'base'],
                         _arch([3, 3, 27, 3], [128, 256, 512, 1024])),
     }
-    arch_keys = ('depths', 'dims', 'kernel_sizes')
+    arch_keys = ('embed_dims', 'depths', 'kernel_sizes')
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',
@@ -193,29 +193,29 @@ class SLaK(ConvNetBackbone):
                          init_cfg)
         settings = self.arch_settings
         factor = settings.get('width_factor', 1.)
-        self.dims = [int(d * factor) for d in settings['dims']]
+        self.embed_dims = [int(d * factor) for d in settings['embed_dims']]
         self.depths = list(settings['depths'])
         self.kernel_sizes = list(settings['kernel_sizes'])
         self.small_kernel = settings.get('small_kernel', 5)
         self.in_channels = in_channels
 
         self.downsample_layers = nn.ModuleList([nn.Sequential(
-            nn.Conv2d(in_channels, self.dims[0], 4, stride=4),
-            LayerNorm2d(self.dims[0]))])
+            nn.Conv2d(in_channels, self.embed_dims[0], 4, stride=4),
+            LayerNorm2d(self.embed_dims[0]))])
         for i in range(self.num_stages - 1):
             self.downsample_layers.append(nn.Sequential(
-                LayerNorm2d(self.dims[i]),
-                nn.Conv2d(self.dims[i], self.dims[i + 1], 2, stride=2)))
+                LayerNorm2d(self.embed_dims[i]),
+                nn.Conv2d(self.embed_dims[i], self.embed_dims[i + 1], 2, stride=2)))
         dpr = drop_path_rates(drop_path_rate, sum(self.depths))
         self.stages = nn.ModuleList()
-        for i, (width, depth) in enumerate(zip(self.dims, self.depths)):
+        for i, (width, depth) in enumerate(zip(self.embed_dims, self.depths)):
             start = sum(self.depths[:i])
             self.stages.append(nn.Sequential(*[
                 SLaKBlock(width, self.kernel_sizes[i], self.small_kernel,
                           dpr[start + j], layer_scale_init_value, deploy,
                           norm_cfg) for j in range(depth)]))
         for i in self.out_indices:
-            self.add_module(f'norm{i}', LayerNorm2d(self.dims[i]))
+            self.add_module(f'norm{i}', LayerNorm2d(self.embed_dims[i]))
         self._freeze_stages()
 
     @property

@@ -244,7 +244,7 @@ _KERNELS_S_B_L_XL = ((3, 3, 3), (13, 13, 13), (13, 3, 3) * 9, (13, 13, 13))
 
 def _arch(depths: Sequence[int], dims: Sequence[int],
           kernels: Sequence[Sequence[int]]) -> dict:
-    return dict(depths=list(depths), dims=list(dims),
+    return dict(depths=list(depths), embed_dims=list(dims),
                 kernel_sizes=[list(k) for k in kernels])
 
 
@@ -307,7 +307,7 @@ class UniRepLKNet(ConvNetBackbone):
                         _arch((3, 3, 27, 3), (256, 512, 1024, 2048),
                               _KERNELS_S_B_L_XL)),
     }
-    arch_keys = ('depths', 'dims', 'kernel_sizes')
+    arch_keys = ('embed_dims', 'depths', 'kernel_sizes')
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',
@@ -324,7 +324,7 @@ class UniRepLKNet(ConvNetBackbone):
         super().__init__(arch, out_indices, frozen_stages, norm_eval,
                          init_cfg)
         self.depths = list(self.arch_settings['depths'])
-        self.dims = list(self.arch_settings['dims'])
+        self.embed_dims = list(self.arch_settings['embed_dims'])
         self.kernel_sizes = [list(k)
                              for k in self.arch_settings['kernel_sizes']]
         bad = [i for i, (k, d) in enumerate(zip(self.kernel_sizes,
@@ -335,7 +335,7 @@ class UniRepLKNet(ConvNetBackbone):
                 f'stages {bad} do not match depths {self.depths}.')
         self.in_channels = in_channels
         self.with_cp = with_cp
-        dims = self.dims
+        dims = self.embed_dims
 
         self.downsample_layers = nn.ModuleList([nn.Sequential(
             nn.Conv2d(in_channels, dims[0] // 2, 3, stride=2, padding=1),
