@@ -16,7 +16,7 @@ from mmengine.logging import print_log
 from mmengine.optim import DefaultOptimWrapperConstructor
 from torch import nn
 
-from mmcnn.models.backbones import MogaNet
+from mmcnn.models.backbones import ConvNeXt, MogaNet
 from mmcnn.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
 LayerIdRule = Callable[[str, int], int]
@@ -80,6 +80,32 @@ def moganet_layer_id(name: str, num_layers: int) -> int:
         return 0 if stage == 1 else stage + 1
     if stage == 3:
         return min(3 + int(match.group(3)) // 2, num_layers - 1)
+    return stage + 1
+
+
+_CONVNEXT_NAME = re.compile(r'(downsample_layers|stages)\.([0-3])\.(\d+)')
+
+
+@register_layer_id_rule(ConvNeXt)
+def convnext_layer_id(name: str, num_layers: int) -> int:
+    """ConvNeXt's official layer-wise rule (its detection fine-tuning).
+
+    ``downsample_layers.0`` -> 0; ``stages.0`` -> 1; ``downsample_layers.1``
+    and ``stages.1`` -> 2; ``downsample_layers.2`` -> 3; ``stages.2.j`` ->
+    ``3 + j // 3``; ``downsample_layers.3`` and ``stages.3`` ->
+    ``num_layers``. The output norms ``norm{i}`` match no rule and train at
+    the full rate with the neck and heads. ConvNeXt V2 shares the rule.
+    """
+    match = _CONVNEXT_NAME.match(name)
+    if match is None:
+        return num_layers + 1
+    kind, stage, index = match.group(1), int(match.group(2)), match.group(3)
+    if stage == 3:
+        return num_layers
+    if kind == 'downsample_layers':
+        return 0 if stage == 0 else stage + 1
+    if stage == 2:
+        return 3 + int(index) // 3
     return stage + 1
 
 

@@ -1,0 +1,61 @@
+"""ConvNeXt's layer-wise lr decay rule in mmcnn's constructor."""
+import pytest
+from mmengine.optim import build_optim_wrapper
+from torch import nn
+
+from mmcnn.engine import convnext_layer_id, get_layer_id_rule
+from mmcnn.models import ConvNeXt, ConvNeXtV2
+
+LR, WD, NUM_LAYERS, DECAY = 2e-4, 0.05, 6, 0.7
+
+
+@pytest.mark.parametrize('name, layer_id', [
+    ('downsample_layers.0.0.weight', 0),
+    ('downsample_layers.0.1.bias', 0),
+    ('stages.0.2.dwconv.weight', 1),
+    ('downsample_layers.1.1.weight', 2),
+    ('stages.1.0.gamma', 2),
+    ('downsample_layers.2.0.weight', 3),
+    ('stages.2.2.pwconv1.weight', 3),
+    ('stages.2.3.norm.weight', 4),
+    ('stages.2.8.grn.gamma', 5),
+    ('downsample_layers.3.1.weight', NUM_LAYERS),
+    ('stages.3.2.pwconv2.bias', NUM_LAYERS),
+    ('norm0.weight', NUM_LAYERS + 1),
+    ('norm3.bias', NUM_LAYERS + 1),
+])
+def test_convnext_layer_ids(name, layer_id):
+    assert convnext_layer_id(name, NUM_LAYERS) == layer_id
+
+
+@pytest.mark.parametrize('backbone_type', [ConvNeXt, ConvNeXtV2])
+def test_convnext_t_groups_match_the_official_scales(backbone_type):
+    """ConvNeXt-T with num_layers 6: stem at ``0.7 ** 7`` of the lr, the
+    last stage at ``0.7``, the output norms and the heads at the lr."""
+    model = nn.Module()
+    model.backbone = backbone_type(arch='tiny')
+    model.neck = nn.Conv2d(768, 8, 1)
+    assert get_layer_id_rule(model.backbone) is convnext_layer_id
+    optim_wrapper = build_optim_wrapper(model, dict(
+        optimizer=dict(type='AdamW', lr=LR, weight_decay=WD),
+        constructor='mmcnn.LayerDecayOptimWrapperConstructor',
+        paramwise_cfg=dict(num_layers=NUM_LAYERS, decay_rate=DECAY)))
+    groups = {id(p): g for g in optim_wrapper.optimizer.param_groups
+              for p in g['params']}
+    backbone = model.backbone
+    expected = {
+        backbone.downsample_layers[0][0].weight: DECAY ** 7,
+        backbone.stages[0][0].pwconv1.weight: DECAY ** 6,
+        backbone.stages[2][8].pwconv2.weight: DECAY ** 2,
+        backbone.downsample_layers[3][1].weight: DECAY,
+        backbone.norm3.weight: 1.,
+        model.neck.weight: 1.,
+    }
+    for param, scale in expected.items():
+        assert groups[id(param)]['lr'] == pytest.approx(LR * scale)
+    assert {g['layer_id'] for g in groups.values()} == set(range(8))
+    block = backbone.stages[1][0]
+    assert groups[id(block.pwconv1.weight)]['weight_decay'] == WD
+    assert groups[id(block.norm.weight)]['weight_decay'] == 0.
+    flat = block.grn.gamma if backbone.use_grn else block.gamma
+    assert groups[id(flat)]['weight_decay'] == 0.
