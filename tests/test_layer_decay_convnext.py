@@ -3,8 +3,9 @@ import pytest
 from mmengine.optim import build_optim_wrapper
 from torch import nn
 
-from mmcnn.engine import convnext_layer_id, get_layer_id_rule
-from mmcnn.models import ConvNeXt, ConvNeXtV2
+from mmcnn.engine import (convnext_layer_id, convnext_stage_id,
+                          get_layer_id_rule, register_layer_id_rule)
+from mmcnn.models import ConvNeXt, ConvNeXtV2, MogaNet, SLaK, UniRepLKNet
 
 LR, WD, NUM_LAYERS, DECAY = 2e-4, 0.05, 6, 0.7
 
@@ -59,3 +60,57 @@ def test_convnext_t_groups_match_the_official_scales(backbone_type):
     assert groups[id(block.norm.weight)]['weight_decay'] == 0.
     flat = block.grn.gamma if backbone.use_grn else block.gamma
     assert groups[id(flat)]['weight_decay'] == 0.
+
+
+@pytest.mark.parametrize('name, stage_id', [
+    ('downsample_layers.0.0.weight', 0),
+    ('downsample_layers.3.1.bias', 0),
+    ('stages.0.1.dwconv.weight', 1),
+    ('stages.2.8.pwconv1.weight', 3),
+    ('stages.3.0.gamma', 4),
+    ('norm2.weight', NUM_LAYERS + 1),
+])
+def test_convnext_stage_ids(name, stage_id):
+    assert convnext_stage_id(name, NUM_LAYERS) == stage_id
+
+
+def test_families_with_the_convnext_layout_share_its_rules():
+    slak = SLaK(arch=dict(depths=[1, 1, 1, 1], embed_dims=[8, 8, 8, 8],
+                          kernel_sizes=[7, 7, 7, 7], small_kernel=3))
+    for backbone in (ConvNeXtV2(arch='atto'), slak, UniRepLKNet(arch='a')):
+        assert get_layer_id_rule(backbone) is convnext_layer_id
+        assert get_layer_id_rule(backbone, 'stage_wise') is convnext_stage_id
+        names = [n for n, _ in backbone.named_parameters()]
+        assert any(n.startswith('downsample_layers.0.') for n in names)
+        assert any(n.startswith('stages.3.') for n in names)
+    with pytest.raises(KeyError, match='No stage-wise lr decay rule'):
+        get_layer_id_rule(MogaNet(arch='xtiny'), 'stage_wise')
+    with pytest.raises(ValueError, match='decay_type'):
+        register_layer_id_rule(MogaNet, decay_type='block_wise')
+
+
+def test_stage_decay_constructor_matches_the_official_scales():
+    """ConvNeXt's UperNet recipe (stage-wise, 0.9, num_layers 6): every
+    downsampling layer at ``0.9 ** 7``, stage i at ``0.9 ** (6 - i)``."""
+    model = nn.Module()
+    model.backbone = ConvNeXt(arch='tiny')
+    model.decode_head = nn.Conv2d(768, 8, 1)
+    optim_wrapper = build_optim_wrapper(model, dict(
+        optimizer=dict(type='AdamW', lr=LR, weight_decay=WD),
+        constructor='mmcnn.StageDecayOptimWrapperConstructor',
+        paramwise_cfg=dict(num_layers=NUM_LAYERS, decay_rate=0.9)))
+    groups = {id(p): g for g in optim_wrapper.optimizer.param_groups
+              for p in g['params']}
+    backbone = model.backbone
+    expected = {
+        backbone.downsample_layers[0][0].weight: 0.9 ** 7,
+        backbone.downsample_layers[3][1].weight: 0.9 ** 7,
+        backbone.stages[0][2].pwconv1.weight: 0.9 ** 6,
+        backbone.stages[2][8].pwconv1.weight: 0.9 ** 4,
+        backbone.stages[3][0].pwconv2.weight: 0.9 ** 3,
+        backbone.norm1.weight: 1.,
+        model.decode_head.weight: 1.,
+    }
+    for param, scale in expected.items():
+        assert groups[id(param)]['lr'] == pytest.approx(LR * scale)
+    assert groups[id(backbone.stages[3][0].gamma)]['weight_decay'] == 0.

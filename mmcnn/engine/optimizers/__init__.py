@@ -1,9 +1,11 @@
 """Optimizer-wrapper constructors of mmcnn."""
 from .layer_decay_optim_wrapper_constructor import (
-    LayerDecayOptimWrapperConstructor, convnext_layer_id, get_layer_id_rule,
-    moganet_layer_id, register_layer_id_rule)
+    LayerDecayOptimWrapperConstructor, StageDecayOptimWrapperConstructor,
+    convnext_layer_id, convnext_stage_id, get_layer_id_rule, moganet_layer_id,
+    register_layer_id_rule)
 
 __all__ = [
-    'LayerDecayOptimWrapperConstructor', 'convnext_layer_id',
-    'get_layer_id_rule', 'moganet_layer_id', 'register_layer_id_rule'
+    'LayerDecayOptimWrapperConstructor', 'StageDecayOptimWrapperConstructor',
+    'convnext_layer_id', 'convnext_stage_id', 'get_layer_id_rule',
+    'moganet_layer_id', 'register_layer_id_rule'
 ]

@@ -8,6 +8,8 @@ and the stem gets the smallest rate (BEiT / ConvNeXt recipe).
 
 A family plugs in its rule with :func:`register_layer_id_rule`; mmdet's and
 mmseg's own constructors only know ConvNeXt's parameter names.
+:class:`StageDecayOptimWrapperConstructor` applies the families'
+``'stage_wise'`` rules instead (ConvNeXt's segmentation recipe).
 """
 import re
 from typing import Callable, Dict, List, Optional, Tuple, Type
@@ -16,45 +18,56 @@ from mmengine.logging import print_log
 from mmengine.optim import DefaultOptimWrapperConstructor
 from torch import nn
 
-from mmcnn.models.backbones import ConvNeXt, MogaNet
+from mmcnn.models.backbones import ConvNeXt, MogaNet, SLaK, UniRepLKNet
 from mmcnn.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
 LayerIdRule = Callable[[str, int], int]
-_LAYER_ID_RULES: Dict[Type[nn.Module], LayerIdRule] = {}
+DECAY_TYPES = ('layer_wise', 'stage_wise')
+_LAYER_ID_RULES: Dict[Tuple[Type[nn.Module], str], LayerIdRule] = {}
 
 
 def register_layer_id_rule(
-        *backbones: Type[nn.Module]) -> Callable[[LayerIdRule], LayerIdRule]:
+        *backbones: Type[nn.Module],
+        decay_type: str = 'layer_wise'
+) -> Callable[[LayerIdRule], LayerIdRule]:
     """Register ``rule(name, num_layers) -> layer id`` for backbone classes.
 
     ``name`` is the parameter name inside the backbone (for MogaNet e.g.
     ``'blocks3.4.mlp.fc1.weight'``); the id must lie in
     ``0 .. num_layers + 1``. Subclasses of a registered class share its
-    rule unless they register their own.
+    rule unless they register their own. ``decay_type`` names the scheme:
+    ``'layer_wise'`` (:class:`LayerDecayOptimWrapperConstructor`) or
+    ``'stage_wise'`` (:class:`StageDecayOptimWrapperConstructor`).
     """
+    if decay_type not in DECAY_TYPES:
+        raise ValueError(f'decay_type must be one of {DECAY_TYPES}, got '
+                         f'{decay_type!r}.')
 
     def register(rule: LayerIdRule) -> LayerIdRule:
         for backbone in backbones:
-            if backbone in _LAYER_ID_RULES:
+            if (backbone, decay_type) in _LAYER_ID_RULES:
                 raise KeyError(
                     f'{backbone.__name__} already has the layer-id rule '
-                    f'{_LAYER_ID_RULES[backbone].__name__}.')
-            _LAYER_ID_RULES[backbone] = rule
+                    f'{_LAYER_ID_RULES[backbone, decay_type].__name__}.')
+            _LAYER_ID_RULES[backbone, decay_type] = rule
         return rule
 
     return register
 
 
-def get_layer_id_rule(backbone: nn.Module) -> LayerIdRule:
-    """The rule registered for ``backbone``'s class or nearest base."""
+def get_layer_id_rule(backbone: nn.Module,
+                      decay_type: str = 'layer_wise') -> LayerIdRule:
+    """The ``decay_type`` rule registered for ``backbone``'s class or
+    nearest base."""
     for cls in type(backbone).__mro__:
-        if cls in _LAYER_ID_RULES:
-            return _LAYER_ID_RULES[cls]
-    known = ', '.join(sorted(c.__name__ for c in _LAYER_ID_RULES))
+        if (cls, decay_type) in _LAYER_ID_RULES:
+            return _LAYER_ID_RULES[cls, decay_type]
+    known = ', '.join(sorted(
+        c.__name__ for c, kind in _LAYER_ID_RULES if kind == decay_type))
     raise KeyError(
-        f'No layer-wise lr decay rule for {type(backbone).__name__}; rules '
-        f'exist for: {known}. Register one with '
-        'mmcnn.engine.register_layer_id_rule.')
+        f'No {decay_type.replace("_", "-")} lr decay rule for '
+        f'{type(backbone).__name__}; rules exist for: {known}. Register one '
+        'with mmcnn.engine.register_layer_id_rule.')
 
 
 _MOGANET_NAME = re.compile(r'(patch_embed|blocks)([1-4])\.(\d+)?')
@@ -86,9 +99,10 @@ def moganet_layer_id(name: str, num_layers: int) -> int:
 _CONVNEXT_NAME = re.compile(r'(downsample_layers|stages)\.([0-3])\.(\d+)')
 
 
-@register_layer_id_rule(ConvNeXt)
+@register_layer_id_rule(ConvNeXt, SLaK, UniRepLKNet)
 def convnext_layer_id(name: str, num_layers: int) -> int:
-    """ConvNeXt's official layer-wise rule (its detection fine-tuning).
+    """ConvNeXt's official layer-wise rule (its detection fine-tuning),
+    also used by the official SLaK and UniRepLKNet downstream code.
 
     ``downsample_layers.0`` -> 0; ``stages.0`` -> 1; ``downsample_layers.1``
     and ``stages.1`` -> 2; ``downsample_layers.2`` -> 3; ``stages.2.j`` ->
@@ -109,6 +123,21 @@ def convnext_layer_id(name: str, num_layers: int) -> int:
     return stage + 1
 
 
+@register_layer_id_rule(ConvNeXt, SLaK, UniRepLKNet, decay_type='stage_wise')
+def convnext_stage_id(name: str, num_layers: int) -> int:
+    """ConvNeXt's official stage-wise rule (its segmentation fine-tuning).
+
+    Every ``downsample_layers.*`` -> 0; ``stages.i`` -> ``i + 1``; the rest
+    (output norms, neck, heads) -> ``num_layers + 1``.
+    """
+    match = _CONVNEXT_NAME.match(name)
+    if match is None:
+        return num_layers + 1
+    if match.group(1) == 'downsample_layers':
+        return 0
+    return int(match.group(2)) + 1
+
+
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
 class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
     """Optimizer wrapper with layer-wise lr decay over ``model.backbone``.
@@ -126,6 +155,8 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
             constructor='mmcnn.LayerDecayOptimWrapperConstructor',
             paramwise_cfg=dict(num_layers=12, decay_rate=0.8))
     """
+
+    decay_type = 'layer_wise'
 
     def __init__(self,
                  optim_wrapper_cfg: dict,
@@ -168,7 +199,7 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
             raise AttributeError(
                 'Layer-wise lr decay needs a model with a `backbone` '
                 f'submodule; {type(module).__name__} has none.')
-        rule = get_layer_id_rule(backbone)
+        rule = get_layer_id_rule(backbone, self.decay_type)
         groups: Dict[Tuple[int, bool], dict] = {}
         for name, param in module.named_parameters():
             if not param.requires_grad:
@@ -193,3 +224,13 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
                 f'lr x{group["lr_scale"]:.4g}, '
                 f'{"no " if no_decay else ""}weight decay', logger='current')
             params.append(group)
+
+
+@OPTIM_WRAPPER_CONSTRUCTORS.register_module()
+class StageDecayOptimWrapperConstructor(LayerDecayOptimWrapperConstructor):
+    """Stage-wise lr decay: the backbone family's ``'stage_wise'`` rule
+    gives each parameter its id (ConvNeXt's: one id per stage, all
+    downsampling layers at 0); ``paramwise_cfg`` and weight decay as in
+    :class:`LayerDecayOptimWrapperConstructor`."""
+
+    decay_type = 'stage_wise'
