@@ -143,6 +143,27 @@ def test_auto_choice_is_cached_per_key_and_forcing_overrides_it():
         DepthwiseConv2d(4, 3, algorithm='winograd')
 
 
+def test_deterministic_mode_skips_the_timed_trial():
+    """No timing in deterministic mode: the fixed first candidate runs."""
+    dwconv.clear_algorithm_cache()
+    layer = DepthwiseConv2d(4, 31).eval()
+    x = torch.randn(1, 4, 20, 20)
+    before = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(True)
+    try:
+        with torch.no_grad():
+            out = layer(x)
+    finally:
+        torch.use_deterministic_algorithms(before)
+    (key, (choice, timings)), = dwconv.algorithm_cache().items()
+    assert timings == {}
+    assert choice == dwconv._candidates(x, layer.weight, (1, 1), (15, 15),
+                                        (1, 1), False)[0]
+    assert _relative_error(out, F.conv2d(x, layer.weight, layer.bias,
+                                         padding=15, groups=4)) < RTOL
+    dwconv.clear_algorithm_cache()
+
+
 def test_forced_fft_falls_back_to_direct_where_inapplicable():
     layer = DepthwiseConv2d(3, 5, stride=2).eval()
     x = torch.randn(1, 3, 16, 16)
@@ -196,9 +217,9 @@ def test_tracing_and_meta_tensors_see_a_plain_convolution():
 @pytest.mark.parametrize('build', [
     lambda: ConvNeXt(arch='atto'),
     lambda: RepLKNet(arch=dict(large_kernel_sizes=[13, 11, 9, 7],
-                               layers=[1, 1, 1, 1],
-                               channels=[8, 16, 24, 32])),
-    lambda: SLaK(arch=dict(depths=[1, 1, 1, 1], dims=[8, 16, 24, 32],
+                               depths=[1, 1, 1, 1],
+                               embed_dims=[8, 16, 24, 32])),
+    lambda: SLaK(arch=dict(depths=[1, 1, 1, 1], embed_dims=[8, 16, 24, 32],
                            kernel_sizes=[21, 15, 11, 7])),
     lambda: UniRepLKNet(arch='atto'),
 ], ids=['convnext', 'replknet', 'slak', 'unireplknet'])
@@ -223,7 +244,7 @@ def test_training_step_gradients_match_across_algorithms():
     """In float64: the stem's gradient passes through layer norms whose
     cancellations amplify float32 rounding far beyond 1e-4."""
     torch.manual_seed(0)
-    model = SLaK(arch=dict(depths=[1, 1, 1, 1], dims=[8, 16, 24, 32],
+    model = SLaK(arch=dict(depths=[1, 1, 1, 1], embed_dims=[8, 16, 24, 32],
                            kernel_sizes=[21, 15, 11, 7]),
                  layer_scale_init_value=1.).train().double()
     x = torch.randn(2, 3, 64, 64, dtype=torch.float64)

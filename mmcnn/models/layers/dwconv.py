@@ -34,9 +34,14 @@ backward when gradients are needed; a candidate whose first run is four
 times slower than the best so far is dropped early; on a CPU a run counts
 the smaller of its wall time and its CPU time per thread, which discounts
 time other processes held the cores). The choice is cached for the
-process (:func:`algorithm_cache`). Traced, scripted, compiled and
-meta-device calls always use ``'direct'``, so FLOP counters and exporters
-see a plain convolution. :func:`force_algorithm` overrides the choice (for
+process (:func:`algorithm_cache`). Like cuDNN's benchmark mode, a timed
+trial can pick differently from run to run, and the algorithms differ in
+rounding: with ``torch.use_deterministic_algorithms(True)`` (what MMEngine's
+``randomness=dict(deterministic=True)`` sets) there is no trial and the
+first candidate of a fixed, shape-based order runs, so that two runs (or a
+run and its resumption) compute bit-identical results. Traced, scripted,
+compiled and meta-device calls always use ``'direct'``, so FLOP counters
+and exporters see a plain convolution. :func:`force_algorithm` overrides the choice (for
 tests and benchmarks).
 
 On a 2-core AVX-512 CPU, inference mostly picks the channels-last kernels
@@ -342,7 +347,8 @@ def _time_once(algorithm: str, x: torch.Tensor, weight: torch.Tensor,
 def select_algorithm(x: torch.Tensor, weight: torch.Tensor,
                      bias: Optional[torch.Tensor], stride: Pair,
                      padding: Pair, dilation: Pair) -> str:
-    """The cached fastest algorithm for this call, timed on first use."""
+    """The cached fastest algorithm for this call, timed on first use
+    (in deterministic mode: the first candidate, untimed)."""
     train = torch.is_grad_enabled() and (
         x.requires_grad or weight.requires_grad
         or (bias is not None and bias.requires_grad))
@@ -355,7 +361,8 @@ def select_algorithm(x: torch.Tensor, weight: torch.Tensor,
         return choice
     candidates = _candidates(x, weight, stride, padding, dilation, train)
     timings: Dict[str, float] = {}
-    if len(candidates) > 1:
+    timed = not torch.are_deterministic_algorithms_enabled()
+    if len(candidates) > 1 and timed:
         for name in candidates:
             best = math.inf
             for run in range(_TRIAL_RUNS):
