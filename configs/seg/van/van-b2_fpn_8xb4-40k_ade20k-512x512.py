@@ -1,0 +1,14 @@
+# The VAN paper's Semantic FPN schedule (PVT / PoolFormer recipe): the same
+# optimiser over 40k iterations.
+_base_ = './van-b2_fpn_8xb4-80k_ade20k-512x512.py'
+
+param_scheduler = [
+    dict(
+        type='PolyLR',
+        power=0.9,
+        eta_min=0.0,
+        begin=0,
+        end=40000,
+        by_epoch=False)
+]
+train_cfg = dict(max_iters=40000)
