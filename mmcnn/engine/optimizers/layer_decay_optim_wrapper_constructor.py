@@ -18,7 +18,8 @@ from mmengine.logging import print_log
 from mmengine.optim import DefaultOptimWrapperConstructor
 from torch import nn
 
-from mmcnn.models.backbones import ConvNeXt, MogaNet, SLaK, UniRepLKNet
+from mmcnn.models.backbones import (ConvNeXt, HorNet, MogaNet, SLaK,
+                                   UniRepLKNet)
 from mmcnn.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
 LayerIdRule = Callable[[str, int], int]
@@ -123,9 +124,35 @@ def convnext_layer_id(name: str, num_layers: int) -> int:
     return stage + 1
 
 
-@register_layer_id_rule(ConvNeXt, SLaK, UniRepLKNet, decay_type='stage_wise')
+@register_layer_id_rule(HorNet)
+def hornet_layer_id(name: str, num_layers: int) -> int:
+    """HorNet's official layer-wise rule (its detection fine-tuning).
+
+    ConvNeXt's layout, but stage 3 advances one layer every two blocks:
+    ``downsample_layers.0`` -> 0; ``stages.0`` -> 1; ``downsample_layers.1``
+    and ``stages.1`` -> 2; ``downsample_layers.2`` -> 3; ``stages.2.j`` ->
+    ``min(3 + j // 2, num_layers - 1)``; ``downsample_layers.3`` and
+    ``stages.3`` -> ``num_layers``. The output norms ``norm{i}`` train at
+    the full rate with the neck and heads.
+    """
+    match = _CONVNEXT_NAME.match(name)
+    if match is None:
+        return num_layers + 1
+    kind, stage, index = match.group(1), int(match.group(2)), match.group(3)
+    if stage == 3:
+        return num_layers
+    if kind == 'downsample_layers':
+        return 0 if stage == 0 else stage + 1
+    if stage == 2:
+        return min(3 + int(index) // 2, num_layers - 1)
+    return stage + 1
+
+
+@register_layer_id_rule(
+    ConvNeXt, HorNet, SLaK, UniRepLKNet, decay_type='stage_wise')
 def convnext_stage_id(name: str, num_layers: int) -> int:
-    """ConvNeXt's official stage-wise rule (its segmentation fine-tuning).
+    """ConvNeXt's official stage-wise rule (its segmentation fine-tuning),
+    which HorNet's segmentation code uses as well.
 
     Every ``downsample_layers.*`` -> 0; ``stages.i`` -> ``i + 1``; the rest
     (output norms, neck, heads) -> ``num_layers + 1``.
