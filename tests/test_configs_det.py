@@ -16,6 +16,10 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(
     osp.relpath(path, REPO_ROOT) for path in glob.glob(
         osp.join(REPO_ROOT, 'configs', 'det', '**', '*.py'), recursive=True))
+LARGE_KERNEL = [('convnext', 'convnext-t'), ('convnext-v2', 'convnext-v2-t'),
+                ('replknet', 'replknet-31b'), ('slak', 'slak-t'),
+                ('unireplknet', 'unireplknet-t'),
+                ('inceptionnext', 'inceptionnext-t')]
 
 
 def read_metafiles() -> dict:
@@ -73,12 +77,23 @@ def test_configs_found():
     assert 'mask-rcnn_moganet-t_fpn_ms-crop-3x_coco.py' in names
     assert len([n for n in names
                 if n.startswith('cascade') and 'moganet' in n]) == 3
-    for family, arch in [('van', 'b2')]:
+    for family, arch in [('van', 'b2'), ('hornet', 't')]:
         stem = f'{family}-{arch}_fpn'
         assert f'retinanet_{stem}_1x_coco.py' in names
         assert f'mask-rcnn_{stem}_1x_coco.py' in names
         assert any(n.startswith(f'cascade-mask-rcnn_{stem}_')
                    and n.endswith('-3x_coco.py') for n in names), family
+
+
+@pytest.mark.parametrize('family,stem', LARGE_KERNEL)
+def test_large_kernel_configs_found(family, stem):
+    """RetinaNet 1x, Mask R-CNN 1x and Cascade Mask R-CNN 3x per family."""
+    names = {osp.relpath(p, osp.join('configs', 'det', family))
+             for p in CONFIGS}
+    assert f'retinanet_{stem}_fpn_1x_coco.py' in names
+    assert f'mask-rcnn_{stem}_fpn_1x_coco.py' in names
+    assert (f'cascade-mask-rcnn_{stem}_fpn_4conv1fc-giou_ms-crop-3x_coco.py'
+            in names)
 
 
 def test_metafiles_match_configs():

@@ -1,0 +1,23 @@
+# RetinaNet 1x with HorNet-T (7x7). HorNet publishes no RetinaNet result;
+# the recipe is MogaNet's for a model of this size: AdamW (lr 1e-4,
+# wd 0.05, none on norms and layer scales), 12 epochs, 8 GPUs x 2 images.
+_base_ = [
+    'mmdet::_base_/models/retinanet_r50_fpn.py',
+    'mmdet::_base_/datasets/coco_detection.py',
+    '../../_base_/det/schedules/adamw_1x.py',
+    '../../_base_/det/default_runtime.py',
+]
+
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='mmcnn.HorNet',
+        arch='tiny',
+        out_indices=(0, 1, 2, 3),
+        drop_path_rate=0.1,
+        init_cfg=dict(
+            type='Pretrained', checkpoint='checkpoints/hornet_tiny_7x7.pth')),
+    neck=dict(in_channels=[64, 128, 256, 512]))
+
+optim_wrapper = dict(
+    paramwise_cfg=dict(custom_keys={'gamma': dict(decay_mult=0.)}))

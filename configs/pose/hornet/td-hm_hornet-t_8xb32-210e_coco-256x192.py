@@ -1,0 +1,15 @@
+# Top-down heatmap pose estimation with HorNet-T (7x7) on COCO (no
+# published result): the MogaNet recipe, SimpleBaseline head on the last
+# stage, Adam (lr 1e-3), 210 epochs, 8 GPUs x 32 instances.
+_base_ = '../../_base_/pose/td-hm_8xb32-210e_coco-256x192.py'
+
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='mmcnn.HorNet',
+        arch='tiny',
+        out_indices=(3, ),
+        drop_path_rate=0.2,
+        init_cfg=dict(
+            type='Pretrained', checkpoint='checkpoints/hornet_tiny_7x7.pth')),
+    head=dict(in_channels=512))
