@@ -164,6 +164,9 @@ class SLaK(ConvNetBackbone):
             weights re-parameterised by :meth:`switch_to_deploy`, not
             training checkpoints.
         norm_cfg: norm of the large-kernel branches.
+        gap_before_final_norm: return ``norm{i}(GAP(x))`` as ``(N, C)``
+            vectors, the official classifier's order (pool, then
+            LayerNorm), instead of normalised maps.
         init_cfg: e.g. ``dict(type='Pretrained',
             checkpoint='SLaK_tiny_checkpoint.pth')``.
     """
@@ -188,6 +191,7 @@ class SLaK(ConvNetBackbone):
                  layer_scale_init_value: float = 1e-6,
                  deploy: bool = False,
                  norm_cfg: Optional[dict] = None,
+                 gap_before_final_norm: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(arch, out_indices, frozen_stages, norm_eval,
                          init_cfg)
@@ -198,6 +202,7 @@ class SLaK(ConvNetBackbone):
         self.kernel_sizes = list(settings['kernel_sizes'])
         self.small_kernel = settings.get('small_kernel', 5)
         self.in_channels = in_channels
+        self.gap_before_final_norm = gap_before_final_norm
 
         self.downsample_layers = nn.ModuleList([nn.Sequential(
             nn.Conv2d(in_channels, self.embed_dims[0], 4, stride=4),
@@ -251,7 +256,11 @@ class SLaK(ConvNetBackbone):
         for i in range(self.num_stages):
             x = self.stages[i](self.downsample_layers[i](x))
             if i in self.out_indices:
-                outs.append(getattr(self, f'norm{i}')(x))
+                norm = getattr(self, f'norm{i}')
+                if self.gap_before_final_norm:
+                    outs.append(norm(x.mean((2, 3), keepdim=True)).flatten(1))
+                else:
+                    outs.append(norm(x))
         return tuple(outs)
 
     @classmethod

@@ -274,6 +274,9 @@ class UniRepLKNet(ConvNetBackbone):
         with_cp: gradient checkpointing of every block while training.
         norm_cfg: batch norm of the blocks (e.g. ``dict(type='SyncBN')``
             as in the official dense-prediction models).
+        gap_before_final_norm: return ``norm{i}(GAP(x))`` as ``(N, C)``
+            vectors, the official classifier's order (pool, then
+            LayerNorm), instead of normalised maps.
         init_cfg: e.g. ``dict(type='Pretrained',
             checkpoint='unireplknet_t_in1k_224_acc83.21.pth')``.
     """
@@ -320,6 +323,7 @@ class UniRepLKNet(ConvNetBackbone):
                  deploy: bool = False,
                  with_cp: bool = False,
                  norm_cfg: Optional[dict] = None,
+                 gap_before_final_norm: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(arch, out_indices, frozen_stages, norm_eval,
                          init_cfg)
@@ -334,6 +338,7 @@ class UniRepLKNet(ConvNetBackbone):
                 f'UniRepLKNet kernel_sizes must list one kernel per block; '
                 f'stages {bad} do not match depths {self.depths}.')
         self.in_channels = in_channels
+        self.gap_before_final_norm = gap_before_final_norm
         self.with_cp = with_cp
         dims = self.embed_dims
 
@@ -397,7 +402,11 @@ class UniRepLKNet(ConvNetBackbone):
                 else:
                     x = block(x)
             if i in self.out_indices:
-                outs.append(getattr(self, f'norm{i}')(x))
+                norm = getattr(self, f'norm{i}')
+                if self.gap_before_final_norm:
+                    outs.append(norm(x.mean((2, 3), keepdim=True)).flatten(1))
+                else:
+                    outs.append(norm(x))
         return tuple(outs)
 
     @classmethod
