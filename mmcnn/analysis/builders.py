@@ -1,6 +1,7 @@
 """Models to count: a backbone by name, or a task model from a config."""
 import copy
 import functools
+import inspect
 import math
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
@@ -34,9 +35,8 @@ def backbone_families() -> Dict[str, Type[nn.Module]]:
     from mmcnn.models.backbones import ConvNetBackbone
     return {
         name.lower(): cls
-        for name, cls in MODELS.module_dict.items()
-        if isinstance(cls, type) and issubclass(cls, ConvNetBackbone)
-        and cls is not ConvNetBackbone
+        for name, cls in MODELS.module_dict.items() if isinstance(cls, type)
+        and issubclass(cls, ConvNetBackbone) and cls is not ConvNetBackbone
     }
 
 
@@ -52,19 +52,52 @@ def resolve_backbone(name: str) -> Tuple[Type[nn.Module], str]:
     return families[family.lower()], arch
 
 
+# The official classifier heads that are more than GAP + linear, as the
+# papers count them: InceptionNeXt's and ConvFormer's MLP heads (hidden
+# width ``mlp_ratio`` x channels, LayerNorm before the classifier) and
+# InternImage's 1x1 conv + BN + GELU to ``conv_scale`` x channels before
+# the pooling.
+CLASSIFIER_HEADS: Dict[str, Dict[str, float]] = {
+    'inceptionnext': dict(mlp_ratio=3),
+    'convformer': dict(mlp_ratio=4),
+    'internimage': dict(conv_scale=1.5),
+}
+
+
 class BackboneClassifier(nn.Module):
     """Image classifier as the papers count it: the backbone's last stage,
-    global average pooling and a linear layer, ``(N, 3, H, W) -> (N, K)``.
+    global average pooling and a linear layer ``head``, ``(N, 3, H, W) ->
+    (N, K)``; optionally a conv head before the pooling (``conv_scale``)
+    and an MLP before the classifier (``mlp_ratio``).
     """
 
-    def __init__(self, backbone: nn.Module, in_features: int,
-                 num_classes: int) -> None:
+    def __init__(self,
+                 backbone: nn.Module,
+                 in_features: int,
+                 num_classes: int,
+                 conv_scale: Optional[float] = None,
+                 mlp_ratio: Optional[float] = None) -> None:
         super().__init__()
         self.backbone = backbone
+        self.conv_head = nn.Identity()
+        if conv_scale:
+            width = int(in_features * conv_scale)
+            self.conv_head = nn.Sequential(
+                nn.Conv2d(in_features, width, 1, bias=False),
+                nn.BatchNorm2d(width), nn.GELU())
+            in_features = width
+        self.pre_logits = nn.Identity()
+        if mlp_ratio:
+            hidden = int(in_features * mlp_ratio)
+            self.pre_logits = nn.Sequential(
+                nn.Linear(in_features, hidden), nn.GELU(),
+                nn.LayerNorm(hidden))
+            in_features = hidden
         self.head = nn.Linear(in_features, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.backbone(x)[-1].mean(dim=(2, 3)))
+        x = self.conv_head(self.backbone(x)[-1]).mean(dim=(2, 3))
+        return self.head(self.pre_logits(x))
 
 
 def _last_stage_channels(backbone: nn.Module, size: Tuple[int, int]) -> int:
@@ -76,15 +109,39 @@ def _last_stage_channels(backbone: nn.Module, size: Tuple[int, int]) -> int:
             return backbone(x)[-1].shape[1]
 
 
-def build_backbone_model(name: str, num_classes: int,
-                         size: Tuple[int, int]) -> nn.Module:
-    """A registered backbone, with a classifier when ``num_classes > 0``."""
+def build_backbone_model(name: str,
+                         num_classes: int,
+                         size: Tuple[int, int],
+                         deploy: bool = False,
+                         device: str = 'cpu') -> nn.Module:
+    """A registered backbone, with the family's classifier (GAP + linear
+    unless :data:`CLASSIFIER_HEADS` says otherwise) when ``num_classes >
+    0``. ``deploy`` builds the re-parameterised inference form;
+    ``device='meta'`` builds without allocating weights (for counting),
+    or on the CPU when the family's constructor needs real tensors.
+    """
     cls, arch = resolve_backbone(name)
+    kwargs = dict(arch=arch)
+    if deploy:
+        if 'deploy' not in inspect.signature(cls).parameters:
+            raise ValueError(f'{cls.__name__} has no deploy form; count it '
+                             'without --deploy.')
+        kwargs['deploy'] = True
+    if num_classes > 0:
+        kwargs['out_indices'] = (-1, )
+    try:
+        with torch.device(device):
+            backbone = cls(**kwargs).eval()
+    except NotImplementedError:  # the constructor reads tensor values
+        device = 'cpu'
+        backbone = cls(**kwargs).eval()
     if num_classes <= 0:
-        return cls(arch=arch).eval()
-    backbone = cls(arch=arch, out_indices=(-1, )).eval()
+        return backbone
     channels = _last_stage_channels(backbone, size)
-    return BackboneClassifier(backbone, channels, num_classes).eval()
+    head = CLASSIFIER_HEADS.get(cls.__name__.lower(), {})
+    with torch.device(device):
+        return BackboneClassifier(backbone, channels, num_classes,
+                                  **head).eval()
 
 
 def config_task(cfg: Config) -> str:
@@ -138,8 +195,9 @@ def config_input_size(cfg: Config, task: str) -> Tuple[int, int]:
 def _pad_size(cfg: Config, size: Tuple[int, int]) -> Tuple[int, int]:
     """Round up to the data preprocessor's size divisor, as it pads."""
     preprocessor = cfg.model.get('data_preprocessor') or {}
-    divisor = (preprocessor.get('pad_size_divisor')
-               or preprocessor.get('size_divisor') or 1)
+    divisor = (
+        preprocessor.get('pad_size_divisor')
+        or preprocessor.get('size_divisor') or 1)
     return tuple(math.ceil(s / divisor) * divisor for s in size)
 
 
@@ -199,9 +257,12 @@ def two_stage_forward(detector: nn.Module,
     return outs
 
 
-def task_inputs(cfg: Config, task: str, model: nn.Module,
-                size: Optional[Tuple[int, int]] = None
-                ) -> Tuple[torch.Tensor, Callable[..., Any]]:
+def task_inputs(
+    cfg: Config,
+    task: str,
+    model: nn.Module,
+    size: Optional[Tuple[int, int]] = None
+) -> Tuple[torch.Tensor, Callable[..., Any]]:
     """A ``(1, 3, H, W)`` input and the forward to count, as the papers
     did: the tensor mode of the task library (detectors get an image meta,
     pose estimators an explicit ``data_samples=None``), except that
@@ -218,7 +279,11 @@ def task_inputs(cfg: Config, task: str, model: nn.Module,
             two_stage_forward, proposals=_proposals(1000, width, height))
     from mmdet.structures import DetDataSample
     shape = (height, width)
-    sample = DetDataSample(metainfo=dict(
-        img_shape=shape, ori_shape=shape, pad_shape=shape,
-        batch_input_shape=shape, scale_factor=(1.0, 1.0)))
+    sample = DetDataSample(
+        metainfo=dict(
+            img_shape=shape,
+            ori_shape=shape,
+            pad_shape=shape,
+            batch_input_shape=shape,
+            scale_factor=(1.0, 1.0)))
     return inputs, functools.partial(forward, data_samples=[sample])

@@ -13,8 +13,12 @@ from .handles import NO_ARITHMETIC_OPS, PAPER_FLOP_HANDLES, ZERO_BY_CONVENTION
 from .shape_trace import MetaTraceMode, meta_copy
 
 
-def paper_flop_analyzer(model: nn.Module,
-                        inputs: Tuple[torch.Tensor, ...]) -> FlopAnalyzer:
+class MetaTraceError(RuntimeError):
+    """A meta-device model that cannot be traced shape-only."""
+
+
+def paper_flop_analyzer(model: nn.Module, inputs: Tuple[torch.Tensor,
+                                                        ...]) -> FlopAnalyzer:
     """mmengine's FlopAnalyzer with the handles of :mod:`.handles`."""
     analyzer = FlopAnalyzer(model, inputs)
     analyzer.set_op_handle(**PAPER_FLOP_HANDLES)
@@ -40,6 +44,11 @@ class ComplexityReport:
         input_shape: the traced input's shape, ``(N, C, H, W)``.
         traced_on: ``'meta'`` (shapes only, no compute) or ``'cpu'``.
         fallback_reason: why tracing on the meta device failed, if it did.
+        density: with ``weight_density``, the overall fraction of non-zero
+            entries in the sparse weights (``params`` and ``flops`` then
+            count non-zero weights only); ``None`` for a dense count.
+        only_ops: with ``only_ops``, the operators ``flops`` is restricted
+            to; ``None`` when every counted operator is included.
     """
 
     params: int
@@ -50,6 +59,8 @@ class ComplexityReport:
     input_shape: Tuple[int, ...]
     traced_on: str
     fallback_reason: Optional[str] = None
+    density: Optional[float] = None
+    only_ops: Optional[Tuple[str, ...]] = None
     analyzer: FlopAnalyzer = field(default=None, repr=False)
 
     def table(self, max_depth: int) -> str:
@@ -59,10 +70,9 @@ class ComplexityReport:
 
     def summary(self) -> str:
         """The figures and what was left out, as printed by get_flops."""
-        ops = ', '.join(f'{name} {format_count(count)}'
-                        for name, count in sorted(
-                            self.flops_by_operator.items(),
-                            key=lambda item: -item[1]))
+        ops = ', '.join(
+            f'{name} {format_count(count)}' for name, count in sorted(
+                self.flops_by_operator.items(), key=lambda item: -item[1]))
         lines = [
             f'Input shape: {tuple(self.input_shape)} (N, C, H, W)',
             f'Params: {format_count(self.params, "M")} ({self.params:,})',
@@ -74,6 +84,14 @@ class ComplexityReport:
             'Skipped, no FLOP handle (counted as 0): '
             f'{_format_ops(self.unhandled)}',
         ]
+        if self.only_ops is not None:
+            lines.append('Restricted to the operators '
+                         f'{", ".join(self.only_ops)}.')
+        if self.density is not None:
+            lines.append(
+                'Sparse count: non-zero weights only, overall density '
+                f'{self.density:.4f} of the 2-D/4-D weights; each conv and '
+                'linear layer costs its non-zero weights per output position.')
         if self.traced_on == 'meta':
             lines.append('Traced shape-only on the meta device.')
         elif self.fallback_reason:
@@ -103,8 +121,8 @@ def _format_ops(ops: Dict[str, int]) -> str:
 
 
 def _count(model: nn.Module, inputs: Tuple[torch.Tensor, ...],
-           forward: Optional[Callable[..., Any]],
-           on_meta: bool) -> FlopAnalyzer:
+           forward: Optional[Callable[...,
+                                      Any]], on_meta: bool) -> FlopAnalyzer:
     if forward is not None:
         model.forward = functools.partial(forward, model)
     analyzer = paper_flop_analyzer(model, inputs)
@@ -124,7 +142,9 @@ def _count(model: nn.Module, inputs: Tuple[torch.Tensor, ...],
 def analyze(model: nn.Module,
             inputs: Sequence[torch.Tensor],
             forward: Optional[Callable[..., Any]] = None,
-            shape_only: bool = True) -> ComplexityReport:
+            shape_only: bool = True,
+            weight_density: Optional[Dict[str, float]] = None,
+            only_ops: Optional[Sequence[str]] = None) -> ComplexityReport:
     """Count the parameters and FLOPs of ``model(*inputs)``, or of
     ``forward(model, *inputs)`` when a forward function is given.
 
@@ -143,24 +163,47 @@ def analyze(model: nn.Module,
     try:
         if shape_only:
             try:
-                analyzer = _count(meta_copy(model),
-                                  tuple(x.to('meta') for x in inputs),
-                                  forward, on_meta=True)
+                analyzer = _count(
+                    meta_copy(model),
+                    tuple(x.to('meta') for x in inputs),
+                    forward,
+                    on_meta=True)
             except Exception as err:  # any op may lack a meta kernel
                 message = str(err).strip().splitlines() or ['']
                 fallback_reason = (f'{type(err).__name__}: '
                                    f'{message[0][:200]}')
         if analyzer is None:
+            if any(p.is_meta for p in model.parameters()):
+                raise MetaTraceError(
+                    'A model built on the meta device must be traced shape-'
+                    f'only, which failed ({fallback_reason}); build it on '
+                    'the CPU.')
             analyzer = _count(model, inputs, forward, on_meta=False)
     finally:
         model.train(was_training)
     skipped = Counter(analyzer.unsupported_ops())
+    params = parameter_count(model)['']
+    flops_by_operator = Counter({
+        k: int(v)
+        for k, v in analyzer.by_operator().items() if v
+    })
+    density = None
+    if weight_density is not None:
+        params, density = _sparse_params(model, weight_density)
+        flops_by_operator.subtract(
+            _pruned_flops(analyzer.by_module_and_operator(), weight_density))
+    if only_ops is not None:
+        only_ops = tuple(only_ops)
+        flops_by_operator = Counter({
+            k: v
+            for k, v in flops_by_operator.items() if k in only_ops
+        })
     return ComplexityReport(
-        params=parameter_count(model)[''],
-        flops=int(analyzer.total()),
+        params=params,
+        flops=sum(flops_by_operator.values()),
         flops_by_operator={
-            k: int(v)
-            for k, v in analyzer.by_operator().items() if v
+            k: v
+            for k, v in flops_by_operator.items() if v
         },
         not_counted={
             k: v
@@ -173,4 +216,67 @@ def analyze(model: nn.Module,
         input_shape=tuple(inputs[0].shape),
         traced_on='meta' if fallback_reason is None and shape_only else 'cpu',
         fallback_reason=fallback_reason,
+        density=density,
+        only_ops=only_ops,
         analyzer=analyzer)
+
+
+# The ops whose cost is one multiply-add per weight entry and position.
+_WEIGHT_OPS = ('conv', 'linear')
+
+
+def _sparse_params(model: nn.Module,
+                   weight_density: Dict[str, float]) -> Tuple[int, float]:
+    """Non-zero parameter count and the overall density of the weights."""
+    params = dict(model.named_parameters())
+    total = sum(p.numel() for p in params.values())
+    sparse = sum(params[name].numel() for name in weight_density)
+    kept = sum(
+        round(d * params[name].numel()) for name, d in weight_density.items())
+    return total - sparse + kept, kept / max(1, sparse)
+
+
+def _pruned_flops(by_module: Dict[str, Dict[str, int]],
+                  weight_density: Dict[str, float]) -> Counter:
+    """Multiply-adds of the zero weights, by operator."""
+    pruned = Counter()
+    for name, density in weight_density.items():
+        module = name.rpartition('.')[0]
+        for op in _WEIGHT_OPS:
+            pruned[op] += round(
+                by_module.get(module, {}).get(op, 0) * (1. - density))
+    return pruned
+
+
+def weight_densities(model: nn.Module,
+                     sparsity: Optional[float] = None,
+                     layout: str = 'uniform') -> Dict[str, float]:
+    """The density of every 2-D/4-D weight (convs and linear layers), the
+    weights :class:`~mmcnn.engine.hooks.DynamicSparsityHook` sparsifies.
+
+    With ``sparsity`` the densities of a freshly sparsified model: the same
+    ``1 - sparsity`` for every weight (``layout='uniform'``) or spread by
+    the hook's Erdos-Renyi-kernel rule (``'erk'``); shapes suffice, so this
+    works on the meta device. Without it, the measured fraction of non-zero
+    entries of each weight of a trained sparse model.
+    """
+    from mmcnn.engine.hooks.dynamic_sparsity_hook import erk_densities
+    weights = {
+        name: p
+        for name, p in model.named_parameters() if p.dim() in (2, 4)
+    }
+    if sparsity is None:
+        return {
+            name: float((p != 0).float().mean())
+            for name, p in weights.items()
+        }
+    if not 0. <= sparsity < 1.:
+        raise ValueError(f'sparsity must be in [0, 1), got {sparsity}.')
+    if layout == 'erk':
+        return erk_densities({
+            n: p.shape
+            for n, p in weights.items()
+        }, 1. - sparsity)
+    if layout != 'uniform':
+        raise ValueError(f"layout must be 'uniform' or 'erk', got {layout!r}.")
+    return dict.fromkeys(weights, 1. - sparsity)
