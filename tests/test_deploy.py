@@ -1,4 +1,5 @@
-"""Deploy re-parameterisation: fold helpers, MogaNet, the deploy tool."""
+"""Deploy re-parameterisation: fold helpers, MogaNet, InceptionNeXt, the
+deploy tool."""
 import argparse
 import importlib.util
 from pathlib import Path
@@ -9,7 +10,7 @@ import torch
 from mmengine.config import Config
 from torch import nn
 
-from mmcnn.models import MogaNet
+from mmcnn.models import InceptionNeXt, MogaNet
 from mmcnn.models.backbones.base import ConvNetBackbone
 from mmcnn.models.layers.fuse import (bn_to_affine, fold_input_affine,
                                       fold_input_bn, fold_output_affine,
@@ -43,8 +44,8 @@ def randomize(model: nn.Module, seed: int = 0) -> nn.Module:
             fill(module.weight, 0.5, 1.5)
             fill(module.bias, -0.5, 0.5)
     for name, param in model.named_parameters():
-        if 'layer_scale' in name or 'sigma' in name or name.endswith(
-                'bias'):
+        if ('layer_scale' in name or 'sigma' in name or 'gamma' in name
+                or name.endswith('bias')):
             fill(param, -0.3, 0.3)
     return model
 
@@ -125,6 +126,32 @@ def test_moganet_deploy_is_exact_and_smaller(arch):
     assert not any(isinstance(m, nn.BatchNorm2d)
                    for name, m in model.named_modules()
                    if name.startswith(('blocks', 'patch_embed')))
+
+
+@pytest.mark.parametrize('arch', ['atto', 'tiny', 'small', 'base'])
+def test_inceptionnext_deploy_is_exact_smaller_and_loads(arch):
+    torch.set_num_threads(1)
+    model = randomize(InceptionNeXt(arch=arch)).eval()
+    x = torch.randn(1, 3, 64, 96)
+    with torch.no_grad():
+        before = model(x)
+        params = count_params(model)
+        model.switch_to_deploy()
+        model.switch_to_deploy()
+        after = model(x)
+    for a, b in zip(before, after):
+        assert relative_error(a, b) < 1e-4
+    block = model.stages[2].blocks[0]
+    assert block.deploy and block.gamma is None
+    assert isinstance(block.norm, nn.Identity)
+    assert count_params(model) < params
+
+    built = InceptionNeXt(arch=arch, deploy=True).eval()
+    built.load_state_dict(model.state_dict(), strict=True)
+    with torch.no_grad():
+        loaded = built(x)
+    for a, b in zip(after, loaded):
+        assert torch.equal(a, b)
 
 
 def test_moganet_deploy_counts_fewer_macs():

@@ -26,17 +26,10 @@ from mmengine.config import Config, DictAction
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO_ROOT)
 
-from mmcnn.analysis import (
-    DEFAULT_SIZES,
-    ComplexityReport,  # noqa: E402
-    MetaTraceError,
-    analyze,
-    build_backbone_model,
-    build_task_model,
-    config_task,
-    image_batch,
-    task_inputs,
-    weight_densities)
+from mmcnn.analysis import (DEFAULT_SIZES, ComplexityReport,  # noqa: E402
+                            MetaTraceError, analyze, build_backbone_model,
+                            build_task_model, config_task, image_batch,
+                            task_inputs, weight_densities)
 
 SHAPE_HELP = (
     'input size as W H, width first like mmdet\'s image scales: '

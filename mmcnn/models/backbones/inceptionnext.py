@@ -14,6 +14,7 @@ from torch import nn
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
 from ..layers import DepthwiseConv2d, DropPath
+from ..layers.fuse import fold_input_bn, fold_output_affine
 from .base import ConvNetBackbone
 
 
@@ -71,7 +72,9 @@ class InceptionNeXtBlock(nn.Module):
     """One MetaNeXt block, ``(N, C, H, W) -> (N, C, H, W)``.
 
     ``x + DropPath(gamma * mlp(norm(token_mixer(x))))`` with the Inception
-    depthwise token mixer and a batch norm.
+    depthwise token mixer and a batch norm. In deploy form the batch norm is
+    folded into the MLP's first 1x1 conv and the layer scale ``gamma`` into
+    its last one (both exact: 1x1 convs do not pad).
     """
 
     def __init__(self,
@@ -81,17 +84,19 @@ class InceptionNeXtBlock(nn.Module):
                  branch_ratio: float = 0.125,
                  norm_cfg: Optional[dict] = None,
                  layer_scale_init_value: float = 1e-6,
-                 drop_path_rate: float = 0.) -> None:
+                 drop_path_rate: float = 0.,
+                 deploy: bool = False) -> None:
         super().__init__()
+        self.deploy = deploy
         self.token_mixer = InceptionDWConv2d(
             channels, band_kernel_size=band_kernel_size,
             branch_ratio=branch_ratio)
-        self.norm = build_norm_layer(norm_cfg or dict(type='BN'),
-                                     channels)[1]
+        self.norm = (nn.Identity() if deploy else build_norm_layer(
+            norm_cfg or dict(type='BN'), channels)[1])
         self.mlp = ConvMlp(channels, int(mlp_ratio * channels))
         self.gamma = (nn.Parameter(torch.full((channels, ),
                                               float(layer_scale_init_value)))
-                      if layer_scale_init_value > 0 else None)
+                      if layer_scale_init_value > 0 and not deploy else None)
         self.drop_path = (DropPath(drop_path_rate)
                           if drop_path_rate > 0. else nn.Identity())
 
@@ -101,6 +106,18 @@ class InceptionNeXtBlock(nn.Module):
         if self.gamma is not None:
             x = x * self.gamma.view(1, -1, 1, 1)
         return shortcut + self.drop_path(x)
+
+    def switch_to_deploy(self) -> None:
+        """Fold the eval-mode batch norm and the layer scale into the MLP's
+        1x1 convs; idempotent."""
+        if self.deploy:
+            return
+        self.mlp.fc1 = fold_input_bn(self.norm, self.mlp.fc1)
+        self.norm = nn.Identity()
+        if self.gamma is not None:
+            self.mlp.fc2 = fold_output_affine(self.mlp.fc2, self.gamma)
+            self.gamma = None
+        self.deploy = True
 
 
 class InceptionNeXtStage(nn.Module):
@@ -115,7 +132,8 @@ class InceptionNeXtStage(nn.Module):
                  band_kernel_size: int = 11,
                  branch_ratio: float = 0.125,
                  norm_cfg: Optional[dict] = None,
-                 layer_scale_init_value: float = 1e-6) -> None:
+                 layer_scale_init_value: float = 1e-6,
+                 deploy: bool = False) -> None:
         super().__init__()
         norm_cfg = norm_cfg or dict(type='BN')
         if downsample:
@@ -127,7 +145,7 @@ class InceptionNeXtStage(nn.Module):
         self.blocks = nn.Sequential(*(
             InceptionNeXtBlock(out_channels, mlp_ratio, band_kernel_size,
                                branch_ratio, norm_cfg,
-                               layer_scale_init_value, rate)
+                               layer_scale_init_value, rate, deploy)
             for rate in drop_path_rates))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -161,6 +179,9 @@ class InceptionNeXt(ConvNetBackbone):
         drop_path_rate: stochastic depth, linearly increasing per block.
         layer_scale_init_value: initial layer-scale value; 0 disables it.
         norm_cfg: norm of the stem, downsampling layers and blocks.
+        deploy: build the inference form of :meth:`switch_to_deploy` (the
+            blocks' batch norms and layer scales folded into their MLPs); it
+            loads checkpoints written by ``tools/deploy/reparameterize.py``.
         init_cfg: initialisation, e.g. ``dict(type='Pretrained',
             checkpoint='inceptionnext_tiny.pth')``.
     """
@@ -187,6 +208,7 @@ class InceptionNeXt(ConvNetBackbone):
                  drop_path_rate: float = 0.,
                  layer_scale_init_value: float = 1e-6,
                  norm_cfg: Optional[dict] = None,
+                 deploy: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(arch, out_indices, frozen_stages, norm_eval,
                          init_cfg)
@@ -213,8 +235,10 @@ class InceptionNeXt(ConvNetBackbone):
                 band_kernel_size=self.arch_settings.get(
                     'band_kernel_size', 11),
                 branch_ratio=self.arch_settings.get('branch_ratio', 0.125),
-                layer_scale_init_value=layer_scale_init_value))
+                layer_scale_init_value=layer_scale_init_value,
+                deploy=deploy))
             prev = width
+        self.deploy = deploy
         self._freeze_stages()
 
     def stage_modules(self, index: int) -> List[nn.Module]:
