@@ -1,0 +1,6 @@
+_base_ = './td-hm_focalnet-t-srf_8xb32-210e_coco-256x192.py'
+
+model = dict(
+    backbone=dict(
+        arch='tiny-lrf',
+        init_cfg=dict(checkpoint='checkpoints/focalnet_tiny_lrf.pth')))
