@@ -26,8 +26,9 @@ def _load_tool() -> ModuleType:
 tool = _load_tool()
 
 
-def random_state(model: nn.Module, seed: int) -> dict:
-    """The model's keys with random values, plus an official linear head."""
+def random_state(model: nn.Module, seed: int, head: bool = True) -> dict:
+    """The model's keys with random values, plus an official linear head
+    when ``head``."""
     gen = torch.Generator().manual_seed(seed)
     state = {}
     for key, value in model.state_dict().items():
@@ -37,6 +38,8 @@ def random_state(model: nn.Module, seed: int) -> dict:
             state[key] = torch.randn(value.shape, generator=gen) * 0.2
         else:
             state[key] = value.clone()
+    if not head:
+        return state
     state['head.weight'] = torch.randn(1000, model.embed_dims[-1],
                                        generator=gen)
     state['head.bias'] = torch.randn(1000, generator=gen)
@@ -126,3 +129,73 @@ def test_errors_are_reported(official, tmp_path, capsys):
                '--arch', 'xtiny'])
     out = capsys.readouterr().out
     assert "MogaNet 'xtiny': 0 of" in out and '1 unused' in out
+
+
+def _convnext_official(model: nn.Module) -> dict:
+    from test_convnext import official_layout
+    return official_layout(random_state(model, 2, head=False),
+                           model.embed_dims[-1])
+
+
+def _focalnet_official(model: nn.Module) -> dict:
+    from test_focalnet import official_layout
+    return official_layout(random_state(model, 2, head=False))
+
+
+def _inceptionnext_official(model: nn.Module) -> dict:
+    state = random_state(model, 2, head=False)
+    width = model.embed_dims[-1]
+    for name, shape in [('fc1.weight', (3 * width, width)),
+                        ('fc2.weight', (1000, 3 * width))]:
+        state[f'head.{name}'] = torch.randn(shape)
+    return state
+
+
+# --arch, a builder of its official-layout state dict (family test helpers
+# invert each family's checkpoint_filter), and whether the official
+# classifier is linear (kept by --keep-head).
+OFFICIAL_LAYOUTS = [
+    ('convnext-atto', _convnext_official, True),
+    ('convnextv2-atto', _convnext_official, True),
+    ('focalnet-t-srf', _focalnet_official, True),
+    ('inceptionnext-atto', _inceptionnext_official, False),
+]
+
+
+@pytest.mark.parametrize('arch,layout,linear_head', OFFICIAL_LAYOUTS,
+                         ids=[a for a, _, _ in OFFICIAL_LAYOUTS])
+def test_every_family_converts_to_identical_outputs(tmp_path, arch, layout,
+                                                    linear_head, capsys):
+    from mmcnn.analysis import resolve_backbone
+    cls, name = resolve_backbone(arch)
+    source = cls(arch=name, out_indices=(3, ))
+    official = layout(source)
+    src = tmp_path / 'official.pth'
+    torch.save({'model': official, 'epoch': 299}, src)
+    dst = tmp_path / 'converted.pth'
+    tool.main([str(src), str(dst), '--arch', arch])
+    # The converter checks against all four outputs; the official files
+    # hold the norm of the last one only.
+    used = len(cls(arch=name, out_indices=(3, )).state_dict())
+    every = len(cls(arch=name).state_dict())
+    report = capsys.readouterr().out
+    assert f'{used} of {every} backbone tensors matched' in report
+    assert '0 unused' in report
+
+    direct = cls(arch=name, out_indices=(3, ))
+    direct.load_state_dict(cls.checkpoint_filter(official, direct))
+    converted = cls(arch=name, out_indices=(3, ), init_cfg=dict(
+        type='Pretrained', checkpoint=str(dst), strict=True))
+    converted.init_weights()
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(direct.eval()(x)[0], converted.eval()(x)[0])
+    if linear_head:
+        tool.main([str(src), str(tmp_path / 'cls.pth'), '--arch', arch,
+                   '--keep-head'])
+        kept = load_checkpoint_file(str(tmp_path / 'cls.pth'))['state_dict']
+        assert torch.equal(kept['head.fc.weight'], official['head.weight'])
+    else:
+        with pytest.raises(SystemExit, match='not a linear layer'):
+            tool.main([str(src), str(tmp_path / 'cls.pth'), '--arch', arch,
+                       '--keep-head'])

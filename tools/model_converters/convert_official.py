@@ -1,7 +1,12 @@
 """Convert an official checkpoint into an mmengine checkpoint for mmcnn.
 
     python tools/model_converters/convert_official.py SRC DST \\
+        --arch convnext-tiny [--ema] [--keep-head]
+    python tools/model_converters/convert_official.py SRC DST \\
         --family moganet [--arch tiny] [--ema] [--keep-head]
+
+Every registered backbone family is supported (``--arch FAMILY-ARCH`` as
+in get_flops, or ``--family`` with the arch inferred from the file).
 
 Reads a timm-style file (``state_dict``, ``state_dict_ema`` or ``model``,
 with argparse ``args`` beside them) with weights-only unpickling, applies
@@ -29,6 +34,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
 
 import mmcnn.models  # noqa: E402,F401  (registers the backbones)
 from mmcnn import __version__  # noqa: E402
+from mmcnn.analysis import (CLASSIFIER_HEADS, backbone_families,  # noqa
+                            resolve_backbone)
 from mmcnn.registry import MODELS  # noqa: E402
 from mmcnn.utils.checkpoint import (CheckpointError, StateDict,  # noqa
                                     extract_state_dict, load_checkpoint_file,
@@ -52,9 +59,18 @@ class Family:
 
 _LINEAR_HEAD = {'head.weight': 'head.fc.weight', 'head.bias': 'head.fc.bias'}
 
-FAMILIES: Dict[str, Family] = {
-    'moganet': Family('MogaNet', _LINEAR_HEAD),
-}
+
+def _families() -> Dict[str, Family]:
+    """Every registered backbone family; those whose official classifier
+    is more than a linear layer (MLP or conv heads) keep no head."""
+    return {
+        name: Family(cls.__name__,
+                     {} if name in CLASSIFIER_HEADS else _LINEAR_HEAD)
+        for name, cls in backbone_families().items()
+    }
+
+
+FAMILIES: Dict[str, Family] = _families()
 
 
 def backbone_class(family: Family) -> type:
@@ -118,6 +134,10 @@ def convert(ckpt: dict, family_name: str, arch: Optional[str] = None,
           f'tensors matched; {len(own) - len(matched)} missing or '
           f'mis-shaped, {len(backbone) - len(matched)} unused.')
     if keep_head:
+        if not family.head:
+            raise SystemExit(
+                f'--keep-head: the official {cls.__name__} classifier is '
+                'not a linear layer; convert without --keep-head.')
         if len(head) != len(family.head):
             raise SystemExit(
                 f'--keep-head: the checkpoint lacks the classifier keys '
@@ -139,16 +159,27 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         description='Convert an official checkpoint for mmcnn')
     parser.add_argument('src', help='official checkpoint')
     parser.add_argument('dst', help='output mmengine checkpoint')
-    parser.add_argument('--family', required=True, choices=sorted(FAMILIES),
-                        type=str.lower)
-    parser.add_argument('--arch', help='arch name (default: from the '
-                        "checkpoint's args.model)")
+    parser.add_argument('--family', choices=sorted(FAMILIES),
+                        type=str.lower,
+                        help='backbone family (default: from --arch)')
+    parser.add_argument('--arch', help='FAMILY-ARCH as in get_flops (e.g. '
+                        'convnext-tiny), or the arch name with --family '
+                        "(default: from the checkpoint's args.model)")
     parser.add_argument('--ema', action='store_true',
                         help='take the EMA weights (state_dict_ema)')
     parser.add_argument('--keep-head', action='store_true',
                         help='keep the classifier, under mmpretrain '
                         'ImageClassifier names')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.family is None:
+        if not args.arch:
+            parser.error('give --arch FAMILY-ARCH or --family.')
+        try:
+            cls, args.arch = resolve_backbone(args.arch)
+        except ValueError as err:
+            parser.error(str(err))
+        args.family = cls.__name__.lower()
+    return args
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
