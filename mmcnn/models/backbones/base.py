@@ -22,6 +22,7 @@ from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmcnn.utils.checkpoint import StateDict, load_pretrained
+from ..layers.dwconv import to_channels_last
 
 
 class ConvNetBackbone(BaseModule):
@@ -40,8 +41,10 @@ class ConvNetBackbone(BaseModule):
                  out_indices: Sequence[int],
                  frozen_stages: int,
                  norm_eval: bool,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+                 init_cfg: Optional[Union[dict, List[dict]]] = None,
+                 channels_last: Optional[bool] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        self.channels_last = channels_last
         self.arch_settings = self.resolve_arch(arch)
         self.num_stages = len(self.arch_settings[self.arch_keys[0]])
         self.out_indices = self._check_out_indices(out_indices)
@@ -113,6 +116,17 @@ class ConvNetBackbone(BaseModule):
                 f'{name} input {tuple(x.shape[2:])} is smaller than the '
                 f'network\'s total stride {total_stride}: resize or pad the '
                 f'images to at least {total_stride}x{total_stride}.')
+
+    def prepare_input(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` after :meth:`check_input`, in channels-last memory format
+        when ``self.channels_last`` says so (``None``: on CPUs).
+
+        Converting once at the input lets every layer run channels-last
+        without layout round trips (the depth-wise convolutions and
+        ``LayerNorm2d`` keep the format); shapes and values are unchanged.
+        """
+        self.check_input(x, self.in_channels)
+        return to_channels_last(x, self.channels_last)
 
     def stage_modules(self, index: int) -> List[nn.Module]:
         """Modules of stage ``index`` (0-based), its downsampling included."""

@@ -181,6 +181,9 @@ class HorNet(ConvNetBackbone):
             (224, or 384 for the ``*_gf_img384`` checkpoints); a stage of
             stride ``s`` keeps an ``(S / s) x (S / 2s + 1)`` filter, resized
             on the fly for other inputs.
+        channels_last: run the layers on channels-last tensors (the
+            input is converted once; shapes are unchanged): ``None`` on
+            CPUs, where oneDNN's kernels are faster in it.
         init_cfg: initialisation, e.g. ``dict(type='Pretrained',
             checkpoint='hornet_tiny_7x7.pth')``.
     """
@@ -206,9 +209,10 @@ class HorNet(ConvNetBackbone):
                  drop_path_rate: float = 0.,
                  layer_scale_init_value: float = 1e-6,
                  pretrain_img_size: int = 224,
+                 channels_last: Optional[bool] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(arch, out_indices, frozen_stages, norm_eval,
-                         init_cfg)
+                         init_cfg, channels_last)
         self.embed_dims = list(self.arch_settings['embed_dims'])
         self.depths = list(self.arch_settings['depths'])
         self.orders = list(self.arch_settings['orders'])
@@ -257,7 +261,7 @@ class HorNet(ConvNetBackbone):
                     nn.init.zeros_(m.bias)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        self.check_input(x, self.in_channels)
+        x = self.prepare_input(x)
         outs = []
         for i in range(self.num_stages):
             x = self.stages[i](self.downsample_layers[i](x))

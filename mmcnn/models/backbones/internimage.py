@@ -215,6 +215,9 @@ class InternImage(ConvNetBackbone):
         norm_eval: keep batch norms in eval mode while training.
         drop_path_rate: stochastic depth, linearly increasing per block.
         with_cp: gradient checkpointing of every block while training.
+        channels_last: run the layers on channels-last tensors (the
+            input is converted once; shapes are unchanged): ``None`` on
+            CPUs, where oneDNN's kernels are faster in it.
         init_cfg: initialisation, e.g. ``dict(type='Pretrained',
             checkpoint='internimage_t_1k_224.pth')``.
     """
@@ -260,9 +263,10 @@ class InternImage(ConvNetBackbone):
                  norm_eval: bool = False,
                  drop_path_rate: float = 0.,
                  with_cp: bool = False,
+                 channels_last: Optional[bool] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(arch, out_indices, frozen_stages, norm_eval,
-                         init_cfg)
+                         init_cfg, channels_last)
         unknown = set(self.arch_settings) - set(self.arch_keys) - set(
             self.arch_options)
         if unknown:
@@ -320,7 +324,7 @@ class InternImage(ConvNetBackbone):
                 m.reset_parameters()
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        self.check_input(x, self.in_channels)
+        x = self.prepare_input(x)
         x = self.patch_embed(x)
         outs = []
         for i, stage in enumerate(self.stages):

@@ -225,6 +225,9 @@ class RepLKNet(ConvNetBackbone):
         with_cp: gradient checkpointing of every block while training.
         norm_cfg: norm of all conv-BN pairs (e.g. ``dict(type='SyncBN')``
             as in the official models).
+        channels_last: run the layers on channels-last tensors (the
+            input is converted once; shapes are unchanged): ``None`` on
+            CPUs, where oneDNN's kernels are faster in it.
         init_cfg: e.g. ``dict(type='Pretrained',
             checkpoint='RepLKNet-31B_ImageNet-1K_224.pth')``.
     """
@@ -254,9 +257,10 @@ class RepLKNet(ConvNetBackbone):
                  deploy: bool = False,
                  with_cp: bool = False,
                  norm_cfg: Optional[dict] = None,
+                 channels_last: Optional[bool] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(arch, out_indices, frozen_stages, norm_eval,
-                         init_cfg)
+                         init_cfg, channels_last)
         norm_cfg = norm_cfg or dict(type='BN')
         settings = self.arch_settings
         self.embed_dims = list(settings['embed_dims'])
@@ -320,7 +324,7 @@ class RepLKNet(ConvNetBackbone):
                 module.switch_to_deploy()
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        self.check_input(x, self.in_channels)
+        x = self.prepare_input(x)
         for layer in self.stem:
             x = layer(x)
         outs = []

@@ -150,6 +150,9 @@ class VAN(ConvNetBackbone):
         drop_rate: dropout in the FFNs.
         drop_path_rate: stochastic depth, linearly increasing per block.
         layer_scale_init_value: initial value of the layer scales.
+        channels_last: run the layers on channels-last tensors (the
+            input is converted once; shapes are unchanged): ``None`` on
+            CPUs, where oneDNN's kernels are faster in it.
         init_cfg: initialisation, e.g. ``dict(type='Pretrained',
             checkpoint='van_b0.pth.tar')``.
     """
@@ -178,9 +181,10 @@ class VAN(ConvNetBackbone):
                  drop_rate: float = 0.,
                  drop_path_rate: float = 0.,
                  layer_scale_init_value: float = 1e-2,
+                 channels_last: Optional[bool] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(arch, out_indices, frozen_stages, norm_eval,
-                         init_cfg)
+                         init_cfg, channels_last)
         self.embed_dims = list(self.arch_settings['embed_dims'])
         self.depths = list(self.arch_settings['depths'])
         self.mlp_ratios = list(self.arch_settings['mlp_ratios'])
@@ -220,7 +224,7 @@ class VAN(ConvNetBackbone):
                 nn.init.zeros_(m.bias)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        self.check_input(x, self.in_channels)
+        x = self.prepare_input(x)
         outs = []
         for i in range(self.num_stages):
             embed, blocks, norm = self.stage_modules(i)

@@ -3,7 +3,8 @@ from mmcv.cnn.bricks import DropPath
 
 from .dcnv3 import DCNV3_FLOP_HANDLES, DCNv3, dcnv3_core, dcnv3_macs
 from .drop import drop_path_rates
-from .dwconv import DepthwiseConv2d, depthwise_conv2d, force_algorithm
+from .dwconv import (DepthwiseConv2d, depthwise_conv2d, force_algorithm,
+                     to_channels_last)
 from .grn import GRN
 from .norm import LayerNorm2d
 from .reparam import (ConvBN, conv_from_kernel, dilate_kernel, merge_kernel,
@@ -15,5 +16,5 @@ __all__ = [
     'conv_from_kernel', 'dilate_kernel', 'merge_kernel', 'pad_kernel',
     'drop_path_rates', 'DCNv3', 'dcnv3_core', 'dcnv3_macs',
     'DCNV3_FLOP_HANDLES', 'DepthwiseConv2d', 'depthwise_conv2d',
-    'force_algorithm'
+    'force_algorithm', 'to_channels_last'
 ]

@@ -88,6 +88,17 @@ def same_padding(kernel_size: Pair, dilation: Pair) -> Pair:
     return sizes[0] // 2, sizes[1] // 2
 
 
+def to_channels_last(x: torch.Tensor,
+                     enabled: Optional[bool] = None) -> torch.Tensor:
+    """``x`` in channels-last memory format if ``enabled`` (``None``: when
+    it is on a CPU), otherwise ``x`` itself; only 4-D tensors change."""
+    if enabled is None:
+        enabled = x.device.type == 'cpu'
+    if not enabled or x.dim() != 4:
+        return x
+    return x.contiguous(memory_format=torch.channels_last)
+
+
 def _is_channels_last(x: torch.Tensor) -> bool:
     return (x.is_contiguous(memory_format=torch.channels_last)
             and not x.is_contiguous())
