@@ -18,7 +18,8 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import GRN, DepthwiseConv2d, DropPath, LayerNorm2d
+from ..layers import (GRN, DepthwiseConv2d, DropPath, LayerNorm2d,
+                      drop_path_rates)
 from .base import ConvNetBackbone
 
 MLP_RATIO = 4
@@ -163,8 +164,7 @@ class ConvNeXt(ConvNetBackbone):
         self.gap_before_final_norm = gap_before_final_norm
         self.downsample_layers = nn.ModuleList()
         self.stages = nn.ModuleList()
-        dpr = torch.linspace(0, drop_path_rate, sum(self.depths),
-                             device='cpu').tolist()
+        dpr = drop_path_rates(drop_path_rate, sum(self.depths))
         prev = in_channels
         for i, (width, depth) in enumerate(zip(self.embed_dims,
                                                self.depths)):

@@ -13,7 +13,7 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import DepthwiseConv2d, DropPath
+from ..layers import DepthwiseConv2d, DropPath, drop_path_rates
 from ..layers.fuse import fold_input_bn, fold_output_affine
 from .base import ConvNetBackbone
 
@@ -224,8 +224,7 @@ class InceptionNeXt(ConvNetBackbone):
         self.stem = nn.Sequential(
             nn.Conv2d(in_channels, self.embed_dims[0], 4, stride=4),
             build_norm_layer(norm_cfg, self.embed_dims[0])[1])
-        dpr = torch.linspace(0, drop_path_rate, sum(self.depths),
-                             device='cpu').tolist()
+        dpr = drop_path_rates(drop_path_rate, sum(self.depths))
         self.stages = nn.ModuleList()
         prev = self.embed_dims[0]
         for i, (width, depth) in enumerate(zip(self.embed_dims,

@@ -14,7 +14,8 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import DepthwiseConv2d, DropPath, ElementScale
+from ..layers import (DepthwiseConv2d, DropPath, ElementScale,
+                      drop_path_rates)
 from ..layers.fuse import (bn_to_affine, fold_input_affine, fold_output_affine,
                            fold_output_bn)
 from .base import ConvNetBackbone
@@ -372,7 +373,7 @@ class MogaNet(ConvNetBackbone):
                 f'MogaNet widths {self.embed_dims} must all be divisible by '
                 f'{split} (the value-branch channel split '
                 f'{list(attn_channel_split)}); {bad} are not.')
-        dpr = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()
+        dpr = drop_path_rates(drop_path_rate, sum(self.depths))
         block_index = 0
         for i, (width, depth) in enumerate(zip(self.embed_dims,
                                                self.depths)):
