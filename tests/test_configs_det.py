@@ -78,7 +78,8 @@ def test_configs_found():
     assert len([n for n in names
                 if n.startswith('cascade') and 'moganet' in n]) == 3
     for family, arch in [('van', 'b2'), ('hornet', 't'),
-                         ('focalnet', 't-srf'), ('focalnet', 't-lrf')]:
+                         ('focalnet', 't-srf'), ('focalnet', 't-lrf'),
+                         ('internimage', 't')]:
         stem = f'{family}-{arch}_fpn'
         assert f'retinanet_{stem}_1x_coco.py' in names
         assert f'mask-rcnn_{stem}_1x_coco.py' in names

@@ -1,0 +1,26 @@
+# RetinaNet 1x with InternImage-T (no published result): the optimiser and
+# backbone settings of InternImage's Mask R-CNN 1x, AdamW (lr 1e-4,
+# wd 0.05, none on 1-D parameters), drop path 0.2, 12 epochs,
+# 8 GPUs x 2 images.
+_base_ = [
+    'mmdet::_base_/models/retinanet_r50_fpn.py',
+    'mmdet::_base_/datasets/coco_detection.py',
+    '../../_base_/det/schedules/adamw_1x.py',
+    '../../_base_/det/default_runtime.py',
+]
+
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='mmcnn.InternImage',
+        arch='tiny',
+        out_indices=(0, 1, 2, 3),
+        drop_path_rate=0.2,
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint='checkpoints/internimage_t_1k_224.pth')),
+    neck=dict(in_channels=[64, 128, 256, 512]))
+
+optim_wrapper = dict(
+    paramwise_cfg=dict(
+        norm_decay_mult=0., bias_decay_mult=0., flat_decay_mult=0.))
