@@ -22,6 +22,10 @@ CONFIG_ROOT = osp.join(REPO_ROOT, 'configs', 'cls')
 CONFIGS = sorted(
     glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True))
 SIZE = 64
+LARGE_KERNEL = [('convnext', 'convnext-t'), ('convnext-v2', 'convnext-v2-t'),
+                ('replknet', 'replknet-31b'), ('slak', 'slak-t'),
+                ('unireplknet', 'unireplknet-t'),
+                ('inceptionnext', 'inceptionnext-t')]
 
 
 def _paper_params(path: str) -> Optional[int]:
@@ -54,6 +58,37 @@ def test_configs_found():
     names = {osp.basename(p) for p in CONFIGS}
     for arch in ('xt', 't', 's', 'b', 'l', 'xl'):
         assert f'moganet-{arch}_8xb128_in1k.py' in names
+
+
+@pytest.mark.parametrize('family,stem', LARGE_KERNEL)
+def test_large_kernel_configs_found(family, stem):
+    """An ImageNet-1k config per family whose classifier pools like the
+    official one: a norm after the pooling where the official model has
+    one (ConvNeXt V1/V2, SLaK, UniRepLKNet)."""
+    paths = [p for p in CONFIGS
+             if osp.dirname(p) == osp.join(CONFIG_ROOT, family)
+             and osp.basename(p).startswith(f'{stem}_')]
+    assert len(paths) == 1
+    cfg = Config.fromfile(paths[0])
+    pools_first = family in ('convnext', 'convnext-v2', 'slak', 'unireplknet')
+    assert cfg.model.backbone.get('gap_before_final_norm', False) is (
+        pools_first)
+    assert (cfg.model.get('neck') is None) is pools_first
+
+
+def test_slak_recipe_trains_sparse():
+    """SLaK-T's official sparsity: 40% zeros, masks exchanged every 2000
+    iterations, starting with half of a layer's active weights."""
+    import mmcnn.engine  # noqa: F401
+    from mmcnn.registry import HOOKS
+    cfg = Config.fromfile(
+        osp.join(CONFIG_ROOT, 'slak', 'slak-t_32xb128_in1k.py'))
+    sparse = [h for h in cfg.custom_hooks
+              if h.type == 'mmcnn.DynamicSparsityHook']
+    assert len(sparse) == 1
+    hook = HOOKS.build(sparse[0])
+    assert (hook.sparsity, hook.interval, hook.prune_rate) == (0.4, 2000, 0.5)
+    assert hook.init == 'erk' and hook.module is None
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)

@@ -21,6 +21,10 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG_ROOT = osp.join(REPO_ROOT, 'configs', 'pose')
 CONFIGS = sorted(
     glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True))
+LARGE_KERNEL = [('convnext', 'convnext-t'), ('convnext-v2', 'convnext-v2-t'),
+                ('replknet', 'replknet-31b'), ('slak', 'slak-t'),
+                ('unireplknet', 'unireplknet-t'),
+                ('inceptionnext', 'inceptionnext-t')]
 
 
 def _paper_params(path: str) -> Optional[int]:
@@ -55,6 +59,13 @@ def test_configs_found():
         for size in ('256x192', '384x288'):
             assert (f'td-hm_moganet-{arch}_8xb32-210e_coco-{size}.py'
                     in names)
+
+
+@pytest.mark.parametrize('family,stem', LARGE_KERNEL)
+def test_large_kernel_configs_found(family, stem):
+    """A top-down heatmap 256x192 config per family."""
+    names = {osp.relpath(p, osp.join(CONFIG_ROOT, family)) for p in CONFIGS}
+    assert f'td-hm_{stem}_8xb32-210e_coco-256x192.py' in names
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)

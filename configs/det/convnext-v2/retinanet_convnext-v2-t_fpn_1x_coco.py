@@ -1,0 +1,12 @@
+# ConvNeXt V2-T RetinaNet 1x: ConvNeXt-T's config with the V2 backbone
+# (GRN in place of layer scales, kept free of weight decay).
+_base_ = '../convnext/retinanet_convnext-t_fpn_1x_coco.py'
+
+model = dict(
+    backbone=dict(
+        type='mmcnn.ConvNeXtV2',
+        init_cfg=dict(
+            checkpoint='checkpoints/convnextv2_tiny_1k_224_ema.pt')))
+
+optim_wrapper = dict(
+    paramwise_cfg=dict(custom_keys={'.grn.': dict(decay_mult=0.)}))

@@ -1,0 +1,9 @@
+# Semantic FPN with ConvNeXt V2-T on ADE20K: ConvNeXt-T's config with the
+# V2 backbone.
+_base_ = '../convnext/convnext-t_fpn_8xb4-80k_ade20k-512x512.py'
+
+model = dict(
+    backbone=dict(
+        type='mmcnn.ConvNeXtV2',
+        init_cfg=dict(
+            checkpoint='checkpoints/convnextv2_tiny_1k_224_ema.pt')))
