@@ -1,0 +1,46 @@
+# PoolFormer-S12 on ImageNet-1k at 224x224, the official recipe (timm,
+# 8 GPUs x 128): AdamW (lr 1e-3, wd 0.05, no decay on 1-D parameters),
+# 5 warm-up epochs, cosine decay over 300 epochs, drop path 0.1,
+# RandAugment m9, Mixup 0.8 / CutMix 1.0, label smoothing 0.1, random
+# erasing 0.25; test crop ratio 0.9 (resize 248, crop 224). The backbone's
+# GroupNorm norm3 precedes the pooling, as in the official classifier.
+_base_ = '../../_base_/cls/imagenet_8xb128_adamw-300e.py'
+
+model = dict(
+    backbone=dict(
+        type='mmcnn.PoolFormer',
+        arch='s12',
+        out_indices=(3, ),
+        drop_path_rate=0.1),
+    head=dict(in_channels=512))
+
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='ResizeEdge',
+        scale=248,
+        edge='short',
+        backend='pillow',
+        interpolation='bicubic'),
+    dict(type='CenterCrop', crop_size=224),
+    dict(type='PackInputs'),
+]
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+param_scheduler = [
+    dict(
+        type='LinearLR',
+        start_factor=1e-3,
+        by_epoch=True,
+        begin=0,
+        end=5,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        eta_min=1e-5,
+        by_epoch=True,
+        begin=5,
+        end=300,
+        convert_to_iter_based=True),
+]

@@ -1,0 +1,6 @@
+_base_ = './retinanet_poolformer-s12_fpn_1x_coco.py'
+
+model = dict(
+    backbone=dict(
+        arch='s24',
+        init_cfg=dict(checkpoint='checkpoints/poolformer_s24.pth.tar')))
