@@ -79,7 +79,8 @@ def test_configs_found():
                 if n.startswith('cascade') and 'moganet' in n]) == 3
     for family, arch in [('van', 'b2'), ('hornet', 't'),
                          ('focalnet', 't-srf'), ('focalnet', 't-lrf'),
-                         ('internimage', 't'), ('poolformer', 's12')]:
+                         ('internimage', 't'), ('poolformer', 's12'),
+                         ('convformer', 's18')]:
         stem = f'{family}-{arch}_fpn'
         assert f'retinanet_{stem}_1x_coco.py' in names
         assert f'mask-rcnn_{stem}_1x_coco.py' in names

@@ -1,0 +1,33 @@
+# ConvFormer-S18 on ImageNet-1k at 224x224, the official recipe (timm, a
+# total batch of 4096): AdamW (lr 4e-3, wd 0.05, no decay on 1-D
+# parameters), 20 warm-up epochs, cosine decay over 300 epochs, drop path
+# 0.2, RandAugment m9, Mixup 0.8 / CutMix 1.0, label smoothing 0.1, random
+# erasing 0.25; test crop ratio 1.0. The official classifier pools, applies
+# a LayerNorm and an MLP head (512 -> 2048 -> 1000); here the backbone's
+# norm3 precedes the pooling and a linear head reads the 512 channels.
+_base_ = '../../_base_/cls/imagenet_8xb128_adamw-300e.py'
+
+model = dict(
+    backbone=dict(
+        type='mmcnn.ConvFormer',
+        arch='s18',
+        out_indices=(3, ),
+        drop_path_rate=0.2),
+    head=dict(in_channels=512))
+
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='ResizeEdge',
+        scale=224,
+        edge='short',
+        backend='pillow',
+        interpolation='bicubic'),
+    dict(type='CenterCrop', crop_size=224),
+    dict(type='PackInputs'),
+]
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+optim_wrapper = dict(optimizer=dict(lr=4e-3))
+auto_scale_lr = dict(base_batch_size=4096)
