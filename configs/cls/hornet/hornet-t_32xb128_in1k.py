@@ -3,8 +3,8 @@
 # 20 warm-up epochs, cosine decay over 300 epochs, drop path 0.2, gradient
 # clipping at norm 100, EMA of the weights (0.9999), RandAugment m9,
 # Mixup 0.8 / CutMix 1.0, label smoothing 0.1, random erasing 0.25; test
-# crop ratio 0.875. The classifier normalises the last stage's map before
-# pooling (mmcnn.HorNet's norm3), where the official one normalises after.
+# crop ratio 0.875. As in the official classifier the last stage is pooled
+# and then layer-normalised (gap_before_final_norm), so no neck.
 _base_ = '../../_base_/cls/imagenet_8xb128_adamw-300e.py'
 
 model = dict(
@@ -12,7 +12,9 @@ model = dict(
         type='mmcnn.HorNet',
         arch='tiny',
         out_indices=(3, ),
-        drop_path_rate=0.2),
+        drop_path_rate=0.2,
+        gap_before_final_norm=True),
+    neck=None,
     head=dict(in_channels=512))
 
 optim_wrapper = dict(

@@ -184,6 +184,9 @@ class HorNet(ConvNetBackbone):
         channels_last: run the layers on channels-last tensors (the
             input is converted once; shapes are unchanged): ``None`` on
             CPUs, where oneDNN's kernels are faster in it.
+        gap_before_final_norm: return ``norm{i}(GAP(x))`` as ``(N, C)``
+            vectors, the official classifier's order (pool, then
+            LayerNorm), instead of normalised maps.
         init_cfg: initialisation, e.g. ``dict(type='Pretrained',
             checkpoint='hornet_tiny_7x7.pth')``.
     """
@@ -210,6 +213,7 @@ class HorNet(ConvNetBackbone):
                  layer_scale_init_value: float = 1e-6,
                  pretrain_img_size: int = 224,
                  channels_last: Optional[bool] = None,
+                 gap_before_final_norm: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(arch, out_indices, frozen_stages, norm_eval,
                          init_cfg, channels_last)
@@ -218,6 +222,7 @@ class HorNet(ConvNetBackbone):
         self.orders = list(self.arch_settings['orders'])
         self.global_filter = list(self.arch_settings['global_filter'])
         self.in_channels = in_channels
+        self.gap_before_final_norm = gap_before_final_norm
         dpr = drop_path_rates(drop_path_rate, sum(self.depths))
         self.downsample_layers = nn.ModuleList()
         self.stages = nn.ModuleList()
@@ -266,7 +271,11 @@ class HorNet(ConvNetBackbone):
         for i in range(self.num_stages):
             x = self.stages[i](self.downsample_layers[i](x))
             if i in self.out_indices:
-                outs.append(getattr(self, f'norm{i}')(x))
+                norm = getattr(self, f'norm{i}')
+                if self.gap_before_final_norm:
+                    outs.append(norm(x.mean((2, 3), keepdim=True)).flatten(1))
+                else:
+                    outs.append(norm(x))
         return tuple(outs)
 
     @classmethod

@@ -421,6 +421,9 @@ class ConvFormer(_MetaFormerBackbone):
         channels_last: run the layers on channels-last tensors (the
             input is converted once; shapes are unchanged): ``None`` on
             CPUs, where oneDNN's kernels are faster in it.
+        gap_before_final_norm: return ``norm{i}(GAP(x))`` as ``(N, C)``
+            vectors, the official classifier's order (pool, then
+            LayerNorm), instead of normalised maps.
         init_cfg: initialisation, e.g. ``dict(type='Pretrained',
             checkpoint='convformer_s18.pth')``.
     """
@@ -442,9 +445,11 @@ class ConvFormer(_MetaFormerBackbone):
                  drop_rate: float = 0.,
                  drop_path_rate: float = 0.,
                  channels_last: Optional[bool] = None,
+                 gap_before_final_norm: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(arch, in_channels, out_indices, frozen_stages,
                          norm_eval, init_cfg, channels_last)
+        self.gap_before_final_norm = gap_before_final_norm
         dpr = drop_path_rates(drop_path_rate, sum(self.depths))
         channels = in_channels
         for i, (width, depth) in enumerate(zip(self.embed_dims,
@@ -478,8 +483,11 @@ class ConvFormer(_MetaFormerBackbone):
         for i in range(self.num_stages):
             x = self.stages[i](self.downsample_layers[i](x))
             if i in self.out_indices:
-                out = getattr(self, f'norm{i}')(x)
-                outs.append(out.permute(0, 3, 1, 2).contiguous())
+                norm = getattr(self, f'norm{i}')
+                if self.gap_before_final_norm:
+                    outs.append(norm(x.mean((1, 2))))
+                else:
+                    outs.append(norm(x).permute(0, 3, 1, 2).contiguous())
         return tuple(outs)
 
     @classmethod
