@@ -26,6 +26,10 @@ LARGE_KERNEL = [('convnext', 'convnext-t'), ('convnext-v2', 'convnext-v2-t'),
                 ('replknet', 'replknet-31b'), ('slak', 'slak-t'),
                 ('unireplknet', 'unireplknet-t'),
                 ('inceptionnext', 'inceptionnext-t')]
+GATED = [('van', 'van-b2'), ('hornet', 'hornet-t'),
+         ('focalnet', 'focalnet-t-srf'), ('focalnet', 'focalnet-t-lrf'),
+         ('internimage', 'internimage-t'), ('poolformer', 'poolformer-s12'),
+         ('convformer', 'convformer-s18')]
 
 
 def _paper_params(path: str) -> Optional[int]:
@@ -58,6 +62,21 @@ def test_configs_found():
     names = {osp.basename(p) for p in CONFIGS}
     for arch in ('xt', 't', 's', 'b', 'l', 'xl'):
         assert f'moganet-{arch}_8xb128_in1k.py' in names
+
+
+@pytest.mark.parametrize('family,stem', GATED)
+def test_gated_configs_found(family, stem):
+    """An ImageNet-1k config per gated / dynamic family; HorNet and
+    ConvFormer pool before their last norm, as their official classifiers
+    do."""
+    paths = [p for p in CONFIGS
+             if osp.dirname(p) == osp.join(CONFIG_ROOT, family)
+             and osp.basename(p).startswith(f'{stem}_')
+             and p.endswith('_in1k.py')]
+    assert len(paths) == 1, (stem, paths)
+    backbone = Config.fromfile(paths[0]).model.backbone
+    pooled = family in ('hornet', 'convformer')
+    assert backbone.get('gap_before_final_norm', False) is pooled
 
 
 @pytest.mark.parametrize('family,stem', LARGE_KERNEL)

@@ -25,6 +25,10 @@ LARGE_KERNEL = [('convnext', 'convnext-t'), ('convnext-v2', 'convnext-v2-t'),
                 ('replknet', 'replknet-31b'), ('slak', 'slak-t'),
                 ('unireplknet', 'unireplknet-t'),
                 ('inceptionnext', 'inceptionnext-t')]
+GATED = [('van', 'van-b2'), ('hornet', 'hornet-t'),
+         ('focalnet', 'focalnet-t-srf'), ('focalnet', 'focalnet-t-lrf'),
+         ('internimage', 'internimage-t'), ('poolformer', 'poolformer-s12'),
+         ('convformer', 'convformer-s18')]
 
 
 def _paper_params(path: str) -> Optional[int]:
@@ -59,6 +63,13 @@ def test_configs_found():
         for size in ('256x192', '384x288'):
             assert (f'td-hm_moganet-{arch}_8xb32-210e_coco-{size}.py'
                     in names)
+
+
+@pytest.mark.parametrize('family,stem', GATED)
+def test_gated_configs_found(family, stem):
+    """A top-down heatmap 256x192 config per gated / dynamic family."""
+    names = {osp.relpath(p, osp.join(CONFIG_ROOT, family)) for p in CONFIGS}
+    assert f'td-hm_{stem}_8xb32-210e_coco-256x192.py' in names
 
 
 @pytest.mark.parametrize('family,stem', LARGE_KERNEL)

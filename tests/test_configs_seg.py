@@ -26,6 +26,10 @@ LARGE_KERNEL = [('convnext', 'convnext-t'), ('convnext-v2', 'convnext-v2-t'),
                 ('replknet', 'replknet-31b'), ('slak', 'slak-t'),
                 ('unireplknet', 'unireplknet-t'),
                 ('inceptionnext', 'inceptionnext-t')]
+GATED = [('van', 'van-b2'), ('hornet', 'hornet-t'),
+         ('focalnet', 'focalnet-t-srf'), ('focalnet', 'focalnet-t-lrf'),
+         ('internimage', 'internimage-t'), ('poolformer', 'poolformer-s12'),
+         ('convformer', 'convformer-s18')]
 
 
 def _sync_bn_to_bn(cfg: Any) -> Any:
@@ -103,6 +107,14 @@ def test_configs_found():
         assert f'moganet-{arch}_fpn_8xb4-80k_ade20k-512x512.py' in names
     for arch in ('xt', 't', 's', 'b', 'l', 'xl'):
         assert f'moganet-{arch}_upernet_8xb2-160k_ade20k-512x512.py' in names
+
+
+@pytest.mark.parametrize('family,stem', GATED)
+def test_gated_configs_found(family, stem):
+    """UperNet 160k and Semantic FPN 80k per gated / dynamic family."""
+    names = {osp.relpath(p, osp.join(CONFIG_ROOT, family)) for p in CONFIGS}
+    assert f'{stem}_upernet_8xb2-160k_ade20k-512x512.py' in names
+    assert f'{stem}_fpn_8xb4-80k_ade20k-512x512.py' in names
 
 
 @pytest.mark.parametrize('family,stem', LARGE_KERNEL)
