@@ -19,7 +19,7 @@ from mmengine.optim import DefaultOptimWrapperConstructor
 from torch import nn
 
 from mmcnn.models.backbones import (ConvNeXt, HorNet, MogaNet, SLaK,
-                                   UniRepLKNet)
+                                    UniRepLKNet)
 from mmcnn.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
 LayerIdRule = Callable[[str, int], int]

@@ -35,6 +35,7 @@ class ConvNetBackbone(BaseModule):
 
     arch_zoo: Dict[str, dict] = {}
     arch_keys: Tuple[str, ...] = ()
+    gap_before_final_norm: bool = False
 
     def __init__(self,
                  arch: Union[str, dict],
@@ -197,5 +198,24 @@ class ConvNetBackbone(BaseModule):
                 f'{type(self).__name__} has no deploy form.')
         self.deploy = True
 
+    def run_stage(self, index: int, x: torch.Tensor) -> torch.Tensor:
+        """The blocks of stage ``index`` on ``x`` (after downsampling)."""
+        return self.stages[index](x)
+
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        raise NotImplementedError
+        """The ConvNeXt-style layout shared by several families: stage ``i``
+        is ``stages[i](downsample_layers[i](x))`` and its output passes
+        through ``norm{i}``; with ``gap_before_final_norm`` the output is
+        ``norm{i}(GAP(x))`` as ``(N, C)``, the official classifiers'
+        order. Families with another layout override this."""
+        x = self.prepare_input(x)
+        outs = []
+        for i in range(self.num_stages):
+            x = self.run_stage(i, self.downsample_layers[i](x))
+            if i in self.out_indices:
+                norm = getattr(self, f'norm{i}')
+                if self.gap_before_final_norm:
+                    outs.append(norm(x.mean((2, 3), keepdim=True)).flatten(1))
+                else:
+                    outs.append(norm(x))
+        return tuple(outs)

@@ -11,7 +11,7 @@ stage), so official checkpoints load with a light key conversion; timm and
 mmpretrain checkpoints are converted as well.
 """
 import re
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
 from torch import nn
@@ -197,19 +197,6 @@ class ConvNeXt(ConvNetBackbone):
             if isinstance(m, (nn.Conv2d, nn.Linear)):
                 nn.init.trunc_normal_(m.weight, std=.02)
                 nn.init.zeros_(m.bias)
-
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        x = self.prepare_input(x)
-        outs = []
-        for i in range(self.num_stages):
-            x = self.stages[i](self.downsample_layers[i](x))
-            if i in self.out_indices:
-                norm = getattr(self, f'norm{i}')
-                if self.gap_before_final_norm:
-                    outs.append(norm(x.mean((2, 3), keepdim=True)).flatten(1))
-                else:
-                    outs.append(norm(x))
-        return tuple(outs)
 
     @classmethod
     def checkpoint_filter(cls, state_dict: StateDict,

@@ -265,19 +265,6 @@ class HorNet(ConvNetBackbone):
                 if m.bias is not None:
                     nn.init.zeros_(m.bias)
 
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        x = self.prepare_input(x)
-        outs = []
-        for i in range(self.num_stages):
-            x = self.stages[i](self.downsample_layers[i](x))
-            if i in self.out_indices:
-                norm = getattr(self, f'norm{i}')
-                if self.gap_before_final_norm:
-                    outs.append(norm(x.mean((2, 3), keepdim=True)).flatten(1))
-                else:
-                    outs.append(norm(x))
-        return tuple(outs)
-
     @classmethod
     def checkpoint_filter(cls, state_dict: StateDict,
                           model: nn.Module) -> StateDict:

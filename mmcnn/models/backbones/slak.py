@@ -214,7 +214,8 @@ class SLaK(ConvNetBackbone):
         for i in range(self.num_stages - 1):
             self.downsample_layers.append(nn.Sequential(
                 LayerNorm2d(self.embed_dims[i]),
-                nn.Conv2d(self.embed_dims[i], self.embed_dims[i + 1], 2, stride=2)))
+                nn.Conv2d(self.embed_dims[i], self.embed_dims[i + 1], 2,
+                          stride=2)))
         dpr = drop_path_rates(drop_path_rate, sum(self.depths))
         self.stages = nn.ModuleList()
         for i, (width, depth) in enumerate(zip(self.embed_dims, self.depths)):
@@ -253,19 +254,6 @@ class SLaK(ConvNetBackbone):
                 trunc_normal_(m.weight, std=.02)
                 if m.bias is not None:
                     nn.init.zeros_(m.bias)
-
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        x = self.prepare_input(x)
-        outs = []
-        for i in range(self.num_stages):
-            x = self.stages[i](self.downsample_layers[i](x))
-            if i in self.out_indices:
-                norm = getattr(self, f'norm{i}')
-                if self.gap_before_final_norm:
-                    outs.append(norm(x.mean((2, 3), keepdim=True)).flatten(1))
-                else:
-                    outs.append(norm(x))
-        return tuple(outs)
 
     @classmethod
     def checkpoint_filter(cls, state_dict: StateDict,

@@ -395,23 +395,15 @@ class UniRepLKNet(ConvNetBackbone):
                 if m.bias is not None:
                     nn.init.zeros_(m.bias)
 
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        x = self.prepare_input(x)
-        outs = []
-        for i in range(self.num_stages):
-            x = self.downsample_layers[i](x)
-            for block in self.stages[i]:
-                if self.with_cp and x.requires_grad:
-                    x = checkpoint(block, x, use_reentrant=False)
-                else:
-                    x = block(x)
-            if i in self.out_indices:
-                norm = getattr(self, f'norm{i}')
-                if self.gap_before_final_norm:
-                    outs.append(norm(x.mean((2, 3), keepdim=True)).flatten(1))
-                else:
-                    outs.append(norm(x))
-        return tuple(outs)
+    def run_stage(self, index: int, x: torch.Tensor) -> torch.Tensor:
+        """The blocks of stage ``index``, each recomputed in the backward
+        pass with ``with_cp``."""
+        for block in self.stages[index]:
+            if self.with_cp and x.requires_grad:
+                x = checkpoint(block, x, use_reentrant=False)
+            else:
+                x = block(x)
+        return x
 
     @classmethod
     def checkpoint_filter(cls, state_dict: StateDict,

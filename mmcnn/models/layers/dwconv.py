@@ -41,8 +41,8 @@ rounding: with ``torch.use_deterministic_algorithms(True)`` (what MMEngine's
 first candidate of a fixed, shape-based order runs, so that two runs (or a
 run and its resumption) compute bit-identical results. Traced, scripted,
 compiled and meta-device calls always use ``'direct'``, so FLOP counters
-and exporters see a plain convolution. :func:`force_algorithm` overrides the choice (for
-tests and benchmarks).
+and exporters see a plain convolution. :func:`force_algorithm` overrides
+the choice (for tests and benchmarks).
 
 On a 2-core AVX-512 CPU, inference mostly picks the channels-last kernels
 (at 31x31 and 51x51 they run at the core's peak; ``'fft'`` is within
