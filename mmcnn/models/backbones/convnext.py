@@ -20,6 +20,7 @@ from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
 from ..layers import (GRN, DepthwiseConv2d, DropPath, LayerNorm2d,
                       drop_path_rates)
+from ..layers.fuse import fold_output_affine
 from .base import ConvNetBackbone
 
 MLP_RATIO = 4
@@ -83,6 +84,15 @@ class ConvNeXtBlock(nn.Module):
             x = x * self.gamma
         return shortcut + self.drop_path(x.permute(0, 3, 1, 2))
 
+    def switch_to_deploy(self) -> None:
+        """Fold the layer scale into ``pwconv2`` (``gamma * (W h + b)`` is
+        ``(gamma W) h + gamma b``); the block then equals one built with
+        ``layer_scale_init_value=0``. Drop path is dropped."""
+        if self.gamma is not None:
+            self.pwconv2 = fold_output_affine(self.pwconv2, self.gamma)
+            self.gamma = None
+        self.drop_path = nn.Identity()
+
 
 def _arch(widths: List[int], depths: List[int]) -> dict:
     return dict(embed_dims=widths, depths=depths)
@@ -121,7 +131,9 @@ class ConvNeXt(ConvNetBackbone):
         norm_eval: keep batch norms in eval mode (ConvNeXt has none; kept
             for the common backbone interface).
         drop_path_rate: stochastic depth, linearly increasing per block.
-        layer_scale_init_value: initial layer-scale value; 0 disables it.
+        layer_scale_init_value: initial layer-scale value; 0 disables it
+            (and builds the form that loads a :meth:`switch_to_deploy`
+            checkpoint).
         gap_before_final_norm: return ``norm{i}(GAP(x))`` as ``(N, C)``
             vectors, the official classifier's pooling order, instead of
             normalised maps.
