@@ -1,0 +1,7 @@
+_base_ = './mask-rcnn_van-b2_fpn_1x_coco.py'
+
+model = dict(
+    backbone=dict(
+        arch='b3',
+        drop_path_rate=0.2,
+        init_cfg=dict(checkpoint='checkpoints/van_large_839.pth.tar')))

@@ -1,0 +1,7 @@
+_base_ = './van-b2_fpn_8xb4-40k_ade20k-512x512.py'
+
+model = dict(
+    backbone=dict(
+        arch='b3',
+        drop_path_rate=0.3,
+        init_cfg=dict(checkpoint='checkpoints/van_large_839.pth.tar')))
