@@ -10,7 +10,7 @@ import torch
 from mmengine.config import Config
 from torch import nn
 
-from mmcnn.models import ConvNeXt, InceptionNeXt, MogaNet
+from mmcnn.models import VAN, ConvNeXt, InceptionNeXt, MogaNet
 from mmcnn.models.backbones.base import ConvNetBackbone
 from mmcnn.models.layers.fuse import (bn_to_affine, fold_input_affine,
                                       fold_input_bn, fold_output_affine,
@@ -265,6 +265,28 @@ def test_convnext_deploy_folds_layer_scales_exactly(arch):
     assert all(block.gamma is None for stage in model.stages
                for block in stage)
     built = ConvNeXt(arch=arch, layer_scale_init_value=0.).eval()
+    built.load_state_dict(model.state_dict(), strict=True)
+    with torch.no_grad():
+        for a, b in zip(after, built(x)):
+            assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize('arch', ['b0', 'b2'])
+def test_van_deploy_is_exact_smaller_and_loads(arch):
+    torch.set_num_threads(1)
+    model = randomize(VAN(arch=arch)).eval()
+    x = torch.randn(1, 3, 64, 96)
+    with torch.no_grad():
+        before = model(x)
+        params = count_params(model)
+        model.switch_to_deploy()
+        model.switch_to_deploy()
+        after = model(x)
+    for a, b in zip(before, after):
+        assert relative_error(a, b) < 1e-4
+    assert count_params(model) < params
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in model.modules())
+    built = VAN(arch=arch, deploy=True).eval()
     built.load_state_dict(model.state_dict(), strict=True)
     with torch.no_grad():
         for a, b in zip(after, built(x)):

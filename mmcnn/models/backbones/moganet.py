@@ -16,8 +16,8 @@ from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
 from ..layers import (DepthwiseConv2d, DropPath, ElementScale,
                       drop_path_rates)
-from ..layers.fuse import (bn_to_affine, fold_input_affine, fold_output_affine,
-                           fold_output_bn)
+from ..layers.fuse import (fold_input_affine, fold_output_bn,
+                           fold_prenorm_branch)
 from .base import ConvNetBackbone
 
 
@@ -211,17 +211,14 @@ class MogaBlock(nn.Module):
         """
         if self.deploy:
             return
-        scale_1 = self.layer_scale_1.detach().reshape(-1)
-        norm_scale, norm_shift = bn_to_affine(self.norm1)
-        self.attn.proj_1 = fold_input_affine(self.attn.proj_1, norm_scale,
-                                             norm_shift)
-        self.attn.proj_2 = fold_output_affine(self.attn.proj_2, scale_1,
-                                              scale_1 * norm_shift)
-        self.shortcut_scale = nn.Parameter(
-            (scale_1 * norm_scale).to(scale_1.dtype).reshape(1, -1, 1, 1))
-        self.mlp.fc1 = fold_input_affine(self.mlp.fc1,
-                                         *bn_to_affine(self.norm2))
-        self.mlp.fc2 = fold_output_affine(self.mlp.fc2, self.layer_scale_2)
+        attn, mlp = self.attn, self.mlp
+        attn.proj_1, attn.proj_2, shortcut_scale = fold_prenorm_branch(
+            self.norm1, attn.proj_1, attn.proj_2,
+            self.layer_scale_1.reshape(1, -1, 1, 1), inner_shortcut=True)
+        self.shortcut_scale = nn.Parameter(shortcut_scale)
+        mlp.fc1, mlp.fc2, _ = fold_prenorm_branch(
+            self.norm2, mlp.fc1, mlp.fc2, self.layer_scale_2,
+            inner_shortcut=False)
         self.mlp.switch_to_deploy()
         del self.norm1, self.norm2, self.layer_scale_1, self.layer_scale_2
         self.drop_path = nn.Identity()

@@ -15,6 +15,7 @@ from torch import nn
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
 from ..layers import DepthwiseConv2d, DropPath, LayerNorm2d, drop_path_rates
+from ..layers.fuse import fold_output_bn, fold_prenorm_branch
 from .base import ConvNetBackbone
 
 
@@ -101,12 +102,34 @@ class VANBlock(nn.Module):
             torch.full((embed_dims, ), float(layer_scale_init_value)))
         self.layer_scale_2 = nn.Parameter(
             torch.full((embed_dims, ), float(layer_scale_init_value)))
+        self.deploy = False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.deploy:
+            x = torch.addcmul(self.attn(x), self.shortcut_scale, x)
+            return x + self.mlp(x)
         scale_1 = self.layer_scale_1.view(-1, 1, 1)
         scale_2 = self.layer_scale_2.view(-1, 1, 1)
         x = x + self.drop_path(scale_1 * self.attn(self.norm1(x)))
         return x + self.drop_path(scale_2 * self.mlp(self.norm2(x)))
+
+    def switch_to_deploy(self) -> None:
+        """Fold ``norm1``/``layer_scale_1`` into the attention's 1x1
+        projections and ``norm2``/``layer_scale_2`` into the FFN's
+        (:func:`fold_prenorm_branch`); drop path is dropped."""
+        if self.deploy:
+            return
+        attn, mlp = self.attn, self.mlp
+        attn.proj_1, attn.proj_2, shortcut_scale = fold_prenorm_branch(
+            self.norm1, attn.proj_1, attn.proj_2,
+            self.layer_scale_1.reshape(1, -1, 1, 1), inner_shortcut=True)
+        self.shortcut_scale = nn.Parameter(shortcut_scale)
+        mlp.fc1, mlp.fc2, _ = fold_prenorm_branch(
+            self.norm2, mlp.fc1, mlp.fc2, self.layer_scale_2,
+            inner_shortcut=False)
+        del self.norm1, self.norm2, self.layer_scale_1, self.layer_scale_2
+        self.drop_path = nn.Identity()
+        self.deploy = True
 
 
 class OverlapPatchEmbed(nn.Module):
@@ -123,6 +146,12 @@ class OverlapPatchEmbed(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.norm(self.proj(x))
+
+    def switch_to_deploy(self) -> None:
+        """Fold the batch norm into the conv."""
+        if not isinstance(self.norm, nn.Identity):
+            self.proj = fold_output_bn(self.proj, self.norm)
+            self.norm = nn.Identity()
 
 
 def _arch(widths: List[int], depths: List[int]) -> dict:
@@ -150,6 +179,9 @@ class VAN(ConvNetBackbone):
         drop_rate: dropout in the FFNs.
         drop_path_rate: stochastic depth, linearly increasing per block.
         layer_scale_init_value: initial value of the layer scales.
+        deploy: build the inference form of :meth:`switch_to_deploy` (batch
+            norms and layer scales folded into the convs) that loads a
+            checkpoint written by ``tools/deploy/reparameterize.py``.
         channels_last: run the layers on channels-last tensors (the
             input is converted once; shapes are unchanged): ``None`` on
             CPUs, where oneDNN's kernels are faster in it.
@@ -181,6 +213,7 @@ class VAN(ConvNetBackbone):
                  drop_rate: float = 0.,
                  drop_path_rate: float = 0.,
                  layer_scale_init_value: float = 1e-2,
+                 deploy: bool = False,
                  channels_last: Optional[bool] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(arch, out_indices, frozen_stages, norm_eval,
@@ -204,6 +237,8 @@ class VAN(ConvNetBackbone):
             self.add_module(f'patch_embed{i + 1}', embed)
             self.add_module(f'block{i + 1}', blocks)
             self.add_module(f'norm{i + 1}', LayerNorm2d(width, eps=1e-6))
+        if deploy:
+            self.switch_to_deploy()
         self._freeze_stages()
 
     def stage_modules(self, index: int) -> List[nn.Module]:

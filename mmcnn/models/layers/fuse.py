@@ -165,3 +165,30 @@ def fold_input_bn(bn: nn.Module, layer: Layer) -> Layer:
     Exact for convs without zero padding (e.g. 1x1) and for linears.
     """
     return fold_input_affine(layer, *bn_to_affine(bn))
+
+
+def fold_prenorm_branch(norm: nn.Module, first: Layer, last: Layer,
+                        layer_scale: torch.Tensor, inner_shortcut: bool
+                        ) -> Tuple[Layer, Layer, Optional[torch.Tensor]]:
+    """Fold a residual branch ``x + ls * f(bn(x))`` into its projections.
+
+    ``f(u) = last(g(first(u)))`` (``+ u`` when ``inner_shortcut``), where
+    ``first`` reads ``u`` without zero padding (a 1x1 conv or linear) and
+    ``g`` is anything in between. With ``bn(x) = a * x + b``, ``bn`` folds
+    into ``first``'s input and ``ls`` into ``last``'s output; the inner
+    shortcut leaves ``ls * b`` for ``last``'s bias and ``ls * a * x`` for
+    the caller: the branch equals ``x + last'(g(first'(x))) [+ x +
+    shortcut_scale * x]``.
+
+    Returns:
+        ``(first', last', shortcut_scale)``, ``shortcut_scale`` (shaped
+        like ``layer_scale``) being ``None`` without an inner shortcut.
+    """
+    scale, shift = bn_to_affine(norm)
+    ls = layer_scale.detach().reshape(-1).double()
+    first = fold_input_affine(first, scale, shift)
+    if not inner_shortcut:
+        return first, fold_output_affine(last, ls), None
+    last = fold_output_affine(last, ls, ls * shift)
+    shortcut_scale = (ls * scale).to(layer_scale.dtype)
+    return first, last, shortcut_scale.reshape(layer_scale.shape)
