@@ -10,7 +10,8 @@ import torch
 from mmengine.config import Config
 from torch import nn
 
-from mmcnn.models import VAN, ConvNeXt, InceptionNeXt, MogaNet
+from mmcnn.models import (VAN, ConvNeXt, FocalNet, HorNet, InceptionNeXt,
+                          MogaNet)
 from mmcnn.models.backbones.base import ConvNetBackbone
 from mmcnn.models.layers.fuse import (bn_to_affine, fold_input_affine,
                                       fold_input_bn, fold_output_affine,
@@ -291,3 +292,30 @@ def test_van_deploy_is_exact_smaller_and_loads(arch):
     with torch.no_grad():
         for a, b in zip(after, built(x)):
             assert torch.equal(a, b)
+
+
+SMALL_FOCALNET = dict(embed_dims=[16, 32, 64, 128], depths=[1, 1, 2, 1],
+                      focal_levels=[3] * 4, focal_windows=[3] * 4)
+
+
+@pytest.mark.parametrize('build', [
+    lambda **kw: HorNet(arch='tiny', **kw),
+    lambda **kw: HorNet(arch='tiny-gf', **kw),
+    lambda **kw: FocalNet(arch=dict(SMALL_FOCALNET, layer_scale=1e-4), **kw),
+    lambda **kw: FocalNet(arch=dict(SMALL_FOCALNET, layer_scale=1e-4,
+                                    post_norm=True), **kw),
+], ids=['hornet', 'hornet-gf', 'focalnet-layer-scale', 'focalnet-post-norm'])
+def test_layer_scales_fold_exactly(build):
+    torch.set_num_threads(1)
+    model = randomize(build()).eval()
+    x = torch.randn(1, 3, 64, 96)
+    with torch.no_grad():
+        before = model(x)
+        params = count_params(model)
+        model.switch_to_deploy()
+        model.switch_to_deploy()
+        after = model(x)
+    for a, b in zip(before, after):
+        assert relative_error(a, b) < 1e-4
+    assert count_params(model) < params
+    assert not any('gamma' in name for name, _ in model.named_parameters())

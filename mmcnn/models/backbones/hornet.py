@@ -16,6 +16,7 @@ from torch import nn
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
 from ..layers import DepthwiseConv2d, DropPath, LayerNorm2d, drop_path_rates
+from ..layers.fuse import fold_output_affine
 from .base import ConvNetBackbone
 
 
@@ -133,19 +134,37 @@ class HorNetBlock(nn.Module):
         self.pwconv1 = nn.Linear(embed_dims, 4 * embed_dims)
         self.act = nn.GELU()
         self.pwconv2 = nn.Linear(4 * embed_dims, embed_dims)
-        self.gamma1 = nn.Parameter(
-            torch.full((embed_dims, ), float(layer_scale_init_value)))
-        self.gamma2 = nn.Parameter(
-            torch.full((embed_dims, ), float(layer_scale_init_value)))
+        if layer_scale_init_value > 0:
+            self.gamma1 = nn.Parameter(
+                torch.full((embed_dims, ), float(layer_scale_init_value)))
+            self.gamma2 = nn.Parameter(
+                torch.full((embed_dims, ), float(layer_scale_init_value)))
+        else:
+            self.gamma1 = self.gamma2 = None
         self.drop_path = (DropPath(drop_path_rate)
                           if drop_path_rate > 0. else nn.Identity())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        gamma1 = self.gamma1.view(-1, 1, 1)
-        x = x + self.drop_path(gamma1 * self.gnconv(self.norm1(x)))
-        y = self.pwconv1(self.norm2(x.permute(0, 2, 3, 1)))
-        y = self.gamma2 * self.pwconv2(self.act(y))
+        y = self.gnconv(self.norm1(x))
+        if self.gamma1 is not None:
+            y = self.gamma1.view(-1, 1, 1) * y
+        x = x + self.drop_path(y)
+        y = self.pwconv2(self.act(self.pwconv1(
+            self.norm2(x.permute(0, 2, 3, 1)))))
+        if self.gamma2 is not None:
+            y = self.gamma2 * y
         return x + self.drop_path(y.permute(0, 3, 1, 2))
+
+    def switch_to_deploy(self) -> None:
+        """Fold the layer scales into ``gnconv.proj_out`` and ``pwconv2``;
+        the block then equals one built with ``layer_scale_init_value=0``.
+        Drop path is dropped."""
+        if self.gamma1 is not None:
+            self.gnconv.proj_out = fold_output_affine(self.gnconv.proj_out,
+                                                      self.gamma1)
+            self.pwconv2 = fold_output_affine(self.pwconv2, self.gamma2)
+            self.gamma1 = self.gamma2 = None
+        self.drop_path = nn.Identity()
 
 
 def _arch(width: int, global_filter: bool) -> dict:
@@ -176,7 +195,8 @@ class HorNet(ConvNetBackbone):
         norm_eval: keep batch norms in eval mode while training (HorNet has
             none; kept for the common interface).
         drop_path_rate: stochastic depth, linearly increasing per block.
-        layer_scale_init_value: initial value of the layer scales.
+        layer_scale_init_value: initial value of the layer scales (0: none,
+            the form that loads a :meth:`switch_to_deploy` checkpoint).
         pretrain_img_size: image size the global filters are stored for
             (224, or 384 for the ``*_gf_img384`` checkpoints); a stage of
             stride ``s`` keeps an ``(S / s) x (S / 2s + 1)`` filter, resized
