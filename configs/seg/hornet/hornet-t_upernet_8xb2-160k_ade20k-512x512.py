@@ -1,7 +1,8 @@
 # UperNet with HorNet-T (7x7) on ADE20K, the official HorNet recipe
 # (ConvNeXt's): AdamW (lr 1e-4, wd 0.05, none on 1-D parameters) with
 # stage-wise lr decay 0.9 over 6 layers, drop path 0.4, 1500-iteration
-# warm-up, poly decay over 160k iterations, 8 GPUs x 2 images.
+# warm-up, poly decay over 160k iterations, 8 GPUs x 2 images; sliding
+# window testing (512x512 crops, stride 341).
 _base_ = '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py'
 
 model = dict(
@@ -14,7 +15,8 @@ model = dict(
         init_cfg=dict(
             type='Pretrained', checkpoint='checkpoints/hornet_tiny_7x7.pth')),
     decode_head=dict(in_channels=[64, 128, 256, 512]),
-    auxiliary_head=dict(in_channels=256))
+    auxiliary_head=dict(in_channels=256),
+    test_cfg=dict(mode='slide', crop_size=(512, 512), stride=(341, 341)))
 
 optim_wrapper = dict(
     constructor='mmcnn.StageDecayOptimWrapperConstructor',
