@@ -6,9 +6,14 @@ import torch
 from mmcnn.models import ConvFormer, HorNet
 
 SMALL = {
-    HorNet: dict(embed_dims=[8, 8, 16, 16], depths=[1, 1, 1, 1],
-                 orders=[2, 3, 4, 5], global_filter=[False] * 4),
-    ConvFormer: dict(embed_dims=[8, 8, 16, 16], depths=[1, 1, 1, 1]),
+    HorNet:
+    dict(
+        embed_dims=[8, 8, 16, 16],
+        depths=[1, 1, 1, 1],
+        orders=[2, 3, 4, 5],
+        global_filter=[False] * 4),
+    ConvFormer:
+    dict(embed_dims=[8, 8, 16, 16], depths=[1, 1, 1, 1]),
 }
 
 
@@ -28,8 +33,10 @@ def _unnormed(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
 @pytest.mark.parametrize('backbone_type', [HorNet, ConvFormer])
 def test_pooled_then_normalised(backbone_type):
     torch.manual_seed(0)
-    pooled = backbone_type(arch=SMALL[backbone_type], out_indices=(3, ),
-                           gap_before_final_norm=True).eval()
+    pooled = backbone_type(
+        arch=SMALL[backbone_type],
+        out_indices=(3, ),
+        gap_before_final_norm=True).eval()
     maps = backbone_type(arch=SMALL[backbone_type], out_indices=(3, )).eval()
     with torch.no_grad():
         for param in pooled.norm3.parameters():
@@ -43,8 +50,9 @@ def test_pooled_then_normalised(backbone_type):
     assert vector.shape == (2, width)
     assert feature.shape == (2, width, 2, 2)
     mean = unnormed.mean((2, 3))
-    expected = torch.nn.functional.layer_norm(
-        mean, (width, ), pooled.norm3.weight, pooled.norm3.bias,
-        pooled.norm3.eps)
+    expected = torch.nn.functional.layer_norm(mean, (width, ),
+                                              pooled.norm3.weight,
+                                              pooled.norm3.bias,
+                                              pooled.norm3.eps)
     torch.testing.assert_close(vector, expected)
     assert not torch.allclose(vector, feature.mean((2, 3)), atol=1e-3)

@@ -33,12 +33,17 @@ def test_hornet_layer_ids(name, layer_id):
 
 def _groups(model: nn.Module, constructor: str, num_layers: int,
             decay: float) -> dict:
-    optim_wrapper = build_optim_wrapper(model, dict(
-        optimizer=dict(type='AdamW', lr=LR, weight_decay=WD),
-        constructor=constructor,
-        paramwise_cfg=dict(num_layers=num_layers, decay_rate=decay)))
-    return {id(p): g for g in optim_wrapper.optimizer.param_groups
-            for p in g['params']}
+    optim_wrapper = build_optim_wrapper(
+        model,
+        dict(
+            optimizer=dict(type='AdamW', lr=LR, weight_decay=WD),
+            constructor=constructor,
+            paramwise_cfg=dict(num_layers=num_layers, decay_rate=decay)))
+    return {
+        id(p): g
+        for g in optim_wrapper.optimizer.param_groups
+        for p in g['params']
+    }
 
 
 def test_hornet_t_detection_scales():
@@ -48,14 +53,13 @@ def test_hornet_t_detection_scales():
     model.backbone = HorNet(arch='tiny')
     model.neck = nn.Conv2d(512, 8, 1)
     assert get_layer_id_rule(model.backbone) is hornet_layer_id
-    groups = _groups(model, 'mmcnn.LayerDecayOptimWrapperConstructor', 12,
-                     0.7)
+    groups = _groups(model, 'mmcnn.LayerDecayOptimWrapperConstructor', 12, 0.7)
     backbone = model.backbone
     expected = {
-        backbone.downsample_layers[0][0].weight: 0.7 ** 13,
-        backbone.stages[0][0].pwconv1.weight: 0.7 ** 12,
-        backbone.stages[2][4].pwconv1.weight: 0.7 ** 8,
-        backbone.stages[2][17].pwconv1.weight: 0.7 ** 2,
+        backbone.downsample_layers[0][0].weight: 0.7**13,
+        backbone.stages[0][0].pwconv1.weight: 0.7**12,
+        backbone.stages[2][4].pwconv1.weight: 0.7**8,
+        backbone.stages[2][17].pwconv1.weight: 0.7**2,
         backbone.stages[3][1].pwconv2.weight: 0.7,
         backbone.norm2.weight: 1.,
         model.neck.weight: 1.,
@@ -73,15 +77,13 @@ def test_hornet_t_segmentation_scales():
     model = nn.Module()
     model.backbone = HorNet(arch='tiny')
     model.decode_head = nn.Conv2d(512, 8, 1)
-    assert get_layer_id_rule(model.backbone,
-                             'stage_wise') is convnext_stage_id
-    groups = _groups(model, 'mmcnn.StageDecayOptimWrapperConstructor', 6,
-                     0.9)
+    assert get_layer_id_rule(model.backbone, 'stage_wise') is convnext_stage_id
+    groups = _groups(model, 'mmcnn.StageDecayOptimWrapperConstructor', 6, 0.9)
     backbone = model.backbone
     expected = {
-        backbone.downsample_layers[2][1].weight: 0.9 ** 7,
-        backbone.stages[0][1].pwconv1.weight: 0.9 ** 6,
-        backbone.stages[3][0].pwconv1.weight: 0.9 ** 3,
+        backbone.downsample_layers[2][1].weight: 0.9**7,
+        backbone.stages[0][1].pwconv1.weight: 0.9**6,
+        backbone.stages[3][0].pwconv1.weight: 0.9**3,
         backbone.norm3.weight: 1.,
         model.decode_head.weight: 1.,
     }

@@ -17,7 +17,6 @@ model = dict(
     neck=None,
     head=dict(in_channels=512))
 
-optim_wrapper = dict(
-    optimizer=dict(lr=4e-3), clip_grad=dict(max_norm=100.0))
+optim_wrapper = dict(optimizer=dict(lr=4e-3), clip_grad=dict(max_norm=100.0))
 auto_scale_lr = dict(base_batch_size=4096)
 custom_hooks = [dict(type='EMAHook', momentum=1e-4, priority='ABOVE_NORMAL')]

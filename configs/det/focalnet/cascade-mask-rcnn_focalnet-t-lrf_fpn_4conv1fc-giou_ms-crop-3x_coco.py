@@ -18,7 +18,8 @@ model = dict(
         drop_path_rate=0.3,
         focal_windows=(11, 9, 9, 7),
         init_cfg=dict(
-            type='Pretrained', checkpoint='checkpoints/focalnet_tiny_lrf.pth')),
+            type='Pretrained',
+            checkpoint='checkpoints/focalnet_tiny_lrf.pth')),
     neck=dict(in_channels=[96, 192, 384, 768]))
 
 optim_wrapper = dict(

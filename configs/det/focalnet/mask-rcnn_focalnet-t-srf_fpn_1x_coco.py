@@ -18,7 +18,8 @@ model = dict(
         drop_path_rate=0.1,
         focal_windows=(9, 9, 9, 9),
         init_cfg=dict(
-            type='Pretrained', checkpoint='checkpoints/focalnet_tiny_srf.pth')),
+            type='Pretrained',
+            checkpoint='checkpoints/focalnet_tiny_srf.pth')),
     neck=dict(in_channels=[96, 192, 384, 768]))
 
 optim_wrapper = dict(

@@ -7,8 +7,7 @@ model = dict(backbone=dict(drop_path_rate=0.3))
 train_cfg = dict(max_epochs=36)
 param_scheduler = [
     dict(
-        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-        end=500),
+        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=500),
     dict(
         type='MultiStepLR',
         begin=0,

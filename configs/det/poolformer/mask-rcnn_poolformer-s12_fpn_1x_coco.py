@@ -15,7 +15,8 @@ model = dict(
         arch='s12',
         out_indices=(0, 1, 2, 3),
         init_cfg=dict(
-            type='Pretrained', checkpoint='checkpoints/poolformer_s12.pth.tar')),
+            type='Pretrained',
+            checkpoint='checkpoints/poolformer_s12.pth.tar')),
     neck=dict(in_channels=[64, 128, 320, 512]))
 
 optim_wrapper = dict(

@@ -11,5 +11,6 @@ model = dict(
         out_indices=(3, ),
         drop_path_rate=0.2,
         init_cfg=dict(
-            type='Pretrained', checkpoint='checkpoints/focalnet_tiny_srf.pth')),
+            type='Pretrained',
+            checkpoint='checkpoints/focalnet_tiny_srf.pth')),
     head=dict(in_channels=768))

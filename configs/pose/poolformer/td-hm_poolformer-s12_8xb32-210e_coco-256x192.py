@@ -11,5 +11,6 @@ model = dict(
         out_indices=(3, ),
         drop_path_rate=0.1,
         init_cfg=dict(
-            type='Pretrained', checkpoint='checkpoints/poolformer_s12.pth.tar')),
+            type='Pretrained',
+            checkpoint='checkpoints/poolformer_s12.pth.tar')),
     head=dict(in_channels=512))

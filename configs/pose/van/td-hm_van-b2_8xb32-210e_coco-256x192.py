@@ -13,6 +13,5 @@ model = dict(
         out_indices=(3, ),
         drop_path_rate=0.1,
         init_cfg=dict(
-            type='Pretrained',
-            checkpoint='checkpoints/van_base_828.pth.tar')),
+            type='Pretrained', checkpoint='checkpoints/van_base_828.pth.tar')),
     head=dict(in_channels=512))

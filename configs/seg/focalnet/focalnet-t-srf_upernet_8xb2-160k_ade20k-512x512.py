@@ -13,6 +13,7 @@ model = dict(
         drop_path_rate=0.3,
         focal_windows=(9, 9, 9, 9),
         init_cfg=dict(
-            type='Pretrained', checkpoint='checkpoints/focalnet_tiny_srf.pth')),
+            type='Pretrained',
+            checkpoint='checkpoints/focalnet_tiny_srf.pth')),
     decode_head=dict(in_channels=[96, 192, 384, 768]),
     auxiliary_head=dict(in_channels=384))

@@ -12,13 +12,13 @@ model = dict(
         out_indices=(0, 1, 2, 3),
         drop_path_rate=0.1,
         init_cfg=dict(
-            type='Pretrained', checkpoint='checkpoints/poolformer_s12.pth.tar')),
+            type='Pretrained',
+            checkpoint='checkpoints/poolformer_s12.pth.tar')),
     decode_head=dict(in_channels=[64, 128, 320, 512]),
     auxiliary_head=dict(in_channels=320))
 
 optim_wrapper = dict(
-    paramwise_cfg=dict(
-        custom_keys={
-            'norm': dict(decay_mult=0.0),
-            'layer_scale': dict(decay_mult=0.0)
-        }))
+    paramwise_cfg=dict(custom_keys={
+        'norm': dict(decay_mult=0.0),
+        'layer_scale': dict(decay_mult=0.0)
+    }))

@@ -11,6 +11,5 @@ model = dict(
         out_indices=(0, 1, 2, 3),
         drop_path_rate=0.2,
         init_cfg=dict(
-            type='Pretrained',
-            checkpoint='checkpoints/van_base_828.pth.tar')),
+            type='Pretrained', checkpoint='checkpoints/van_base_828.pth.tar')),
     neck=dict(in_channels=[64, 128, 320, 512]))
