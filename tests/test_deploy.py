@@ -265,7 +265,7 @@ def test_convnext_deploy_folds_layer_scales_exactly(arch):
     assert count_params(model) < params
     assert all(block.gamma is None for stage in model.stages
                for block in stage)
-    built = ConvNeXt(arch=arch, layer_scale_init_value=0.).eval()
+    built = ConvNeXt(arch=arch, deploy=True).eval()
     built.load_state_dict(model.state_dict(), strict=True)
     with torch.no_grad():
         for a, b in zip(after, built(x)):
@@ -319,3 +319,8 @@ def test_layer_scales_fold_exactly(build):
         assert relative_error(a, b) < 1e-4
     assert count_params(model) < params
     assert not any('gamma' in name for name, _ in model.named_parameters())
+    built = build(deploy=True).eval()
+    built.load_state_dict(model.state_dict(), strict=True)
+    with torch.no_grad():
+        for a, b in zip(after, built(x)):
+            assert torch.equal(a, b)

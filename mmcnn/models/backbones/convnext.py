@@ -140,6 +140,9 @@ class ConvNeXt(ConvNetBackbone):
         channels_last: run the layers on channels-last tensors (the
             input is converted once; shapes are unchanged): ``None`` on
             CPUs, where oneDNN's kernels are faster in it.
+        deploy: build the inference form of :meth:`switch_to_deploy` (layer
+            scales folded into the preceding layers), which loads a
+            checkpoint written by ``tools/deploy/reparameterize.py``.
         init_cfg: initialisation, e.g. ``dict(type='Pretrained',
             checkpoint='convnext_tiny_1k_224_ema.pth')``.
     """
@@ -167,6 +170,7 @@ class ConvNeXt(ConvNetBackbone):
                  layer_scale_init_value: float = 1e-6,
                  gap_before_final_norm: bool = False,
                  channels_last: Optional[bool] = None,
+                 deploy: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(arch, out_indices, frozen_stages, norm_eval,
                          init_cfg, channels_last)
@@ -195,6 +199,8 @@ class ConvNeXt(ConvNetBackbone):
             if i in self.out_indices:
                 self.add_module(f'norm{i}', LayerNorm2d(width))
             prev = width
+        if deploy:
+            self.switch_to_deploy()
         self._freeze_stages()
 
     def stage_modules(self, index: int) -> List[nn.Module]:

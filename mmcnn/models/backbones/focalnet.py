@@ -256,6 +256,9 @@ class FocalNet(ConvNetBackbone):
         channels_last: run the layers on channels-last tensors (the
             input is converted once; shapes are unchanged): ``None`` on
             CPUs, where oneDNN's kernels are faster in it.
+        deploy: build the inference form of :meth:`switch_to_deploy` (layer
+            scales folded into the preceding layers), which loads a
+            checkpoint written by ``tools/deploy/reparameterize.py``.
         init_cfg: initialisation, e.g. ``dict(type='Pretrained',
             checkpoint='focalnet_tiny_srf.pth')``.
     """
@@ -295,6 +298,7 @@ class FocalNet(ConvNetBackbone):
                  drop_path_rate: float = 0.,
                  focal_windows: Optional[Sequence[int]] = None,
                  channels_last: Optional[bool] = None,
+                 deploy: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(arch, out_indices, frozen_stages, norm_eval,
                          init_cfg, channels_last)
@@ -331,6 +335,8 @@ class FocalNet(ConvNetBackbone):
             self.layers.append(FocalNetStage(downsample, blocks))
             if i in self.out_indices:
                 self.add_module(f'norm{i}', nn.LayerNorm(width))
+        if deploy:
+            self.switch_to_deploy()
         self._freeze_stages()
 
     def stage_modules(self, index: int) -> List[nn.Module]:

@@ -207,6 +207,9 @@ class HorNet(ConvNetBackbone):
         gap_before_final_norm: return ``norm{i}(GAP(x))`` as ``(N, C)``
             vectors, the official classifier's order (pool, then
             LayerNorm), instead of normalised maps.
+        deploy: build the inference form of :meth:`switch_to_deploy` (layer
+            scales folded into the preceding layers), which loads a
+            checkpoint written by ``tools/deploy/reparameterize.py``.
         init_cfg: initialisation, e.g. ``dict(type='Pretrained',
             checkpoint='hornet_tiny_7x7.pth')``.
     """
@@ -234,6 +237,7 @@ class HorNet(ConvNetBackbone):
                  pretrain_img_size: int = 224,
                  channels_last: Optional[bool] = None,
                  gap_before_final_norm: bool = False,
+                 deploy: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(arch, out_indices, frozen_stages, norm_eval,
                          init_cfg, channels_last)
@@ -268,6 +272,8 @@ class HorNet(ConvNetBackbone):
                 for j in range(depth))))
             if i in self.out_indices:
                 self.add_module(f'norm{i}', LayerNorm2d(width, eps=1e-6))
+        if deploy:
+            self.switch_to_deploy()
         self._freeze_stages()
 
     def stage_modules(self, index: int) -> List[nn.Module]:
