@@ -11,7 +11,7 @@ from mmengine.config import Config
 from torch import nn
 
 from mmcnn.models import (VAN, ConvNeXt, FocalNet, HorNet, InceptionNeXt,
-                          MogaNet)
+                          InternImage, MogaNet, PoolFormer)
 from mmcnn.models.backbones.base import ConvNetBackbone
 from mmcnn.models.layers.fuse import (bn_to_affine, fold_input_affine,
                                       fold_input_bn, fold_output_affine,
@@ -319,6 +319,38 @@ def test_layer_scales_fold_exactly(build):
         assert relative_error(a, b) < 1e-4
     assert count_params(model) < params
     assert not any('gamma' in name for name, _ in model.named_parameters())
+    built = build(deploy=True).eval()
+    built.load_state_dict(model.state_dict(), strict=True)
+    with torch.no_grad():
+        for a, b in zip(after, built(x)):
+            assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize('build', [
+    lambda **kw: PoolFormer(arch='s12', **kw),
+    lambda **kw: InternImage(arch=dict(embed_dims=[16, 32, 64, 128],
+                                       depths=[1, 1, 2, 1],
+                                       groups=[1, 2, 4, 8],
+                                       layer_scale=1e-5), **kw),
+    lambda **kw: InternImage(arch=dict(embed_dims=[16, 32, 64, 128],
+                                       depths=[1, 1, 2, 1],
+                                       groups=[1, 2, 4, 8],
+                                       layer_scale=1e-5, post_norm=True),
+                             **kw),
+], ids=['poolformer', 'internimage-layer-scale', 'internimage-post-norm'])
+def test_partial_layer_scale_folds_are_exact_and_load(build):
+    torch.set_num_threads(1)
+    model = randomize(build()).eval()
+    x = torch.randn(1, 3, 64, 96)
+    with torch.no_grad():
+        before = model(x)
+        params = count_params(model)
+        model.switch_to_deploy()
+        model.switch_to_deploy()
+        after = model(x)
+    for a, b in zip(before, after):
+        assert relative_error(a, b) < 1e-4
+    assert count_params(model) < params
     built = build(deploy=True).eval()
     built.load_state_dict(model.state_dict(), strict=True)
     with torch.no_grad():

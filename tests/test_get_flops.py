@@ -206,7 +206,7 @@ def test_deploy_and_training_forms_differ(tool):
     deploy = tool.main(['--arch', 'unireplknet-t', '--deploy'])
     assert deploy.params < train.params and deploy.flops < train.flops
     with pytest.raises(ValueError, match='no deploy form'):
-        tool.main(['--arch', 'poolformer-s12', '--deploy'])
+        tool.main(['--arch', 'convformer-s18', '--deploy'])
 
 
 def test_sparse_count_scales_weights_and_their_layers(tool):

@@ -16,7 +16,7 @@ from torch import nn
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
 from ..layers import DepthwiseConv2d, DropPath, drop_path_rates, pad_kernel
-from ..layers.fuse import fold_output_affine
+from ..layers.fuse import fold_output_affine, fold_scale_into_norm
 from .base import ConvNetBackbone
 
 
@@ -130,17 +130,14 @@ class FocalNetBlock(nn.Module):
                x: torch.Tensor) -> torch.Tensor:
         return x if gamma is None else gamma * x
 
-    @torch.no_grad()
     def switch_to_deploy(self) -> None:
         """Fold the layer scales into the layer that precedes them (the
         post-norm LayerNorms' affines, else ``modulation.proj`` and
         ``mlp.fc2``); drop path is dropped."""
         if self.gamma_1 is not None:
             if self.post_norm:
-                for norm, gamma in ((self.norm1, self.gamma_1),
-                                    (self.norm2, self.gamma_2)):
-                    norm.weight.mul_(gamma)
-                    norm.bias.mul_(gamma)
+                self.norm1 = fold_scale_into_norm(self.norm1, self.gamma_1)
+                self.norm2 = fold_scale_into_norm(self.norm2, self.gamma_2)
             else:
                 self.modulation.proj = fold_output_affine(
                     self.modulation.proj, self.gamma_1)

@@ -17,6 +17,7 @@ from torch import nn
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
 from ..layers import DCNv3, DropPath, LayerNorm2d, drop_path_rates
+from ..layers.fuse import fold_output_affine, fold_scale_into_norm
 from .base import ConvNetBackbone
 
 
@@ -132,6 +133,22 @@ class InternImageBlock(nn.Module):
         x = self._residual(x, self.dcn, self.norm1, 1)
         return self._residual(x, self.mlp, self.norm2, 2)
 
+    def switch_to_deploy(self) -> None:
+        """Fold the layer scales into the layer that precedes them (the
+        post-norms' affines, else ``dcn.output_proj`` and ``mlp.fc2``);
+        drop path is dropped."""
+        if self.layer_scale:
+            if self.post_norm:
+                self.norm1 = fold_scale_into_norm(self.norm1, self.gamma1)
+                self.norm2 = fold_scale_into_norm(self.norm2, self.gamma2)
+            else:
+                self.dcn.output_proj = fold_output_affine(
+                    self.dcn.output_proj, self.gamma1)
+                self.mlp.fc2 = fold_output_affine(self.mlp.fc2, self.gamma2)
+            del self.gamma1, self.gamma2
+            self.layer_scale = False
+        self.drop_path = nn.Identity()
+
 
 class InternImageStage(nn.Module):
     """A stage, ``(N, H, W, C_in) -> (N, H', W', C)``.
@@ -215,6 +232,9 @@ class InternImage(ConvNetBackbone):
         norm_eval: keep batch norms in eval mode while training.
         drop_path_rate: stochastic depth, linearly increasing per block.
         with_cp: gradient checkpointing of every block while training.
+        deploy: build the inference form of :meth:`switch_to_deploy` (layer
+            scales folded into the preceding layers), which loads a
+            checkpoint written by ``tools/deploy/reparameterize.py``.
         channels_last: run the layers on channels-last tensors (the
             input is converted once; shapes are unchanged): ``None`` on
             CPUs, where oneDNN's kernels are faster in it.
@@ -263,6 +283,7 @@ class InternImage(ConvNetBackbone):
                  norm_eval: bool = False,
                  drop_path_rate: float = 0.,
                  with_cp: bool = False,
+                 deploy: bool = False,
                  channels_last: Optional[bool] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(arch, out_indices, frozen_stages, norm_eval,
@@ -303,6 +324,8 @@ class InternImage(ConvNetBackbone):
                 post_norm_block_ids=level2_post_norms if i == 2 else (),
                 with_cp=with_cp,
                 **block_kwargs))
+        if deploy:
+            self.switch_to_deploy()
         self._freeze_stages()
 
     def stage_modules(self, index: int) -> List[nn.Module]:

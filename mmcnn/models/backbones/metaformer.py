@@ -20,6 +20,7 @@ from torch import nn
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
 from ..layers import DepthwiseConv2d, DropPath, drop_path_rates
+from ..layers.fuse import fold_output_affine
 from .base import ConvNetBackbone
 
 
@@ -90,9 +91,21 @@ class PoolFormerBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         scale_1 = self.layer_scale_1.view(-1, 1, 1)
-        scale_2 = self.layer_scale_2.view(-1, 1, 1)
         x = x + self.drop_path(scale_1 * self.token_mixer(self.norm1(x)))
-        return x + self.drop_path(scale_2 * self.mlp(self.norm2(x)))
+        y = self.mlp(self.norm2(x))
+        if self.layer_scale_2 is not None:
+            y = self.layer_scale_2.view(-1, 1, 1) * y
+        return x + self.drop_path(y)
+
+    def switch_to_deploy(self) -> None:
+        """Fold ``layer_scale_2`` into ``mlp.fc2`` (``layer_scale_1``
+        scales the parameter-free pooling mixer and stays); drop path is
+        dropped."""
+        if self.layer_scale_2 is not None:
+            self.mlp.fc2 = fold_output_affine(self.mlp.fc2,
+                                              self.layer_scale_2)
+            self.layer_scale_2 = None
+        self.drop_path = nn.Identity()
 
 
 class StarReLU(nn.Module):
@@ -282,6 +295,8 @@ class PoolFormer(_MetaFormerBackbone):
             has none; kept for the common interface).
         drop_rate: dropout in the MLPs.
         drop_path_rate: stochastic depth, linearly increasing per block.
+        deploy: build the inference form of :meth:`switch_to_deploy`
+            (``layer_scale_2`` folded into the MLP).
         channels_last: run the layers on channels-last tensors (the
             input is converted once; shapes are unchanged): ``None`` on
             CPUs, where oneDNN's kernels are faster in it.
@@ -306,6 +321,7 @@ class PoolFormer(_MetaFormerBackbone):
                  norm_eval: bool = False,
                  drop_rate: float = 0.,
                  drop_path_rate: float = 0.,
+                 deploy: bool = False,
                  channels_last: Optional[bool] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(arch, in_channels, out_indices, frozen_stages,
@@ -331,6 +347,8 @@ class PoolFormer(_MetaFormerBackbone):
             if i in self.out_indices:
                 self.add_module(f'norm{i}', nn.GroupNorm(1, width))
             channels = width
+        if deploy:
+            self.switch_to_deploy()
         self._freeze_stages()
 
     def init_from_scratch(self) -> None:

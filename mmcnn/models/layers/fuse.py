@@ -192,3 +192,20 @@ def fold_prenorm_branch(norm: nn.Module, first: Layer, last: Layer,
     last = fold_output_affine(last, ls, ls * shift)
     shortcut_scale = (ls * scale).to(layer_scale.dtype)
     return first, last, shortcut_scale.reshape(layer_scale.shape)
+
+
+def fold_scale_into_norm(norm: nn.Module, scale: torch.Tensor) -> nn.Module:
+    """A copy of an affine norm (LayerNorm, GroupNorm, ...) computing
+    ``scale * norm(x)``: its weight and bias scaled per channel."""
+    if norm.weight is None:
+        raise TypeError(f'{type(norm).__name__} has no affine parameters '
+                        'to fold a scale into.')
+    new = copy.deepcopy(norm)
+    factor = scale.detach().double().reshape(-1)
+    dtype = norm.weight.dtype
+    new.weight = nn.Parameter((norm.weight.detach().double() *
+                               factor).to(dtype))
+    if norm.bias is not None:
+        new.bias = nn.Parameter((norm.bias.detach().double() *
+                                 factor).to(dtype))
+    return new
