@@ -6,55 +6,23 @@ weights), its optimiser wrapper through mmengine, and one ``train_step``
 and one flip-test ``test_step`` run on one instance at the config's own
 input size (mmpose's packed-input helper supplies the data sample).
 """
-import glob
 import os.path as osp
-from typing import Optional
 
 import pytest
 import torch
-import yaml
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG_ROOT = osp.join(REPO_ROOT, 'configs', 'pose')
-CONFIGS = sorted(
-    glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True))
-LARGE_KERNEL = [('convnext', 'convnext-t'), ('convnext-v2', 'convnext-v2-t'),
-                ('replknet', 'replknet-31b'), ('slak', 'slak-t'),
-                ('unireplknet', 'unireplknet-t'),
-                ('inceptionnext', 'inceptionnext-t')]
-GATED = [('van', 'van-b2'), ('hornet', 'hornet-t'),
-         ('focalnet', 'focalnet-t-srf'), ('focalnet', 'focalnet-t-lrf'),
-         ('internimage', 'internimage-t'), ('poolformer', 'poolformer-s12'),
-         ('convformer', 'convformer-s18')]
+from _configs import (GATED, LARGE_KERNEL, check_metafiles, config_root,
+                      paper_params, task_configs)
 
-
-def _paper_params(path: str) -> Optional[int]:
-    """The Parameters the family's metafile gives for a config, if any."""
-    with open(osp.join(osp.dirname(path), 'metafile.yml')) as f:
-        models = yaml.safe_load(f)['Models']
-    for model in models:
-        if osp.basename(model['Config']) == osp.basename(path):
-            return model['Metadata'].get('Parameters')
-    return None
+CONFIG_ROOT = config_root('pose')
+CONFIGS = task_configs('pose')
 
 
 def test_metafile_lists_every_config():
-    metafiles = glob.glob(osp.join(CONFIG_ROOT, '*', 'metafile.yml'))
-    assert metafiles
-    for meta in metafiles:
-        with open(meta) as f:
-            doc = yaml.safe_load(f)
-        listed = {osp.join(REPO_ROOT, m['Config']) for m in doc['Models']}
-        configs = set(glob.glob(osp.join(osp.dirname(meta), '*.py')))
-        assert listed == {c for c in configs if '_demo-' not in c}
-        for model in doc['Models']:
-            assert model['In Collection'] == doc['Collections'][0]['Name']
-            assert model['Metadata']['Parameters'] > 0
-            assert model['Name'] == osp.splitext(
-                osp.basename(model['Config']))[0]
+    check_metafiles('pose')
 
 
 def test_configs_found():
@@ -90,7 +58,7 @@ def test_train_step_and_test_step(path):
     cfg.model.backbone.init_cfg = None
     model = MODELS.build(cfg.model)
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-    expected = _paper_params(path)
+    expected = paper_params(path)
     if expected is not None:
         num_params = sum(p.numel() for p in model.parameters())
         assert num_params == pytest.approx(expected, rel=1e-2)

@@ -1,9 +1,11 @@
-"""Deploy re-parameterisation: fold helpers, MogaNet, InceptionNeXt, the
-deploy tool."""
+"""Deploy re-parameterisation: fold helpers, every family's deploy form,
+the deploy tool."""
 import argparse
 import importlib.util
+from functools import partial
 from pathlib import Path
 from types import ModuleType
+from typing import Callable
 
 import pytest
 import torch
@@ -249,10 +251,12 @@ def test_reparameterize_config_model(tmp_path):
     assert count_params(deployed) < count_params(trained)
 
 
-@pytest.mark.parametrize('arch', ['atto', 'tiny'])
-def test_convnext_deploy_folds_layer_scales_exactly(arch):
+def check_deploy(build: Callable[..., ConvNetBackbone]) -> nn.Module:
+    """Switch a randomised ``build()`` to deploy twice: outputs within 1e-4,
+    fewer parameters, and ``build(deploy=True)`` loads the switched weights
+    strictly and reproduces them exactly. Returns the switched model."""
     torch.set_num_threads(1)
-    model = randomize(ConvNeXt(arch=arch)).eval()
+    model = randomize(build()).eval()
     x = torch.randn(1, 3, 64, 96)
     with torch.no_grad():
         before = model(x)
@@ -263,96 +267,50 @@ def test_convnext_deploy_folds_layer_scales_exactly(arch):
     for a, b in zip(before, after):
         assert relative_error(a, b) < 1e-4
     assert count_params(model) < params
-    assert all(block.gamma is None for stage in model.stages
-               for block in stage)
-    built = ConvNeXt(arch=arch, deploy=True).eval()
+    built = build(deploy=True).eval()
     built.load_state_dict(model.state_dict(), strict=True)
     with torch.no_grad():
         for a, b in zip(after, built(x)):
             assert torch.equal(a, b)
+    return model
+
+
+@pytest.mark.parametrize('arch', ['atto', 'tiny'])
+def test_convnext_deploy_folds_layer_scales_exactly(arch):
+    model = check_deploy(partial(ConvNeXt, arch=arch))
+    assert all(block.gamma is None for stage in model.stages
+               for block in stage)
 
 
 @pytest.mark.parametrize('arch', ['b0', 'b2'])
 def test_van_deploy_is_exact_smaller_and_loads(arch):
-    torch.set_num_threads(1)
-    model = randomize(VAN(arch=arch)).eval()
-    x = torch.randn(1, 3, 64, 96)
-    with torch.no_grad():
-        before = model(x)
-        params = count_params(model)
-        model.switch_to_deploy()
-        model.switch_to_deploy()
-        after = model(x)
-    for a, b in zip(before, after):
-        assert relative_error(a, b) < 1e-4
-    assert count_params(model) < params
+    model = check_deploy(partial(VAN, arch=arch))
     assert not any(isinstance(m, nn.BatchNorm2d) for m in model.modules())
-    built = VAN(arch=arch, deploy=True).eval()
-    built.load_state_dict(model.state_dict(), strict=True)
-    with torch.no_grad():
-        for a, b in zip(after, built(x)):
-            assert torch.equal(a, b)
 
 
 SMALL_FOCALNET = dict(embed_dims=[16, 32, 64, 128], depths=[1, 1, 2, 1],
                       focal_levels=[3] * 4, focal_windows=[3] * 4)
+SMALL_INTERNIMAGE = dict(embed_dims=[16, 32, 64, 128], depths=[1, 1, 2, 1],
+                         groups=[1, 2, 4, 8], layer_scale=1e-5)
 
 
 @pytest.mark.parametrize('build', [
-    lambda **kw: HorNet(arch='tiny', **kw),
-    lambda **kw: HorNet(arch='tiny-gf', **kw),
-    lambda **kw: FocalNet(arch=dict(SMALL_FOCALNET, layer_scale=1e-4), **kw),
-    lambda **kw: FocalNet(arch=dict(SMALL_FOCALNET, layer_scale=1e-4,
-                                    post_norm=True), **kw),
-], ids=['hornet', 'hornet-gf', 'focalnet-layer-scale', 'focalnet-post-norm'])
+    partial(HorNet, arch='tiny'),
+    partial(HorNet, arch='tiny-gf'),
+    partial(FocalNet, arch=dict(SMALL_FOCALNET, layer_scale=1e-4)),
+    partial(FocalNet, arch=dict(SMALL_FOCALNET, layer_scale=1e-4,
+                                post_norm=True)),
+    partial(InternImage, arch=SMALL_INTERNIMAGE),
+    partial(InternImage, arch=dict(SMALL_INTERNIMAGE, post_norm=True)),
+], ids=['hornet', 'hornet-gf', 'focalnet-layer-scale', 'focalnet-post-norm',
+        'internimage-layer-scale', 'internimage-post-norm'])
 def test_layer_scales_fold_exactly(build):
-    torch.set_num_threads(1)
-    model = randomize(build()).eval()
-    x = torch.randn(1, 3, 64, 96)
-    with torch.no_grad():
-        before = model(x)
-        params = count_params(model)
-        model.switch_to_deploy()
-        model.switch_to_deploy()
-        after = model(x)
-    for a, b in zip(before, after):
-        assert relative_error(a, b) < 1e-4
-    assert count_params(model) < params
+    model = check_deploy(build)
     assert not any('gamma' in name for name, _ in model.named_parameters())
-    built = build(deploy=True).eval()
-    built.load_state_dict(model.state_dict(), strict=True)
-    with torch.no_grad():
-        for a, b in zip(after, built(x)):
-            assert torch.equal(a, b)
 
 
-@pytest.mark.parametrize('build', [
-    lambda **kw: PoolFormer(arch='s12', **kw),
-    lambda **kw: InternImage(arch=dict(embed_dims=[16, 32, 64, 128],
-                                       depths=[1, 1, 2, 1],
-                                       groups=[1, 2, 4, 8],
-                                       layer_scale=1e-5), **kw),
-    lambda **kw: InternImage(arch=dict(embed_dims=[16, 32, 64, 128],
-                                       depths=[1, 1, 2, 1],
-                                       groups=[1, 2, 4, 8],
-                                       layer_scale=1e-5, post_norm=True),
-                             **kw),
-], ids=['poolformer', 'internimage-layer-scale', 'internimage-post-norm'])
-def test_partial_layer_scale_folds_are_exact_and_load(build):
-    torch.set_num_threads(1)
-    model = randomize(build()).eval()
-    x = torch.randn(1, 3, 64, 96)
-    with torch.no_grad():
-        before = model(x)
-        params = count_params(model)
-        model.switch_to_deploy()
-        model.switch_to_deploy()
-        after = model(x)
-    for a, b in zip(before, after):
-        assert relative_error(a, b) < 1e-4
-    assert count_params(model) < params
-    built = build(deploy=True).eval()
-    built.load_state_dict(model.state_dict(), strict=True)
-    with torch.no_grad():
-        for a, b in zip(after, built(x)):
-            assert torch.equal(a, b)
+def test_poolformer_folds_its_mlp_layer_scale():
+    model = check_deploy(partial(PoolFormer, arch='s12'))
+    names = [name for name, _ in model.named_parameters()]
+    assert not any('layer_scale_2' in name for name in names)
+    assert any('layer_scale_1' in name for name in names)
