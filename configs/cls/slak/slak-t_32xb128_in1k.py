@@ -8,35 +8,11 @@
 # layer (cosine-decayed) are pruned by magnitude and regrown at random.
 # As in the official classifier, the final LayerNorm acts on the pooled
 # features.
-_base_ = '../../_base_/cls/imagenet_8xb128_adamw-300e.py'
+_base_ = '../convnext/convnext-t_32xb128_in1k.py'
 
 model = dict(
-    backbone=dict(
-        type='mmcnn.SLaK',
-        arch='tiny',
-        out_indices=(3, ),
-        drop_path_rate=0.1,
-        gap_before_final_norm=True),
-    neck=None,
+    backbone=dict(type='mmcnn.SLaK'),
     head=dict(in_channels=998))
-
-optim_wrapper = dict(optimizer=dict(lr=4e-3))
-param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-3,
-        by_epoch=True,
-        end=20,
-        convert_to_iter_based=True),
-    dict(
-        type='CosineAnnealingLR',
-        eta_min=1e-6,
-        by_epoch=True,
-        begin=20,
-        end=300,
-        convert_to_iter_based=True),
-]
-auto_scale_lr = dict(base_batch_size=4096)
 custom_hooks = [
     dict(type='EMAHook', momentum=1e-4, priority='ABOVE_NORMAL'),
     dict(

@@ -5,32 +5,9 @@
 # depth 0.2, RandAugment, Mixup 0.8 / CutMix 1.0, label smoothing 0.1,
 # random erasing 0.25, no EMA. As in the official classifier, the final
 # LayerNorm acts on the pooled features.
-_base_ = '../../_base_/cls/imagenet_8xb128_adamw-300e.py'
+_base_ = '../convnext/convnext-t_32xb128_in1k.py'
 
 model = dict(
-    backbone=dict(
-        type='mmcnn.UniRepLKNet',
-        arch='tiny',
-        out_indices=(3, ),
-        drop_path_rate=0.2,
-        gap_before_final_norm=True),
-    neck=None,
+    backbone=dict(type='mmcnn.UniRepLKNet', drop_path_rate=0.2),
     head=dict(in_channels=640))
-
-optim_wrapper = dict(optimizer=dict(lr=4e-3))
-param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-3,
-        by_epoch=True,
-        end=20,
-        convert_to_iter_based=True),
-    dict(
-        type='CosineAnnealingLR',
-        eta_min=1e-6,
-        by_epoch=True,
-        begin=20,
-        end=300,
-        convert_to_iter_based=True),
-]
-auto_scale_lr = dict(base_batch_size=4096)
+custom_hooks = []
