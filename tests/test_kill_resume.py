@@ -33,7 +33,11 @@ def train_cmd(data_root: str, work_dir: Path) -> List[str]:
         sys.executable, 'tools/train.py', CONFIG, '--work-dir',
         str(work_dir), '--cfg-options', 'train_cfg.max_epochs=3',
         'train_cfg.val_interval=99',
-        f'train_dataloader.dataset.data_root={data_root}/',
+        *(f'{split}_dataloader.dataset.data_root={data_root}/'
+          for split in ('train', 'val', 'test')),
+        *(f'{split}_evaluator.ann_file='
+          f'{data_root}/annotations/instances_val.json'
+          for split in ('val', 'test')),
         'default_hooks.checkpoint.interval=1',
         'default_hooks.checkpoint.max_keep_ckpts=5',
         'default_hooks.logger.interval=1', 'log_processor.window_size=1',
@@ -44,6 +48,15 @@ def train_cmd(data_root: str, work_dir: Path) -> List[str]:
 def weights(work_dir: Path, epoch: int) -> dict:
     return load_checkpoint_file(str(work_dir / f'epoch_{epoch}.pth'))[
         'state_dict']
+
+
+def run_to_end(cmd: List[str], env: dict) -> None:
+    """Run ``cmd`` and fail with the tail of its output if it fails."""
+    done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=900)
+    assert done.returncode == 0, (
+        f'{" ".join(cmd[1:3])} exited with {done.returncode}:\n' +
+        done.stderr[-3000:])
 
 
 def kill_in_second_epoch(cmd: List[str], log_path: Path, env: dict) -> None:
@@ -70,8 +83,7 @@ def test_sigkill_mid_epoch_then_resume_matches_uninterrupted(tmp_path):
     root = data['det']['root']
     env = dict(os.environ, OMP_NUM_THREADS='2')
     straight = tmp_path / 'straight'
-    subprocess.run(train_cmd(root, straight), cwd=REPO, env=env, check=True,
-                   capture_output=True, timeout=900)
+    run_to_end(train_cmd(root, straight), env)
 
     killed = tmp_path / 'killed'
     kill_in_second_epoch(train_cmd(root, killed), tmp_path / 'killed.log',
@@ -79,8 +91,7 @@ def test_sigkill_mid_epoch_then_resume_matches_uninterrupted(tmp_path):
     assert (killed / 'epoch_1.pth').is_file()
     assert not (killed / 'epoch_2.pth').exists()
 
-    subprocess.run(train_cmd(root, killed) + ['--resume'], cwd=REPO,
-                   env=env, check=True, capture_output=True, timeout=900)
+    run_to_end(train_cmd(root, killed) + ['--resume'], env)
     expected, resumed = weights(straight, 3), weights(killed, 3)
     assert expected.keys() == resumed.keys()
     differing = [k for k in expected if not torch.equal(expected[k],
