@@ -3,33 +3,17 @@
 # norms and biases), 5 warm-up epochs from 1e-5, cosine decay to 1e-6 over
 # 300 epochs, RandAugment (m9, mstd 0.5), Mixup 0.8 / CutMix 1.0, label
 # smoothing 0.1, random erasing 0.25, EMA of the weights (decay 0.9999),
-# centre crop ratio 0.9 at test time.
-_base_ = [
-    'mmpretrain::_base_/datasets/imagenet_bs64_swin_224.py',
-    'mmpretrain::_base_/schedules/imagenet_bs1024_adamw_swin.py',
-    'mmpretrain::_base_/default_runtime.py',
-]
-custom_imports = dict(imports=['mmcnn.models'], allow_failed_imports=False)
+# centre crop ratio 0.9 at test time. The shared base gives everything
+# but the warm-up, the final lr, the test resize and the EMA.
+_base_ = '../../_base_/cls/imagenet_8xb128_adamw-300e.py'
 
 model = dict(
-    type='ImageClassifier',
     backbone=dict(
         type='mmcnn.MogaNet',
         arch='small',
         out_indices=(3, ),
         drop_path_rate=0.1),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=1000,
-        in_channels=512,
-        loss=dict(
-            type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'),
-        init_cfg=dict(type='TruncNormal', layer='Linear', std=0.02, bias=0.)),
-    train_cfg=dict(augments=[
-        dict(type='Mixup', alpha=0.8),
-        dict(type='CutMix', alpha=1.0),
-    ]))
+    head=dict(in_channels=512))
 
 test_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -42,17 +26,9 @@ test_pipeline = [
     dict(type='CenterCrop', crop_size=224),
     dict(type='PackInputs'),
 ]
-train_dataloader = dict(batch_size=128)
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
-optim_wrapper = dict(
-    optimizer=dict(lr=1e-3, weight_decay=0.05),
-    paramwise_cfg=dict(
-        _delete_=True,
-        norm_decay_mult=0.0,
-        bias_decay_mult=0.0,
-        flat_decay_mult=0.0))
 param_scheduler = [
     dict(
         type='LinearLR',
