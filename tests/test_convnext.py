@@ -99,7 +99,7 @@ def test_block_variants():
     v2 = ConvNeXtV2(arch='atto').stages[0][0]
     no_ls = ConvNeXt(arch='atto', layer_scale_init_value=0.).stages[0][0]
     assert torch.equal(v1.gamma, torch.full((40, ), 1e-6))
-    assert isinstance(v1.grn, nn.Identity)
+    assert v1.grn is None
     assert v2.gamma is None and no_ls.gamma is None
     assert isinstance(v2.grn, GRN) and v2.grn.gamma.shape == (160, )
     assert not v2.grn.gamma.any() and not v2.grn.beta.any()
@@ -117,6 +117,21 @@ def test_grn_matches_paper_equation():
     y = grn(x)
     torch.testing.assert_close(y[0, 0, 0], torch.tensor([1.75, 6.5]))
     assert torch.equal(y, y[:1, :1, :1].expand_as(y))
+
+
+def test_grn_project_equals_grn_then_linear():
+    torch.manual_seed(0)
+    grn, linear = GRN(12), nn.Linear(12, 5)
+    nn.init.normal_(grn.gamma)
+    nn.init.normal_(grn.beta)
+    x = torch.randn(3, 7, 6, 12, requires_grad=True)
+    expected = linear(grn(x))
+    fused = grn.project(x, linear)
+    torch.testing.assert_close(fused, expected)
+    params = [x, grn.gamma, grn.beta, linear.weight, linear.bias]
+    for a, b in zip(torch.autograd.grad(expected.square().sum(), params),
+                    torch.autograd.grad(fused.square().sum(), params)):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
 
 
 def test_frozen_stages_stay_frozen_after_train():

@@ -28,7 +28,8 @@ from math import ceil, log2, prod
 from typing import Any, Dict, List, Optional, Sequence
 
 from mmengine.analysis.jit_analysis import _IGNORED_OPS
-from mmengine.analysis.jit_handles import (Handle, conv_flop_jit,
+from mmengine.analysis.jit_handles import (Handle, bmm_flop_jit,
+                                           conv_flop_jit,
                                            elementwise_flop_counter, get_shape)
 
 from mmcnn.models.layers.dcnv3 import DCNV3_FLOP_HANDLES
@@ -47,6 +48,13 @@ def conv_with_bias_flop_jit(inputs: Values, outputs: Values) -> Counter:
     if get_shape(inputs[2]) is not None:
         counts['conv_bias'] = _numel(outputs[0])
     return counts
+
+
+def scaled_linear_flop_jit(inputs: Values, outputs: Values) -> Counter:
+    """``aten::baddbmm``: a linear layer applied with a per-sample copy of
+    its weight (:meth:`mmcnn.models.layers.GRN.project`), counted as the
+    linear layer it computes."""
+    return Counter({'linear': bmm_flop_jit(inputs[1:3], outputs)})
 
 
 def _fft_dims(dims: Optional[Sequence[int]], rank: int,
@@ -115,6 +123,7 @@ PAPER_FLOP_HANDLES: Dict[str, Handle] = {
     'aten::mean': elementwise_flop_counter(1, 0),
     'aten::sum': elementwise_flop_counter(1, 0),
     'aten::linalg_vector_norm': elementwise_flop_counter(1, 0),
+    'aten::baddbmm': scaled_linear_flop_jit,
     'aten::grid_sampler': grid_sampler_flop_jit,
     'aten::fft_rfft2': fft_flop_counter(False, (-2, -1)),
     'aten::fft_irfft2': fft_flop_counter(True, (-2, -1)),
@@ -134,12 +143,12 @@ PAPER_FLOP_HANDLES: Dict[str, Handle] = {
 # They are reported as "not counted by convention", never silently.
 ZERO_BY_CONVENTION = frozenset(
     f'aten::{name}{suffix}' for suffix in ('', '_') for name in (
-        'add', 'sub', 'rsub', 'mul', 'div', 'neg', 'pow', 'sqrt', 'rsqrt',
-        'reciprocal', 'square', 'exp', 'log', 'abs', 'erf', 'sigmoid', 'tanh',
-        'gelu', 'silu', 'mish', 'softplus', 'hardswish', 'hardsigmoid',
-        'hardtanh', 'relu6', 'leaky_relu', 'elu', 'prelu', 'clamp_min',
-        'clamp_max', 'softmax', 'log_softmax', 'where', 'minimum', 'maximum',
-        'cos', 'sin'))
+        'add', 'addcmul', 'sub', 'rsub', 'mul', 'div', 'neg', 'pow',
+        'sqrt', 'rsqrt', 'reciprocal', 'square', 'exp', 'log', 'abs', 'erf',
+        'sigmoid', 'tanh', 'gelu', 'silu', 'mish', 'softplus', 'hardswish',
+        'hardsigmoid', 'hardtanh', 'relu6', 'leaky_relu', 'elu', 'prelu',
+        'clamp_min', 'clamp_max', 'softmax', 'log_softmax', 'where', 'minimum',
+        'maximum', 'cos', 'sin'))
 
 # Data movement, tensor creation and comparisons: no arithmetic at all, so
 # ignored like the ops of mmengine's own list.

@@ -68,7 +68,7 @@ class ConvNeXtBlock(nn.Module):
         self.norm = nn.LayerNorm(channels, eps=1e-6)
         self.pwconv1 = nn.Linear(channels, hidden)
         self.act = nn.GELU()
-        self.grn = GRN(hidden) if use_grn else nn.Identity()
+        self.grn = GRN(hidden) if use_grn else None
         self.pwconv2 = nn.Linear(hidden, channels)
         self.gamma = (nn.Parameter(torch.full((channels, ),
                                               float(layer_scale_init_value)))
@@ -79,7 +79,9 @@ class ConvNeXtBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shortcut = x
         x = self.dwconv(x).permute(0, 2, 3, 1)
-        x = self.pwconv2(self.grn(self.act(self.pwconv1(self.norm(x)))))
+        x = self.act(self.pwconv1(self.norm(x)))
+        x = (self.pwconv2(x)
+             if self.grn is None else self.grn.project(x, self.pwconv2))
         if self.gamma is not None:
             x = x * self.gamma
         return shortcut + self.drop_path(x.permute(0, 3, 1, 2))

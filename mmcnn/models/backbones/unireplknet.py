@@ -153,6 +153,7 @@ class UniRepLKNetBlock(nn.Module):
     plain 3x3/5x5 depth-wise conv, or nothing for kernel 0), then the FFN
     ``BN(pwconv2(GRN(GELU(pwconv1(y)))))`` (linear layers over channels,
     4x expansion), scaled by ``gamma``: ``x + DropPath(gamma * ffn)``.
+    GRN and ``pwconv2``'s linear layer run as one GEMM (:meth:`GRN.project`).
 
     In deploy form the BN after DW is folded into the conv, and the GRN
     bias, the BN after ``pwconv2`` and ``gamma`` are folded into
@@ -206,7 +207,10 @@ class UniRepLKNetBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.se(self.norm(self.dwconv(x)))
-        y = self.pwconv2(self.act(self.pwconv1(y)))
+        gelu, grn = self.act
+        y = grn.project(gelu(self.pwconv1(y)), self.pwconv2[0])
+        for layer in self.pwconv2[1:]:
+            y = layer(y)
         if self.gamma is not None:
             y = self.gamma.view(1, -1, 1, 1) * y
         return x + self.drop_path(y)

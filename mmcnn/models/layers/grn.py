@@ -1,5 +1,6 @@
 """Global Response Normalisation (ConvNeXt V2)."""
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -12,6 +13,10 @@ class GRN(nn.Module):
     and calibrates the input: ``y = gamma * (X * N) + beta + X``.
     ``gamma`` and ``beta`` start at zero, so the layer starts as identity.
 
+    The same map is ``y = X * s + beta`` with the per-sample, per-channel
+    factor ``s = 1 + gamma * N``; :meth:`project` uses this to fold GRN
+    into the linear layer that follows it without materialising ``y``.
+
     Args:
         channels: number of channels C.
         eps: added to the channel mean of the responses.
@@ -23,7 +28,22 @@ class GRN(nn.Module):
         self.gamma = nn.Parameter(torch.zeros(channels))
         self.beta = nn.Parameter(torch.zeros(channels))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        response = torch.norm(x, p=2, dim=(1, 2), keepdim=True)
+    def scale(self, x: torch.Tensor) -> torch.Tensor:
+        """``s = 1 + gamma * N``, ``(N, 1, 1, C)``."""
+        response = torch.linalg.vector_norm(x, dim=(1, 2), keepdim=True)
         normed = response / (response.mean(dim=-1, keepdim=True) + self.eps)
-        return self.gamma * (x * normed) + self.beta + x
+        return torch.addcmul(torch.ones_like(normed), normed, self.gamma)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.addcmul(self.beta, x, self.scale(x))
+
+    def project(self, x: torch.Tensor, linear: nn.Linear) -> torch.Tensor:
+        """``linear(self(x))`` in one batched GEMM, ``(N, H, W, C) ->
+        (N, H, W, C_out)``: ``W (X * s) + (W beta + b)`` with the factor
+        ``s`` folded into a per-sample copy of the weight ``W``."""
+        n, h, w, c = x.shape
+        weight = linear.weight.unsqueeze(0) * self.scale(x).view(n, 1, c)
+        bias = F.linear(self.beta, linear.weight, linear.bias)
+        out = torch.baddbmm(bias, x.reshape(n, h * w, c),
+                            weight.transpose(1, 2))
+        return out.view(n, h, w, -1)
