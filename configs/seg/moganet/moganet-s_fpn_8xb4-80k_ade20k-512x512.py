@@ -1,19 +1,9 @@
-# Semantic FPN with MogaNet-S on ADE20K, the MogaNet paper's recipe:
-# AdamW (lr 2e-4, wd 1e-4), poly decay (power 0.9) over 80k iterations,
-# 8 GPUs x 4 images, 512x512 crops.
-_base_ = [
-    'mmseg::_base_/models/fpn_r50.py',
-    'mmseg::_base_/datasets/ade20k.py',
-    'mmseg::_base_/default_runtime.py',
-    'mmseg::_base_/schedules/schedule_80k.py',
-]
-custom_imports = dict(imports=['mmcnn.models'], allow_failed_imports=False)
+# Semantic FPN with MogaNet-S on ADE20K, the MogaNet paper's recipe (the
+# shared base): AdamW (lr 2e-4, wd 1e-4), poly decay (power 0.9) over 80k
+# iterations, 8 GPUs x 4 images, 512x512 crops.
+_base_ = '../../_base_/seg/fpn_adamw_8xb4-80k_ade20k-512x512.py'
 
-crop_size = (512, 512)
-data_preprocessor = dict(size=crop_size)
 model = dict(
-    data_preprocessor=data_preprocessor,
-    pretrained=None,
     backbone=dict(
         _delete_=True,
         type='mmcnn.MogaNet',
@@ -24,24 +14,4 @@ model = dict(
             type='Pretrained',
             checkpoint='checkpoints/'
             'moganet_small_sz224_8xbs128_ep300.pth.tar')),
-    neck=dict(in_channels=[64, 128, 320, 512]),
-    decode_head=dict(num_classes=150))
-
-optim_wrapper = dict(
-    _delete_=True,
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=2e-4, weight_decay=1e-4),
-    clip_grad=None)
-param_scheduler = [
-    dict(
-        type='PolyLR',
-        power=0.9,
-        eta_min=0.0,
-        begin=0,
-        end=80000,
-        by_epoch=False)
-]
-train_cfg = dict(val_interval=4000)
-default_hooks = dict(
-    checkpoint=dict(interval=4000, max_keep_ckpts=1, save_best='mIoU'))
-auto_scale_lr = dict(enable=False, base_batch_size=32)
+    neck=dict(in_channels=[64, 128, 320, 512]))
