@@ -3,6 +3,7 @@ the same outputs as NCHW execution, converted once at the input."""
 import pytest
 import torch
 
+from mmcnn.models.layers import PointwiseLinear
 from mmcnn.registry import MODELS
 
 SMALLEST = {
@@ -44,3 +45,29 @@ def test_channels_last_matches_nchw(name):
         assert a.shape == b.shape
         scale = b.abs().max().clamp_min(1e-6)
         assert float((a - b).abs().max() / scale) < 1e-4
+
+
+@pytest.mark.parametrize('contiguous', [True, False])
+def test_pointwise_linear_equals_linear(contiguous):
+    torch.manual_seed(0)
+    layer = PointwiseLinear(24, 10)
+    reference = torch.nn.Linear(24, 10)
+    reference.load_state_dict(layer.state_dict())
+    x = (torch.randn(2, 9, 7, 24)
+         if contiguous else torch.randn(2, 24, 9, 7).permute(0, 2, 3, 1))
+    x.requires_grad_(True)
+    out, expected = layer(x), reference(x)
+    assert out.shape == (2, 9, 7, 10)
+    torch.testing.assert_close(out, expected)
+    grads = torch.autograd.grad(out.square().sum(), [x, *layer.parameters()])
+    ref_grads = torch.autograd.grad(expected.square().sum(),
+                                    [x, *reference.parameters()])
+    for a, b in zip(grads, ref_grads):
+        torch.testing.assert_close(a, b)
+
+
+def test_pointwise_linear_traces_as_a_linear_layer():
+    graph = torch.jit.trace(PointwiseLinear(8, 4),
+                            torch.randn(1, 5, 5, 8)).inlined_graph
+    kinds = {node.kind() for node in graph.nodes()}
+    assert 'aten::linear' in kinds and 'aten::_convolution' not in kinds

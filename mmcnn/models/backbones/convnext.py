@@ -19,7 +19,7 @@ from torch import nn
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
 from ..layers import (GRN, DepthwiseConv2d, DropPath, LayerNorm2d,
-                      drop_path_rates)
+                      PointwiseLinear, drop_path_rates)
 from ..layers.fuse import fold_output_affine
 from .base import ConvNetBackbone
 
@@ -66,10 +66,10 @@ class ConvNeXtBlock(nn.Module):
         hidden = MLP_RATIO * channels
         self.dwconv = DepthwiseConv2d(channels, 7)
         self.norm = nn.LayerNorm(channels, eps=1e-6)
-        self.pwconv1 = nn.Linear(channels, hidden)
+        self.pwconv1 = PointwiseLinear(channels, hidden)
         self.act = nn.GELU()
         self.grn = GRN(hidden) if use_grn else None
-        self.pwconv2 = nn.Linear(hidden, channels)
+        self.pwconv2 = PointwiseLinear(hidden, channels)
         self.gamma = (nn.Parameter(torch.full((channels, ),
                                               float(layer_scale_init_value)))
                       if layer_scale_init_value > 0 else None)

@@ -15,7 +15,8 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import DepthwiseConv2d, DropPath, drop_path_rates, pad_kernel
+from ..layers import (DepthwiseConv2d, DropPath, PointwiseLinear,
+                      drop_path_rates, pad_kernel)
 from ..layers.fuse import fold_output_affine, fold_scale_into_norm
 from .base import ConvNetBackbone
 
@@ -40,10 +41,10 @@ class FocalModulation(nn.Module):
         super().__init__()
         self.focal_level = focal_level
         self.normalize_modulator = normalize_modulator
-        self.f = nn.Linear(embed_dims, 2 * embed_dims + focal_level + 1)
+        self.f = PointwiseLinear(embed_dims, 2 * embed_dims + focal_level + 1)
         self.h = nn.Conv2d(embed_dims, embed_dims, 1)
         self.act = nn.GELU()
-        self.proj = nn.Linear(embed_dims, embed_dims)
+        self.proj = PointwiseLinear(embed_dims, embed_dims)
         self.proj_drop = nn.Dropout(drop_rate)
         self.focal_layers = nn.ModuleList()
         for level in range(focal_level):
@@ -78,9 +79,9 @@ class Mlp(nn.Module):
                  hidden_dims: int,
                  drop_rate: float = 0.) -> None:
         super().__init__()
-        self.fc1 = nn.Linear(embed_dims, hidden_dims)
+        self.fc1 = PointwiseLinear(embed_dims, hidden_dims)
         self.act = nn.GELU()
-        self.fc2 = nn.Linear(hidden_dims, embed_dims)
+        self.fc2 = PointwiseLinear(hidden_dims, embed_dims)
         self.drop = nn.Dropout(drop_rate)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -15,7 +15,8 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import DepthwiseConv2d, DropPath, LayerNorm2d, drop_path_rates
+from ..layers import (DepthwiseConv2d, DropPath, LayerNorm2d,
+                      PointwiseLinear, drop_path_rates)
 from ..layers.fuse import fold_output_affine
 from .base import ConvNetBackbone
 
@@ -131,9 +132,9 @@ class HorNetBlock(nn.Module):
         self.norm1 = LayerNorm2d(embed_dims, eps=1e-6)
         self.gnconv = GnConv(embed_dims, order, global_filter_size)
         self.norm2 = nn.LayerNorm(embed_dims, eps=1e-6)
-        self.pwconv1 = nn.Linear(embed_dims, 4 * embed_dims)
+        self.pwconv1 = PointwiseLinear(embed_dims, 4 * embed_dims)
         self.act = nn.GELU()
-        self.pwconv2 = nn.Linear(4 * embed_dims, embed_dims)
+        self.pwconv2 = PointwiseLinear(4 * embed_dims, embed_dims)
         if layer_scale_init_value > 0:
             self.gamma1 = nn.Parameter(
                 torch.full((embed_dims, ), float(layer_scale_init_value)))

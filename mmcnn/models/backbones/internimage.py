@@ -16,7 +16,8 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import DCNv3, DropPath, LayerNorm2d, drop_path_rates
+from ..layers import (DCNv3, DropPath, LayerNorm2d, PointwiseLinear,
+                      drop_path_rates)
 from ..layers.fuse import fold_output_affine, fold_scale_into_norm
 from .base import ConvNetBackbone
 
@@ -66,9 +67,9 @@ class MLP(nn.Module):
 
     def __init__(self, channels: int, hidden_channels: int) -> None:
         super().__init__()
-        self.fc1 = nn.Linear(channels, hidden_channels)
+        self.fc1 = PointwiseLinear(channels, hidden_channels)
         self.act = nn.GELU()
-        self.fc2 = nn.Linear(hidden_channels, channels)
+        self.fc2 = PointwiseLinear(hidden_channels, channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc2(self.act(self.fc1(x)))

@@ -19,7 +19,8 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import DepthwiseConv2d, DropPath, drop_path_rates
+from ..layers import (DepthwiseConv2d, DropPath, PointwiseLinear,
+                      drop_path_rates)
 from ..layers.fuse import fold_output_affine
 from .base import ConvNetBackbone
 
@@ -135,11 +136,11 @@ class SepConv(nn.Module):
                  kernel_size: int = 7) -> None:
         super().__init__()
         hidden_dims = int(expansion_ratio * embed_dims)
-        self.pwconv1 = nn.Linear(embed_dims, hidden_dims, bias=False)
+        self.pwconv1 = PointwiseLinear(embed_dims, hidden_dims, bias=False)
         self.act1 = StarReLU()
         self.dwconv = DepthwiseConv2d(hidden_dims, kernel_size,
                                       padding=kernel_size // 2, bias=False)
-        self.pwconv2 = nn.Linear(hidden_dims, embed_dims, bias=False)
+        self.pwconv2 = PointwiseLinear(hidden_dims, embed_dims, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.act1(self.pwconv1(x)).permute(0, 3, 1, 2)
@@ -156,9 +157,9 @@ class StarMlp(nn.Module):
                  hidden_dims: int,
                  drop_rate: float = 0.) -> None:
         super().__init__()
-        self.fc1 = nn.Linear(embed_dims, hidden_dims, bias=False)
+        self.fc1 = PointwiseLinear(embed_dims, hidden_dims, bias=False)
         self.act = StarReLU()
-        self.fc2 = nn.Linear(hidden_dims, embed_dims, bias=False)
+        self.fc2 = PointwiseLinear(hidden_dims, embed_dims, bias=False)
         self.drop = nn.Dropout(drop_rate)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

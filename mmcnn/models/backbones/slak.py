@@ -22,7 +22,8 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import DepthwiseConv2d, DropPath, LayerNorm2d, drop_path_rates
+from ..layers import (DepthwiseConv2d, DropPath, LayerNorm2d,
+                      PointwiseLinear, drop_path_rates)
 from ..layers.reparam import ConvBN, conv_from_kernel, merge_kernel
 from .base import ConvNetBackbone
 
@@ -116,9 +117,9 @@ class SLaKBlock(nn.Module):
         self.large_kernel = DecomposedLargeKernelConv(
             channels, kernel_size, small_kernel, deploy, norm_cfg)
         self.norm = nn.LayerNorm(channels, eps=1e-6)
-        self.pwconv1 = nn.Linear(channels, 4 * channels)
+        self.pwconv1 = PointwiseLinear(channels, 4 * channels)
         self.act = build_activation_layer(act_cfg or dict(type='GELU'))
-        self.pwconv2 = nn.Linear(4 * channels, channels)
+        self.pwconv2 = PointwiseLinear(4 * channels, channels)
         self.gamma = (nn.Parameter(torch.full((channels, ),
                                               layer_scale_init_value))
                       if layer_scale_init_value > 0 else None)

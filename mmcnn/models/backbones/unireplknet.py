@@ -18,7 +18,7 @@ from torch.utils.checkpoint import checkpoint
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
 from ..layers import (GRN, DepthwiseConv2d, DropPath, LayerNorm2d,
-                      drop_path_rates)
+                      PointwiseLinear, drop_path_rates)
 from ..layers.fuse import fold_input_affine, fold_output_affine, fold_output_bn
 from ..layers.reparam import conv_from_kernel, merge_kernel
 from .base import ConvNetBackbone
@@ -185,7 +185,7 @@ class UniRepLKNetBlock(nn.Module):
         self.se = SEBlock(channels, channels // 4)
         hidden = int(ffn_factor * channels)
         self.pwconv1 = nn.Sequential(ToChannelsLast(),
-                                     nn.Linear(channels, hidden))
+                                     PointwiseLinear(channels, hidden))
         self.act = nn.Sequential(
             nn.GELU(), FoldedGRN(hidden) if deploy else GRN(hidden))
         if deploy:

@@ -7,12 +7,14 @@ from .dwconv import (DepthwiseConv2d, depthwise_conv2d, force_algorithm,
                      to_channels_last)
 from .grn import GRN
 from .norm import LayerNorm2d
+from .pointwise import PointwiseLinear
 from .reparam import (ConvBN, conv_from_kernel, dilate_kernel, merge_kernel,
                       pad_kernel)
 from .scale import ElementScale
 
 __all__ = [
-    'DropPath', 'ElementScale', 'GRN', 'LayerNorm2d', 'ConvBN',
+    'DropPath', 'ElementScale', 'GRN', 'LayerNorm2d', 'PointwiseLinear',
+    'ConvBN',
     'conv_from_kernel', 'dilate_kernel', 'merge_kernel', 'pad_kernel',
     'drop_path_rates', 'DCNv3', 'dcnv3_core', 'dcnv3_macs',
     'DCNV3_FLOP_HANDLES', 'DepthwiseConv2d', 'depthwise_conv2d',

@@ -29,6 +29,7 @@ from torch import nn
 from torch.autograd.function import once_differentiable
 
 from .dwconv import DepthwiseConv2d
+from .pointwise import PointwiseLinear
 
 
 def dcnv3_output_size(size: int, kernel_size: int, stride: int, padding: int,
@@ -313,10 +314,10 @@ class DCNv3(nn.Module):
         self.dw_conv = DepthwiseConv2d(channels, dw_kernel_size)
         self.dw_norm = nn.LayerNorm(channels, eps=1e-6)
         self.dw_act = nn.GELU()
-        self.offset = nn.Linear(channels, groups * points * 2)
-        self.mask = nn.Linear(channels, groups * points)
-        self.input_proj = nn.Linear(channels, channels)
-        self.output_proj = nn.Linear(channels, channels)
+        self.offset = PointwiseLinear(channels, groups * points * 2)
+        self.mask = PointwiseLinear(channels, groups * points)
+        self.input_proj = PointwiseLinear(channels, channels)
+        self.output_proj = PointwiseLinear(channels, channels)
         self.center_feature_scale = center_feature_scale
         if center_feature_scale:
             self.center_feature_scale_proj_weight = nn.Parameter(

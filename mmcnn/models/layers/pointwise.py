@@ -1,0 +1,25 @@
+"""Linear layers over the channels of channels-last feature maps."""
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class PointwiseLinear(nn.Linear):
+    """``nn.Linear`` over the last dim of a channels-last ``(N, H, W, C)``
+    map: ``y = x W^T + b``, ``(N, H, W, C_in) -> (N, H, W, C_out)``.
+
+    On the CPU a 4-D input runs as a 1x1 convolution of its ``(N, C, H,
+    W)`` channels-last view, with no copy in or out: oneDNN's 1x1
+    convolution beats the GEMM that ``nn.Linear`` calls by up to 1.7x at
+    2 threads when ``C_in > C_out`` and matches it otherwise (inference and
+    training; ``benchmarks/README.md``). Parameters, state-dict keys and
+    results are those of ``nn.Linear``; FLOP counters trace the plain
+    linear layer.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 4 or x.device.type != 'cpu' or torch.jit.is_tracing():
+            return F.linear(x, self.weight, self.bias)
+        weight = self.weight.view(*self.weight.shape, 1, 1)
+        return F.conv2d(x.permute(0, 3, 1, 2), weight,
+                        self.bias).permute(0, 2, 3, 1)
