@@ -7,6 +7,7 @@ _base_ = [
     '../../_base_/det/models/cascade-mask-rcnn_r50_fpn_4conv1fc-giou.py',
     '../../_base_/det/datasets/coco_instance_ms-crop.py',
     '../../_base_/det/schedules/adamw_3x.py',
+    '../../_base_/det/schedules/paramwise_convformer.py',
     '../../_base_/det/default_runtime.py',
 ]
 
@@ -22,13 +23,7 @@ model = dict(
     neck=dict(in_channels=[64, 128, 320, 512]))
 
 optim_wrapper = dict(
-    optimizer=dict(lr=2e-4),
-    paramwise_cfg=dict(
-        custom_keys={
-            'norm': dict(decay_mult=0.),
-            'res_scale': dict(decay_mult=0.),
-            '.act': dict(decay_mult=0.)
-        }))
+    optimizer=dict(lr=2e-4), paramwise_cfg=_base_.paramwise_cfg)
 param_scheduler = [
     dict(
         type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,

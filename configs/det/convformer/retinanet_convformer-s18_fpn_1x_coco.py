@@ -6,6 +6,7 @@ _base_ = [
     'mmdet::_base_/models/retinanet_r50_fpn.py',
     'mmdet::_base_/datasets/coco_detection.py',
     '../../_base_/det/schedules/adamw_1x.py',
+    '../../_base_/det/schedules/paramwise_convformer.py',
     '../../_base_/det/default_runtime.py',
 ]
 
@@ -20,10 +21,4 @@ model = dict(
             type='Pretrained', checkpoint='checkpoints/convformer_s18.pth')),
     neck=dict(in_channels=[64, 128, 320, 512]))
 
-optim_wrapper = dict(
-    paramwise_cfg=dict(
-        custom_keys={
-            'norm': dict(decay_mult=0.),
-            'res_scale': dict(decay_mult=0.),
-            '.act': dict(decay_mult=0.)
-        }))
+optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

@@ -6,6 +6,7 @@ _base_ = [
     '../../_base_/det/models/cascade-mask-rcnn_r50_fpn_4conv1fc-giou.py',
     '../../_base_/det/datasets/coco_instance_ms-crop.py',
     '../../_base_/det/schedules/adamw_3x.py',
+    '../../_base_/det/schedules/paramwise_focalnet.py',
     '../../_base_/det/default_runtime.py',
 ]
 
@@ -22,5 +23,4 @@ model = dict(
             checkpoint='checkpoints/focalnet_tiny_lrf.pth')),
     neck=dict(in_channels=[96, 192, 384, 768]))
 
-optim_wrapper = dict(
-    paramwise_cfg=dict(custom_keys={'norm': dict(decay_mult=0.)}))
+optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

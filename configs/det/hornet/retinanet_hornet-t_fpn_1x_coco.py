@@ -5,6 +5,7 @@ _base_ = [
     'mmdet::_base_/models/retinanet_r50_fpn.py',
     'mmdet::_base_/datasets/coco_detection.py',
     '../../_base_/det/schedules/adamw_1x.py',
+    '../../_base_/det/schedules/paramwise_hornet.py',
     '../../_base_/det/default_runtime.py',
 ]
 
@@ -19,5 +20,4 @@ model = dict(
             type='Pretrained', checkpoint='checkpoints/hornet_tiny_7x7.pth')),
     neck=dict(in_channels=[64, 128, 256, 512]))
 
-optim_wrapper = dict(
-    paramwise_cfg=dict(custom_keys={'gamma': dict(decay_mult=0.)}))
+optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

@@ -5,6 +5,7 @@ _base_ = [
     'mmdet::_base_/models/mask-rcnn_r50_fpn.py',
     '../../_base_/det/datasets/coco_instance_ms-crop.py',
     '../../_base_/det/schedules/adamw_3x.py',
+    '../../_base_/det/schedules/paramwise_internimage.py',
     '../../_base_/det/default_runtime.py',
 ]
 
@@ -20,6 +21,4 @@ model = dict(
             checkpoint='checkpoints/internimage_t_1k_224.pth')),
     neck=dict(in_channels=[64, 128, 256, 512]))
 
-optim_wrapper = dict(
-    paramwise_cfg=dict(
-        norm_decay_mult=0., bias_decay_mult=0., flat_decay_mult=0.))
+optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

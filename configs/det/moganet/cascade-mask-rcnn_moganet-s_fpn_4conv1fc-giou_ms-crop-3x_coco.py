@@ -2,6 +2,7 @@ _base_ = [
     '../../_base_/det/models/cascade-mask-rcnn_r50_fpn_4conv1fc-giou.py',
     '../../_base_/det/datasets/coco_instance_ms-crop.py',
     '../../_base_/det/schedules/adamw_3x.py',
+    '../../_base_/det/schedules/paramwise_moganet.py',
     '../../_base_/det/default_runtime.py',
 ]
 
@@ -18,14 +19,8 @@ model = dict(
             'moganet_small_sz224_8xbs128_ep300.pth.tar')),
     neck=dict(in_channels=[64, 128, 320, 512]))
 
-# No weight decay on MogaNet's layer scales and element scales either.
 optim_wrapper = dict(
-    optimizer=dict(lr=2e-4),
-    paramwise_cfg=dict(
-        custom_keys={
-            'layer_scale': dict(decay_mult=0.),
-            'sigma.scale': dict(decay_mult=0.)
-        }))
+    optimizer=dict(lr=2e-4), paramwise_cfg=_base_.paramwise_cfg)
 
 # Linear warm-up over 1000 iterations.
 param_scheduler = [

@@ -2,6 +2,7 @@ _base_ = [
     'mmdet::_base_/models/mask-rcnn_r50_fpn.py',
     'mmdet::_base_/datasets/coco_instance.py',
     '../../_base_/det/schedules/adamw_1x.py',
+    '../../_base_/det/schedules/paramwise_moganet.py',
     '../../_base_/det/default_runtime.py',
 ]
 
@@ -18,11 +19,5 @@ model = dict(
             'moganet_tiny_sz224_8xbs128_ep300.pth.tar')),
     neck=dict(in_channels=[32, 64, 128, 256]))
 
-# No weight decay on MogaNet's layer scales and element scales either.
 optim_wrapper = dict(
-    optimizer=dict(lr=2e-4),
-    paramwise_cfg=dict(
-        custom_keys={
-            'layer_scale': dict(decay_mult=0.),
-            'sigma.scale': dict(decay_mult=0.)
-        }))
+    optimizer=dict(lr=2e-4), paramwise_cfg=_base_.paramwise_cfg)

@@ -5,6 +5,7 @@ _base_ = [
     'mmdet::_base_/models/mask-rcnn_r50_fpn.py',
     'mmdet::_base_/datasets/coco_instance.py',
     '../../_base_/det/schedules/adamw_1x.py',
+    '../../_base_/det/schedules/paramwise_slak.py',
     '../../_base_/det/default_runtime.py',
 ]
 
@@ -21,5 +22,4 @@ model = dict(
     neck=dict(in_channels=[124, 249, 499, 998]))
 
 optim_wrapper = dict(
-    optimizer=dict(lr=2e-4),
-    paramwise_cfg=dict(custom_keys={'.gamma': dict(decay_mult=0.)}))
+    optimizer=dict(lr=2e-4), paramwise_cfg=_base_.paramwise_cfg)

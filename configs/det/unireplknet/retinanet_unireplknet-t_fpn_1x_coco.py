@@ -7,6 +7,7 @@ _base_ = [
     'mmdet::_base_/models/retinanet_r50_fpn.py',
     'mmdet::_base_/datasets/coco_detection.py',
     '../../_base_/det/schedules/adamw_1x.py',
+    '../../_base_/det/schedules/paramwise_unireplknet.py',
     '../../_base_/det/default_runtime.py',
 ]
 
@@ -24,8 +25,4 @@ model = dict(
     neck=dict(in_channels=[80, 160, 320, 640]))
 
 optim_wrapper = dict(
-    optimizer=dict(lr=1e-4),
-    paramwise_cfg=dict(custom_keys={
-        '.gamma': dict(decay_mult=0.),
-        '.beta': dict(decay_mult=0.)
-    }))
+    optimizer=dict(lr=1e-4), paramwise_cfg=_base_.paramwise_cfg)

@@ -6,6 +6,7 @@ _base_ = [
     '../../_base_/det/models/cascade-mask-rcnn_r50_fpn_4conv1fc-giou.py',
     '../../_base_/det/datasets/coco_instance_ms-crop.py',
     '../../_base_/det/schedules/adamw_3x.py',
+    '../../_base_/det/schedules/paramwise_van.py',
     '../../_base_/det/default_runtime.py',
 ]
 
@@ -20,5 +21,4 @@ model = dict(
             type='Pretrained', checkpoint='checkpoints/van_base_828.pth.tar')),
     neck=dict(in_channels=[64, 128, 320, 512]))
 
-optim_wrapper = dict(
-    paramwise_cfg=dict(custom_keys={'layer_scale': dict(decay_mult=0.)}))
+optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

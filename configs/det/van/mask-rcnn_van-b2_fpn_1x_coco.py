@@ -5,6 +5,7 @@ _base_ = [
     'mmdet::_base_/models/mask-rcnn_r50_fpn.py',
     'mmdet::_base_/datasets/coco_instance.py',
     '../../_base_/det/schedules/adamw_1x.py',
+    '../../_base_/det/schedules/paramwise_van.py',
     '../../_base_/det/default_runtime.py',
 ]
 
@@ -19,5 +20,4 @@ model = dict(
             type='Pretrained', checkpoint='checkpoints/van_base_828.pth.tar')),
     neck=dict(in_channels=[64, 128, 320, 512]))
 
-optim_wrapper = dict(
-    paramwise_cfg=dict(custom_keys={'layer_scale': dict(decay_mult=0.)}))
+optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)
