@@ -254,3 +254,14 @@ def test_builds_from_mmseg_registry_and_feeds_fpn():
         outs = neck(backbone(torch.randn(1, 3, 64, 96)))
     assert [tuple(o.shape[1:]) for o in outs] == [
         (16, 16, 24), (16, 8, 12), (16, 4, 6), (16, 2, 3)]
+
+
+def test_star_relu_in_place_inference_path_matches_autograd_path():
+    act = StarReLU(scale_value=0.8, bias_value=-0.3)
+    x = torch.randn(2, 5, 6, 7)
+    with torch.no_grad():
+        fast = act(x)
+    reference = act(x)
+    assert reference.requires_grad and not fast.requires_grad
+    torch.testing.assert_close(fast, reference.detach())
+    torch.testing.assert_close(fast, 0.8 * x.clamp(min=0)**2 - 0.3)
