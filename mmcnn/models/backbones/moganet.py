@@ -14,8 +14,8 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import (DepthwiseConv2d, DropPath, ElementScale,
-                      drop_path_rates)
+from ..layers import (DepthwiseConv2d, DropPath, ElementScale, activate_,
+                      drop_path_rates, inference_mode_on)
 from ..layers.fuse import (fold_input_affine, fold_output_bn,
                            fold_prenorm_branch)
 from .base import ConvNetBackbone
@@ -53,11 +53,13 @@ class ChannelAggregationFFN(nn.Module):
         self.deploy = False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.drop(self.act(self.dwconv(self.fc1(x))))
+        x = self.drop(activate_(self.act, self.dwconv(self.fc1(x))))
         if self.deploy:
-            d = self.decompose_act(self.decompose(x))
-            return torch.addcmul(self.fc2(x), self.decompose_proj, d,
-                                 value=-1)
+            d = activate_(self.decompose_act, self.decompose(x))
+            out = self.fc2(x)
+            if inference_mode_on():
+                return out.addcmul_(self.decompose_proj, d, value=-1)
+            return torch.addcmul(out, self.decompose_proj, d, value=-1)
         x = x + self.sigma(x - self.decompose_act(self.decompose(x)))
         return self.drop(self.fc2(x))
 
@@ -150,10 +152,17 @@ class MultiOrderGatedAggregation(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shortcut = x
         x = self.proj_1(x)
-        x = self.act_value(
-            x + self.sigma(x - F.adaptive_avg_pool2d(x, output_size=1)))
-        x = self.act_gate(self.gate(x)) * self.act_gate(self.value(x))
-        return self.proj_2(x) + shortcut
+        if not inference_mode_on():
+            x = self.act_value(
+                x + self.sigma(x - F.adaptive_avg_pool2d(x, output_size=1)))
+            x = self.act_gate(self.gate(x)) * self.act_gate(self.value(x))
+            return self.proj_2(x) + shortcut
+        decomposed = torch.sub(x, x.mean((2, 3), keepdim=True))
+        x = activate_(self.act_value,
+                      decomposed.mul_(self.sigma.scale).add_(x))
+        gated = activate_(self.act_gate, self.gate(x))
+        gated.mul_(activate_(self.act_gate, self.value(x)))
+        return self.proj_2(gated).add_(shortcut)
 
 
 class MogaBlock(nn.Module):
@@ -192,6 +201,9 @@ class MogaBlock(nn.Module):
         self.deploy = False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.deploy and inference_mode_on():
+            x = self.attn(x).addcmul_(self.shortcut_scale, x)
+            return self.mlp(x).add_(x)
         if self.deploy:
             x = torch.addcmul(self.attn(x), self.shortcut_scale, x)
             return x + self.mlp(x)

@@ -6,6 +6,7 @@ from .drop import drop_path_rates
 from .dwconv import (DepthwiseConv2d, depthwise_conv2d, force_algorithm,
                      to_channels_last)
 from .grn import GRN
+from .inplace import activate_, inference_mode_on
 from .norm import LayerNorm2d
 from .pointwise import PointwiseLinear
 from .reparam import (ConvBN, conv_from_kernel, dilate_kernel, merge_kernel,
@@ -18,5 +19,5 @@ __all__ = [
     'conv_from_kernel', 'dilate_kernel', 'merge_kernel', 'pad_kernel',
     'drop_path_rates', 'DCNv3', 'dcnv3_core', 'dcnv3_macs',
     'DCNV3_FLOP_HANDLES', 'DepthwiseConv2d', 'depthwise_conv2d',
-    'force_algorithm', 'to_channels_last'
+    'force_algorithm', 'to_channels_last', 'activate_', 'inference_mode_on'
 ]

@@ -1,0 +1,30 @@
+"""In-place forms of element-wise steps for inference.
+
+On the CPU a fresh output of tens of megabytes often costs as much as the
+arithmetic that fills it (new pages from the allocator), so inference
+paths write element-wise results over a tensor nothing else reads. These
+helpers do that only when autograd is off (``torch.no_grad`` or
+``torch.inference_mode``), where no saved tensor can be overwritten.
+"""
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def inference_mode_on() -> bool:
+    """True when autograd records nothing, so fresh tensors may be
+    overwritten."""
+    return not torch.is_grad_enabled()
+
+
+def activate_(act: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """``act(x)``, written over ``x`` for GELU, SiLU and ReLU when autograd
+    is off (``x`` must be a fresh tensor); ``act(x)`` otherwise."""
+    if inference_mode_on():
+        if isinstance(act, nn.GELU):
+            return torch.ops.aten.gelu_(x, approximate=act.approximate)
+        if isinstance(act, nn.SiLU):
+            return F.silu(x, inplace=True)
+        if isinstance(act, nn.ReLU):
+            return F.relu(x, inplace=True)
+    return act(x)
