@@ -1,5 +1,7 @@
-"""Whole-model channels-last execution (``channels_last`` of every family):
-the same outputs as NCHW execution, converted once at the input."""
+"""Execution forms of every family that must not change results:
+whole-model channels-last execution (converted once at the input) equals
+NCHW execution, and the in-place inference path (autograd off) equals the
+autograd path, in the training and the deploy form."""
 import pytest
 import torch
 
@@ -45,6 +47,30 @@ def test_channels_last_matches_nchw(name):
         assert a.shape == b.shape
         scale = b.abs().max().clamp_min(1e-6)
         assert float((a - b).abs().max() / scale) < 1e-4
+
+
+@pytest.mark.parametrize('deploy', [False, True])
+@pytest.mark.parametrize('name', sorted(SMALLEST))
+def test_in_place_inference_path_matches_autograd_path(name, deploy):
+    model = build(name, None)
+    torch.manual_seed(1)
+    with torch.no_grad():
+        for param in model.parameters():
+            if param.dim() <= 1 or param.shape[0] == 1:
+                param.uniform_(0.1, 0.5)  # scales far from their 1e-6 init
+    if deploy:
+        try:
+            model.switch_to_deploy()
+        except NotImplementedError:
+            pytest.skip(f'{name} has no deploy form')
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        fast = model(x)
+    reference = model(x)
+    assert reference[-1].requires_grad
+    for a, b in zip(fast, reference):
+        scale = b.abs().max().clamp_min(1e-6)
+        assert float((a - b.detach()).abs().max() / scale) < 1e-5
 
 
 @pytest.mark.parametrize('contiguous', [True, False])

@@ -18,8 +18,9 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import (GRN, DepthwiseConv2d, DropPath, LayerNorm2d,
-                      PointwiseLinear, drop_path_rates)
+from ..layers import (DepthwiseConv2d, DropPath, GRN, LayerNorm2d,
+                      PointwiseLinear, activate_, drop_path_rates,
+                      residual_add)
 from ..layers.fuse import fold_output_affine
 from .base import ConvNetBackbone
 
@@ -79,12 +80,13 @@ class ConvNeXtBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shortcut = x
         x = self.dwconv(x).permute(0, 2, 3, 1)
-        x = self.act(self.pwconv1(self.norm(x)))
+        x = activate_(self.act, self.pwconv1(self.norm(x)))
         x = (self.pwconv2(x)
              if self.grn is None else self.grn.project(x, self.pwconv2))
         if self.gamma is not None:
             x = x * self.gamma
-        return shortcut + self.drop_path(x.permute(0, 3, 1, 2))
+        return residual_add(shortcut,
+                            self.drop_path(x.permute(0, 3, 1, 2)))
 
     def switch_to_deploy(self) -> None:
         """Fold the layer scale into ``pwconv2`` (``gamma * (W h + b)`` is

@@ -15,8 +15,8 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import (DepthwiseConv2d, DropPath, PointwiseLinear,
-                      drop_path_rates, pad_kernel)
+from ..layers import (DepthwiseConv2d, DropPath, PointwiseLinear, activate_,
+                      drop_path_rates, pad_kernel, residual_add)
 from ..layers.fuse import fold_output_affine, fold_scale_into_norm
 from .base import ConvNetBackbone
 
@@ -85,7 +85,8 @@ class Mlp(nn.Module):
         self.drop = nn.Dropout(drop_rate)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.drop(self.fc2(self.drop(self.act(self.fc1(x)))))
+        x = self.drop(activate_(self.act, self.fc1(x)))
+        return self.drop(self.fc2(x))
 
 
 class FocalNetBlock(nn.Module):
@@ -157,7 +158,7 @@ class FocalNetBlock(nn.Module):
             y = self.norm2(self.mlp(x))
         else:
             y = self.mlp(self.norm2(x))
-        return x + self.drop_path(self._scale(self.gamma_2, y))
+        return residual_add(x, self.drop_path(self._scale(self.gamma_2, y)))
 
 
 class PatchEmbed(nn.Module):

@@ -15,8 +15,8 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import (DepthwiseConv2d, DropPath, LayerNorm2d,
-                      PointwiseLinear, drop_path_rates)
+from ..layers import (DepthwiseConv2d, DropPath, LayerNorm2d, PointwiseLinear,
+                      drop_path_rates, residual_add)
 from ..layers.fuse import fold_output_affine
 from .base import ConvNetBackbone
 
@@ -154,7 +154,7 @@ class HorNetBlock(nn.Module):
             self.norm2(x.permute(0, 2, 3, 1)))))
         if self.gamma2 is not None:
             y = self.gamma2 * y
-        return x + self.drop_path(y.permute(0, 3, 1, 2))
+        return residual_add(x, self.drop_path(y.permute(0, 3, 1, 2)))
 
     def switch_to_deploy(self) -> None:
         """Fold the layer scales into ``gnconv.proj_out`` and ``pwconv2``;

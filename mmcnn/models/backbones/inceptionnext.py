@@ -13,7 +13,8 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import DepthwiseConv2d, DropPath, drop_path_rates
+from ..layers import (DepthwiseConv2d, DropPath, activate_, drop_path_rates,
+                      residual_add)
 from ..layers.fuse import fold_input_bn, fold_output_affine
 from .base import ConvNetBackbone
 
@@ -65,7 +66,7 @@ class ConvMlp(nn.Module):
         self.fc2 = nn.Conv2d(hidden_channels, channels, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc2(self.act(self.fc1(x)))
+        return self.fc2(activate_(self.act, self.fc1(x)))
 
 
 class InceptionNeXtBlock(nn.Module):
@@ -105,7 +106,7 @@ class InceptionNeXtBlock(nn.Module):
         x = self.mlp(self.norm(self.token_mixer(x)))
         if self.gamma is not None:
             x = x * self.gamma.view(1, -1, 1, 1)
-        return shortcut + self.drop_path(x)
+        return residual_add(shortcut, self.drop_path(x))
 
     def switch_to_deploy(self) -> None:
         """Fold the eval-mode batch norm and the layer scale into the MLP's

@@ -17,7 +17,7 @@ from torch import nn
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
 from ..layers import (DCNv3, DropPath, LayerNorm2d, PointwiseLinear,
-                      drop_path_rates)
+                      activate_, drop_path_rates, residual_add)
 from ..layers.fuse import fold_output_affine, fold_scale_into_norm
 from .base import ConvNetBackbone
 
@@ -72,7 +72,7 @@ class MLP(nn.Module):
         self.fc2 = PointwiseLinear(hidden_channels, channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc2(self.act(self.fc1(x)))
+        return self.fc2(activate_(self.act, self.fc1(x)))
 
 
 class InternImageBlock(nn.Module):
@@ -128,7 +128,7 @@ class InternImageBlock(nn.Module):
                 y = getattr(self, f'res_post_norm{index}')(y)
         if self.layer_scale:
             y = getattr(self, f'gamma{index}') * y
-        return x + self.drop_path(y)
+        return residual_add(x, self.drop_path(y))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self._residual(x, self.dcn, self.norm1, 1)

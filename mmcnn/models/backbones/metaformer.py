@@ -19,8 +19,8 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import (DepthwiseConv2d, DropPath, PointwiseLinear,
-                      drop_path_rates)
+from ..layers import (DepthwiseConv2d, DropPath, PointwiseLinear, activate_,
+                      drop_path_rates, inference_mode_on, residual_add)
 from ..layers.fuse import fold_output_affine
 from .base import ConvNetBackbone
 
@@ -61,7 +61,8 @@ class ConvMlp(nn.Module):
         self.drop = nn.Dropout(drop_rate)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.drop(self.fc2(self.drop(self.act(self.fc1(x)))))
+        x = self.drop(activate_(self.act, self.fc1(x)))
+        return self.drop(self.fc2(x))
 
 
 class PoolFormerBlock(nn.Module):
@@ -96,7 +97,7 @@ class PoolFormerBlock(nn.Module):
         y = self.mlp(self.norm2(x))
         if self.layer_scale_2 is not None:
             y = self.layer_scale_2.view(-1, 1, 1) * y
-        return x + self.drop_path(y)
+        return residual_add(x, self.drop_path(y))
 
     def switch_to_deploy(self) -> None:
         """Fold ``layer_scale_2`` into ``mlp.fc2`` (``layer_scale_1``
@@ -123,7 +124,7 @@ class StarReLU(nn.Module):
         self.bias = nn.Parameter(torch.full((1, ), float(bias_value)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if torch.is_grad_enabled():
+        if not inference_mode_on():
             return self.scale * torch.relu(x).square() + self.bias
         return torch.relu(x).square_().mul_(self.scale).add_(self.bias)
 

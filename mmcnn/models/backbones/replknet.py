@@ -16,7 +16,8 @@ from torch.utils.checkpoint import checkpoint
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import DepthwiseConv2d, DropPath, drop_path_rates
+from ..layers import (DepthwiseConv2d, DropPath, activate_, drop_path_rates,
+                      residual_add)
 from ..layers.reparam import ConvBN, conv_from_kernel, merge_kernel
 from .base import ConvNetBackbone
 
@@ -115,8 +116,8 @@ class RepLKBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.pw1(self.prelkb_bn(x))
-        out = self.pw2(self.lk_nonlinear(self.large_kernel(out)))
-        return x + self.drop_path(out)
+        out = self.pw2(activate_(self.lk_nonlinear, self.large_kernel(out)))
+        return residual_add(x, self.drop_path(out))
 
 
 class ConvFFN(nn.Module):
@@ -141,8 +142,8 @@ class ConvFFN(nn.Module):
         self.drop_path = _drop_path(drop_path_rate)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.pw2(self.nonlinear(self.pw1(self.preffn_bn(x))))
-        return x + self.drop_path(out)
+        out = self.pw2(activate_(self.nonlinear, self.pw1(self.preffn_bn(x))))
+        return residual_add(x, self.drop_path(out))
 
 
 class RepLKNetStage(nn.Module):

@@ -22,8 +22,8 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import (DepthwiseConv2d, DropPath, LayerNorm2d,
-                      PointwiseLinear, drop_path_rates)
+from ..layers import (DepthwiseConv2d, DropPath, LayerNorm2d, PointwiseLinear,
+                      activate_, drop_path_rates, residual_add)
 from ..layers.reparam import ConvBN, conv_from_kernel, merge_kernel
 from .base import ConvNetBackbone
 
@@ -128,10 +128,10 @@ class SLaKBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.large_kernel(x).permute(0, 2, 3, 1)
-        y = self.pwconv2(self.act(self.pwconv1(self.norm(y))))
+        y = self.pwconv2(activate_(self.act, self.pwconv1(self.norm(y))))
         if self.gamma is not None:
             y = self.gamma * y
-        return x + self.drop_path(y.permute(0, 3, 1, 2))
+        return residual_add(x, self.drop_path(y.permute(0, 3, 1, 2)))
 
 
 def _arch(depths: List[int], widths: List[int]) -> dict:

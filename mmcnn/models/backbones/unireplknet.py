@@ -17,8 +17,9 @@ from torch.utils.checkpoint import checkpoint
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import (GRN, DepthwiseConv2d, DropPath, LayerNorm2d,
-                      PointwiseLinear, drop_path_rates)
+from ..layers import (DepthwiseConv2d, DropPath, GRN, LayerNorm2d,
+                      PointwiseLinear, activate_, drop_path_rates,
+                      residual_add)
 from ..layers.fuse import fold_input_affine, fold_output_affine, fold_output_bn
 from ..layers.reparam import conv_from_kernel, merge_kernel
 from .base import ConvNetBackbone
@@ -208,12 +209,12 @@ class UniRepLKNetBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.se(self.norm(self.dwconv(x)))
         gelu, grn = self.act
-        y = grn.project(gelu(self.pwconv1(y)), self.pwconv2[0])
+        y = grn.project(activate_(gelu, self.pwconv1(y)), self.pwconv2[0])
         for layer in self.pwconv2[1:]:
             y = layer(y)
         if self.gamma is not None:
             y = self.gamma.view(1, -1, 1, 1) * y
-        return x + self.drop_path(y)
+        return residual_add(x, self.drop_path(y))
 
     @torch.no_grad()
     def switch_to_deploy(self) -> None:

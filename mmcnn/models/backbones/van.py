@@ -14,7 +14,8 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import DepthwiseConv2d, DropPath, LayerNorm2d, drop_path_rates
+from ..layers import (DepthwiseConv2d, DropPath, LayerNorm2d, activate_,
+                      drop_path_rates, residual_add)
 from ..layers.fuse import fold_output_bn, fold_prenorm_branch
 from .base import ConvNetBackbone
 
@@ -74,7 +75,7 @@ class MixFFN(nn.Module):
         self.drop = nn.Dropout(drop_rate)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.drop(self.act(self.dwconv(self.fc1(x))))
+        x = self.drop(activate_(self.act, self.dwconv(self.fc1(x))))
         return self.drop(self.fc2(x))
 
 
@@ -111,7 +112,8 @@ class VANBlock(nn.Module):
         scale_1 = self.layer_scale_1.view(-1, 1, 1)
         scale_2 = self.layer_scale_2.view(-1, 1, 1)
         x = x + self.drop_path(scale_1 * self.attn(self.norm1(x)))
-        return x + self.drop_path(scale_2 * self.mlp(self.norm2(x)))
+        return residual_add(
+            x, self.drop_path(scale_2 * self.mlp(self.norm2(x))))
 
     def switch_to_deploy(self) -> None:
         """Fold ``norm1``/``layer_scale_1`` into the attention's 1x1

@@ -28,3 +28,12 @@ def activate_(act: nn.Module, x: torch.Tensor) -> torch.Tensor:
         if isinstance(act, nn.ReLU):
             return F.relu(x, inplace=True)
     return act(x)
+
+
+def residual_add(shortcut: torch.Tensor,
+                 branch: torch.Tensor) -> torch.Tensor:
+    """``shortcut + branch``, written over ``branch`` (a fresh tensor of
+    the same shape) when autograd is off."""
+    if inference_mode_on():
+        return branch.add_(shortcut)
+    return shortcut + branch
