@@ -48,6 +48,7 @@ from torch import nn
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmcnn.models.layers import DepthwiseConv2d, dwconv  # noqa: E402
+from mmcnn.utils import keep_freed_memory  # noqa: E402
 from mmcnn.utils.benchmark import (build_backbone, count_macs,  # noqa: E402
                                    switch_to_deploy)
 
@@ -344,6 +345,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--dwconv-shapes', nargs='+',
                         default=list(DWCONV_SHAPES),
                         help='NxCxH:KHxKW[:DILATION] (default: %(default)s)')
+    parser.add_argument('--keep-freed-memory', action='store_true',
+                        help='run both sides with glibc keeping freed '
+                        'memory (mmcnn.utils.keep_freed_memory, what '
+                        "mmcnn's tools do); default: the allocator's "
+                        'defaults')
     parser.add_argument('--out', help='also write the table (Markdown)')
     return parser.parse_args(argv)
 
@@ -351,6 +357,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> List[str]:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.keep_freed_memory and not keep_freed_memory():
+        raise SystemExit('--keep-freed-memory needs glibc (Linux).')
     print(f'{platform.processor() or platform.machine()}, torch '
           f'{torch.__version__}, {args.threads} threads, '
           f'{"training step" if args.train else "inference"}')

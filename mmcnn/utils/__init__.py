@@ -1,9 +1,11 @@
 """Utilities shared by mmcnn's models and tools."""
+from .allocator import keep_freed_memory
 from .checkpoint import (CheckpointError, extract_state_dict,
                          load_checkpoint_file, load_pretrained,
                          load_state_dict_checked, register_safe_globals)
 
 __all__ = [
     'CheckpointError', 'extract_state_dict', 'load_checkpoint_file',
-    'load_pretrained', 'load_state_dict_checked', 'register_safe_globals'
+    'load_pretrained', 'load_state_dict_checked', 'register_safe_globals',
+    'keep_freed_memory'
 ]

@@ -36,6 +36,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 
 from mmcnn.models.backbones.base import ConvNetBackbone  # noqa: E402
+from mmcnn.utils import keep_freed_memory  # noqa: E402
 from mmcnn.utils.benchmark import (build_backbone, build_from_config,  # noqa
                                    count_macs, peak_memory_mib,
                                    switch_to_deploy, time_rounds)
@@ -243,6 +244,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[Sequence[str]] = None) -> List[Measured]:
     args = parse_args(argv)
+    keep_freed_memory()
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device or (

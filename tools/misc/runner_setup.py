@@ -7,6 +7,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mmcnn.engine  # noqa: F401  (safe loading, atomic saving, hooks)
+from mmcnn.utils import keep_freed_memory
 
 
 def setup_work_dir(cfg: Config, config_path: str,
@@ -95,7 +96,9 @@ def train(runner: Runner) -> None:
 
 
 def build_runner(cfg: Config) -> Runner:
-    """Build the runner the config asks for (OpenMMLab convention)."""
+    """Build the runner the config asks for (OpenMMLab convention), with
+    glibc told to keep freed feature maps (:func:`keep_freed_memory`)."""
+    keep_freed_memory()
     prepare_cpu_distributed(cfg)
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
