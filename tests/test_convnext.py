@@ -119,12 +119,13 @@ def test_grn_matches_paper_equation():
     assert torch.equal(y, y[:1, :1, :1].expand_as(y))
 
 
-def test_grn_project_equals_grn_then_linear():
+@pytest.mark.parametrize('size', [(7, 6), (2, 2)])  # scaled weight / input
+def test_grn_project_equals_grn_then_linear(size):
     torch.manual_seed(0)
     grn, linear = GRN(12), nn.Linear(12, 5)
     nn.init.normal_(grn.gamma)
     nn.init.normal_(grn.beta)
-    x = torch.randn(3, 7, 6, 12, requires_grad=True)
+    x = torch.randn(3, *size, 12, requires_grad=True)
     expected = linear(grn(x))
     fused = grn.project(x, linear)
     torch.testing.assert_close(fused, expected)

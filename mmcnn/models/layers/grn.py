@@ -3,6 +3,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .pointwise import pointwise_linear
+
 
 class GRN(nn.Module):
     """Global Response Normalisation of a channels-last ``(N, H, W, C)`` map.
@@ -38,12 +40,19 @@ class GRN(nn.Module):
         return torch.addcmul(self.beta, x, self.scale(x))
 
     def project(self, x: torch.Tensor, linear: nn.Linear) -> torch.Tensor:
-        """``linear(self(x))`` in one batched GEMM, ``(N, H, W, C) ->
-        (N, H, W, C_out)``: ``W (X * s) + (W beta + b)`` with the factor
-        ``s`` folded into a per-sample copy of the weight ``W``."""
+        """``linear(self(x))`` without materialising ``self(x)``,
+        ``(N, H, W, C) -> (N, H, W, C_out)``: ``W (X * s) + (W beta + b)``.
+
+        The factor ``s`` scales whichever is smaller: a per-sample copy of
+        the weight ``W`` (one batched GEMM), or, on small maps
+        (``H * W <= C_out``), the input itself.
+        """
         n, h, w, c = x.shape
-        weight = linear.weight.unsqueeze(0) * self.scale(x).view(n, 1, c)
+        scale = self.scale(x)
         bias = F.linear(self.beta, linear.weight, linear.bias)
+        if h * w <= linear.out_features:
+            return pointwise_linear(x * scale, linear.weight, bias)
+        weight = linear.weight.unsqueeze(0) * scale.view(n, 1, c)
         out = torch.baddbmm(bias, x.reshape(n, h * w, c),
                             weight.transpose(1, 2))
         return out.view(n, h, w, -1)

@@ -1,7 +1,20 @@
 """Linear layers over the channels of channels-last feature maps."""
+from typing import Optional
+
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+
+def pointwise_linear(x: torch.Tensor, weight: torch.Tensor,
+                     bias: Optional[torch.Tensor]) -> torch.Tensor:
+    """``F.linear(x, weight, bias)`` for a channels-last ``(N, H, W, C)``
+    map, as a oneDNN 1x1 convolution on the CPU (see
+    :class:`PointwiseLinear`)."""
+    if x.dim() != 4 or x.device.type != 'cpu' or torch.jit.is_tracing():
+        return F.linear(x, weight, bias)
+    return F.conv2d(x.permute(0, 3, 1, 2), weight.view(*weight.shape, 1, 1),
+                    bias).permute(0, 2, 3, 1)
 
 
 class PointwiseLinear(nn.Linear):
@@ -18,8 +31,4 @@ class PointwiseLinear(nn.Linear):
     """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 4 or x.device.type != 'cpu' or torch.jit.is_tracing():
-            return F.linear(x, self.weight, self.bias)
-        weight = self.weight.view(*self.weight.shape, 1, 1)
-        return F.conv2d(x.permute(0, 3, 1, 2), weight,
-                        self.bias).permute(0, 2, 3, 1)
+        return pointwise_linear(x, self.weight, self.bias)
