@@ -309,8 +309,21 @@ def test_layer_scales_fold_exactly(build):
     assert not any('gamma' in name for name, _ in model.named_parameters())
 
 
-def test_poolformer_folds_its_mlp_layer_scale():
-    model = check_deploy(partial(PoolFormer, arch='s12'))
+def random_group_norms(model: nn.Module) -> nn.Module:
+    """PoolFormer with random GroupNorm scales and shifts: the folded
+    mixer must cancel the shifts and keep the scales."""
+    gen = torch.Generator().manual_seed(1)
+    for module in model.modules():
+        if isinstance(module, nn.GroupNorm):
+            module.weight.data.uniform_(0.5, 1.5, generator=gen)
+            module.bias.data.uniform_(-1., 1., generator=gen)
+    return model
+
+
+def test_poolformer_folds_norm_and_layer_scales_into_its_mixer():
+    model = check_deploy(
+        lambda **kwargs: random_group_norms(PoolFormer(arch='s12', **kwargs)))
     names = [name for name, _ in model.named_parameters()]
-    assert not any('layer_scale_2' in name for name in names)
-    assert any('layer_scale_1' in name for name in names)
+    assert not any('layer_scale' in name or '.norm1.' in name
+                   for name in names)
+    assert sum('mixer_scale' in name for name in names) == 12

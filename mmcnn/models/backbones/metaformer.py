@@ -91,22 +91,50 @@ class PoolFormerBlock(nn.Module):
         self.layer_scale_2 = nn.Parameter(
             torch.full((embed_dims, ), float(layer_scale_init_value)))
 
+    @property
+    def deploy(self) -> bool:
+        return self.layer_scale_2 is None
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        scale_1 = self.layer_scale_1.view(-1, 1, 1)
-        x = x + self.drop_path(scale_1 * self.token_mixer(self.norm1(x)))
+        if self.deploy:
+            x = self._folded_mixer(x)
+        else:
+            scale_1 = self.layer_scale_1.view(-1, 1, 1)
+            x = x + self.drop_path(scale_1 * self.token_mixer(self.norm1(x)))
         y = self.mlp(self.norm2(x))
         if self.layer_scale_2 is not None:
             y = self.layer_scale_2.view(-1, 1, 1) * y
         return residual_add(x, self.drop_path(y))
 
+    def _folded_mixer(self, x: torch.Tensor) -> torch.Tensor:
+        """``x + k * (pool(x) - x)`` with ``k = ls_1 * w / sigma(x)``.
+
+        The mixer sees ``GN(x) = w * (x - mu) / sigma + b`` with per-sample
+        ``mu`` and ``sigma``; average pooling that ignores the padding maps
+        a per-channel constant to itself, so ``mu`` and ``b`` cancel in
+        ``pool(GN(x)) - GN(x)`` and only ``w / sigma`` remains.
+        """
+        var = x.var(dim=(1, 2, 3), unbiased=False, keepdim=True)
+        k = self.mixer_scale.view(1, -1, 1, 1) * torch.rsqrt(
+            var + self.mixer_eps)
+        mixed = self.token_mixer(x)
+        if inference_mode_on():
+            return mixed.mul_(k).add_(x)
+        return torch.addcmul(x, k, mixed)
+
     def switch_to_deploy(self) -> None:
-        """Fold ``layer_scale_2`` into ``mlp.fc2`` (``layer_scale_1``
-        scales the parameter-free pooling mixer and stays); drop path is
-        dropped."""
-        if self.layer_scale_2 is not None:
-            self.mlp.fc2 = fold_output_affine(self.mlp.fc2,
-                                              self.layer_scale_2)
-            self.layer_scale_2 = None
+        """Inference form: ``layer_scale_2`` folded into ``mlp.fc2``, and
+        the first half reduced to :meth:`_folded_mixer`, whose per-channel
+        ``mixer_scale = ls_1 * w`` replaces ``layer_scale_1`` and ``norm1``
+        (of which only ``eps`` remains). Drop path is dropped."""
+        if self.deploy:
+            return
+        self.mlp.fc2 = fold_output_affine(self.mlp.fc2, self.layer_scale_2)
+        self.layer_scale_2 = None
+        scale = self.layer_scale_1.detach() * self.norm1.weight.detach()
+        self.mixer_scale = nn.Parameter(scale)
+        self.mixer_eps = self.norm1.eps
+        del self.layer_scale_1, self.norm1
         self.drop_path = nn.Identity()
 
 
@@ -304,7 +332,9 @@ class PoolFormer(_MetaFormerBackbone):
         drop_rate: dropout in the MLPs.
         drop_path_rate: stochastic depth, linearly increasing per block.
         deploy: build the inference form of :meth:`switch_to_deploy`
-            (``layer_scale_2`` folded into the MLP).
+            (``layer_scale_2`` folded into the MLP, the first norm and
+            ``layer_scale_1`` into one per-sample scale of the pooling
+            mixer).
         channels_last: run the layers on channels-last tensors (the
             input is converted once; shapes are unchanged): ``None`` on
             CPUs, where oneDNN's kernels are faster in it.
