@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from mmcnn.models import FocalNet
+from mmcnn.models.backbones.focalnet import FocalModulation
 from mmcnn.registry import MODELS
 
 # Parameters with the 1000-class classifier (the final LayerNorm, kept as
@@ -231,3 +232,8 @@ def test_builds_from_mmdet_registry_and_feeds_fpn():
         outs = neck(backbone(torch.randn(1, 3, 64, 96)))
     assert [tuple(o.shape[2:]) for o in outs] == [
         (16, 24), (8, 12), (4, 6), (2, 3), (1, 2)]
+
+
+def test_zero_focal_levels_are_refused():
+    with pytest.raises(ValueError, match='focal_level >= 1'):
+        FocalModulation(16, focal_level=0, focal_window=3)

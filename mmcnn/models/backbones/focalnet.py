@@ -16,7 +16,8 @@ from torch import nn
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
 from ..layers import (DepthwiseConv2d, DropPath, PointwiseLinear, activate_,
-                      drop_path_rates, pad_kernel, residual_add)
+                      addcmul_, drop_path_rates, inference_mode_on,
+                      pad_kernel, residual_add)
 from ..layers.fuse import fold_output_affine, fold_scale_into_norm
 from .base import ConvNetBackbone
 
@@ -39,6 +40,9 @@ class FocalModulation(nn.Module):
                  normalize_modulator: bool = False,
                  drop_rate: float = 0.) -> None:
         super().__init__()
+        if focal_level < 1:
+            raise ValueError(f'FocalNet needs focal_level >= 1 (one DW conv '
+                             f'level at least), got {focal_level}.')
         self.focal_level = focal_level
         self.normalize_modulator = normalize_modulator
         self.f = PointwiseLinear(embed_dims, 2 * embed_dims + focal_level + 1)
@@ -59,15 +63,19 @@ class FocalModulation(nn.Module):
         x = self.f(x).permute(0, 3, 1, 2)
         query, ctx, gates = torch.split(
             x, (channels, channels, self.focal_level + 1), dim=1)
-        ctx_all = 0
-        for level, layer in enumerate(self.focal_layers):
-            ctx = layer(ctx)
-            ctx_all = ctx_all + ctx * gates[:, level:level + 1]
+        ctx_all = None
+        for level, (conv, act) in enumerate(self.focal_layers):
+            ctx = activate_(act, conv(ctx))
+            gate = gates[:, level:level + 1]
+            ctx_all = (ctx * gate if ctx_all is None else addcmul_(
+                ctx_all, ctx, gate))
         ctx_global = self.act(ctx.mean((2, 3), keepdim=True))
-        ctx_all = ctx_all + ctx_global * gates[:, self.focal_level:]
+        ctx_all = addcmul_(ctx_all, ctx_global, gates[:, self.focal_level:])
         if self.normalize_modulator:
             ctx_all = ctx_all / (self.focal_level + 1)
-        x = (query * self.h(ctx_all)).permute(0, 2, 3, 1)
+        modulator = self.h(ctx_all)
+        x = (modulator.mul_(query) if inference_mode_on() else
+             query * modulator).permute(0, 2, 3, 1)
         return self.proj_drop(self.proj(x))
 
 

@@ -37,3 +37,12 @@ def residual_add(shortcut: torch.Tensor,
     if inference_mode_on():
         return branch.add_(shortcut)
     return shortcut + branch
+
+
+def addcmul_(acc: torch.Tensor, t1: torch.Tensor,
+             t2: torch.Tensor) -> torch.Tensor:
+    """``acc + t1 * t2``, written over ``acc`` (a fresh tensor of the
+    result's shape) when autograd is off."""
+    if inference_mode_on():
+        return acc.addcmul_(t1, t2)
+    return torch.addcmul(acc, t1, t2)
