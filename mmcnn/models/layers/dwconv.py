@@ -304,11 +304,13 @@ def _candidates(x: torch.Tensor, weight: torch.Tensor, stride: Pair,
                 padding: Pair, dilation: Pair, train: bool) -> List[str]:
     """Algorithms worth a trial on this device, likeliest winner first.
 
-    ``'direct'`` is not tried on a CPU: oneDNN runs NCHW depth-wise
-    convolutions through layout reorders (and an im2col GEMM for wide
-    kernels), and on a channels-last input it equals ``'channels_last'``.
-    The padded kernel is tried from width 5 and for inference only (its
-    larger weight gradient makes training slower), the FFT from 49 taps.
+    On a CPU ``'direct'`` is tried last and only for NCHW inputs: oneDNN
+    runs NCHW depth-wise convolutions through layout reorders (and an
+    im2col GEMM for wide kernels), which can still beat converting a small
+    map to channels-last and back; on a channels-last input it equals
+    ``'channels_last'``. The padded kernel is tried from width 5 and for
+    inference only (its larger weight gradient makes training slower), the
+    FFT from 49 taps.
     """
     supported = supported_algorithms(x, weight, stride, padding, dilation)
     taps = weight.shape[-2] * weight.shape[-1]
@@ -316,6 +318,8 @@ def _candidates(x: torch.Tensor, weight: torch.Tensor, stride: Pair,
         names = ['channels_last']
         if weight.shape[-1] >= 5 and not train:
             names.append('channels_last_padded')
+        if not _is_channels_last(x):
+            names.append('direct')
     elif x.device.type == 'cuda':
         names = ['direct', 'channels_last']
     else:
