@@ -15,7 +15,8 @@ from torch import nn
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
 from ..layers import (DepthwiseConv2d, DropPath, ElementScale, activate_,
-                      drop_path_rates, inference_mode_on)
+                      addcmul_, drop_path_rates, inference_mode_on,
+                      residual_add)
 from ..layers.fuse import (fold_input_affine, fold_output_bn,
                            fold_prenorm_branch)
 from .base import ConvNetBackbone
@@ -201,12 +202,9 @@ class MogaBlock(nn.Module):
         self.deploy = False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.deploy and inference_mode_on():
-            x = self.attn(x).addcmul_(self.shortcut_scale, x)
-            return self.mlp(x).add_(x)
         if self.deploy:
-            x = torch.addcmul(self.attn(x), self.shortcut_scale, x)
-            return x + self.mlp(x)
+            x = addcmul_(self.attn(x), self.shortcut_scale, x)
+            return residual_add(x, self.mlp(x))
         x = x + self.drop_path(self.layer_scale_1 * self.attn(self.norm1(x)))
         x = x + self.drop_path(self.layer_scale_2 * self.mlp(self.norm2(x)))
         return x
