@@ -98,12 +98,10 @@ class PoolFormerBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.deploy:
             x = self._folded_mixer(x)
-        else:
-            scale_1 = self.layer_scale_1.view(-1, 1, 1)
-            x = x + self.drop_path(scale_1 * self.token_mixer(self.norm1(x)))
-        y = self.mlp(self.norm2(x))
-        if self.layer_scale_2 is not None:
-            y = self.layer_scale_2.view(-1, 1, 1) * y
+            return residual_add(x, self.mlp(self.norm2(x)))
+        scale_1 = self.layer_scale_1.view(-1, 1, 1)
+        x = x + self.drop_path(scale_1 * self.token_mixer(self.norm1(x)))
+        y = self.layer_scale_2.view(-1, 1, 1) * self.mlp(self.norm2(x))
         return residual_add(x, self.drop_path(y))
 
     def _folded_mixer(self, x: torch.Tensor) -> torch.Tensor:
