@@ -12,8 +12,8 @@ import torch
 from mmengine.config import Config
 from torch import nn
 
-from mmcnn.models import (VAN, ConvNeXt, FocalNet, HorNet, InceptionNeXt,
-                          InternImage, MogaNet, PoolFormer)
+from mmcnn.models import (VAN, ConvFormer, ConvNeXt, FocalNet, HorNet,
+                          InceptionNeXt, InternImage, MogaNet, PoolFormer)
 from mmcnn.models.backbones.base import ConvNetBackbone
 from mmcnn.models.layers.fuse import (bn_to_affine, fold_input_affine,
                                       fold_input_bn, fold_output_affine,
@@ -327,3 +327,27 @@ def test_poolformer_folds_norm_and_layer_scales_into_its_mixer():
     assert not any('layer_scale' in name or '.norm1.' in name
                    for name in names)
     assert sum('mixer_scale' in name for name in names) == 12
+
+
+def random_affines(model: nn.Module) -> nn.Module:
+    """ConvFormer with non-trivial norm weights, StarReLU scales and
+    biases (of both signs) and residual scales."""
+    gen = torch.Generator().manual_seed(2)
+    for name, param in model.named_parameters():
+        if param.dim() == 1:
+            low, high = ((-0.5, 0.5) if name.endswith('act1.bias')
+                         or name.endswith('act.bias') else (0.5, 1.5))
+            param.data.uniform_(low, high, generator=gen)
+            if name.endswith('act.scale'):
+                param.data.neg_()
+    return model
+
+
+def test_convformer_folds_norms_and_star_relu_into_projections():
+    model = check_deploy(
+        lambda **kwargs: random_affines(ConvFormer(arch='s18', **kwargs)))
+    names = [name for name, _ in model.named_parameters()]
+    assert not any('.norm1.' in name or '.norm2.' in name
+                   or '.mlp.act.' in name or 'pre_norm' in name
+                   for name in names)
+    assert sum(name.endswith('mlp.fc2.bias') for name in names) == 18

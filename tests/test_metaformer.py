@@ -260,7 +260,9 @@ def test_star_relu_in_place_inference_path_matches_autograd_path():
     act = StarReLU(scale_value=0.8, bias_value=-0.3)
     x = torch.randn(2, 5, 6, 7)
     with torch.no_grad():
-        fast = act(x)
+        fresh = x.clone()
+        fast = act(fresh)
+    assert fast.data_ptr() == fresh.data_ptr()  # written over its input
     reference = act(x)
     assert reference.requires_grad and not fast.requires_grad
     torch.testing.assert_close(fast, reference.detach())

@@ -56,14 +56,15 @@ def _check_layer(layer: nn.Module) -> None:
 
 
 def _with_params(layer: Layer, weight: torch.Tensor,
-                 bias: torch.Tensor) -> Layer:
-    """A copy of ``layer`` holding ``weight`` and ``bias`` (cast back)."""
+                 bias: Optional[torch.Tensor]) -> Layer:
+    """A copy of ``layer`` holding ``weight`` and ``bias`` (cast back;
+    ``bias=None`` keeps a bias-free layer bias-free)."""
     new = copy.deepcopy(layer)
     dtype = layer.weight.dtype
-    new.weight = nn.Parameter(weight.to(dtype),
-                              requires_grad=layer.weight.requires_grad)
-    new.bias = nn.Parameter(bias.to(dtype),
-                            requires_grad=layer.weight.requires_grad)
+    grad = layer.weight.requires_grad
+    new.weight = nn.Parameter(weight.to(dtype), requires_grad=grad)
+    new.bias = (None if bias is None else
+                nn.Parameter(bias.to(dtype), requires_grad=grad))
     return new
 
 
@@ -95,7 +96,9 @@ def fold_output_affine(layer: Layer,
     if scale.numel() != weight.shape[0]:
         raise ValueError(f'scale has {scale.numel()} entries, the layer '
                          f'{weight.shape[0]} output channels.')
-    bias = _bias(layer) * scale
+    bias = None
+    if layer.bias is not None or shift is not None:
+        bias = _bias(layer) * scale
     if shift is not None:
         bias = bias + shift.detach().double().reshape(-1)
     return _with_params(layer, weight * _per_output(scale, weight), bias)
@@ -143,7 +146,7 @@ def fold_input_affine(layer: Layer,
                               *([1] * (weight.dim() - 2)))
 
     new_weight = weight * per_weight(scale)
-    bias = _bias(layer)
+    bias = None if layer.bias is None and shift is None else _bias(layer)
     if shift is not None:
         shift = shift.detach().double().reshape(-1)
         if _pads_with_zeros(layer) and bool(shift.ne(0).any()):
