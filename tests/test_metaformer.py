@@ -267,3 +267,22 @@ def test_star_relu_in_place_inference_path_matches_autograd_path():
     assert reference.requires_grad and not fast.requires_grad
     torch.testing.assert_close(fast, reference.detach())
     torch.testing.assert_close(fast, 0.8 * x.clamp(min=0)**2 - 0.3)
+
+
+def test_star_relu_fused_backward_matches_autograd_chain():
+    act = StarReLU(scale_value=0.8, bias_value=-0.3).double()
+    x = torch.randn(2, 5, 6, 7, dtype=torch.float64)
+    x[0, 0, 0, :3] = 0.  # relu's kink: both sides take gradient 0 there
+    x.requires_grad_(True)
+    assert torch.autograd.gradcheck(act, (x, ))
+    grad = torch.randn_like(x)
+    fused = torch.autograd.grad(act(x), [x, act.scale, act.bias], grad)
+    chain = act.scale * torch.relu(x).square() + act.bias
+    expected = torch.autograd.grad(chain, [x, act.scale, act.bias], grad)
+    for a, b in zip(fused, expected):
+        assert a.shape == b.shape
+        torch.testing.assert_close(a, b)
+    frozen = StarReLU()
+    frozen.requires_grad_(False)
+    (dx, ) = torch.autograd.grad(frozen(x.float()).sum(), [x])
+    torch.testing.assert_close(dx, 2 * torch.relu(x))
