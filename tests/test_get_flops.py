@@ -208,6 +208,8 @@ def test_deploy_and_training_forms_differ(tool):
     train = tool.main(['--arch', 'convformer-s18'])
     deploy = tool.main(['--arch', 'convformer-s18', '--deploy'])
     assert deploy.params < train.params and deploy.flops <= train.flops
+    with pytest.raises(ValueError, match='no deploy form'):
+        tool.main(['--arch', 'convnextv2-tiny', '--deploy'])
 
 
 def test_sparse_count_scales_weights_and_their_layers(tool):

@@ -1,6 +1,7 @@
 """Models to count: a backbone by name, or a task model from a config."""
 import copy
 import functools
+import inspect
 import math
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
@@ -122,6 +123,9 @@ def build_backbone_model(name: str,
     cls, arch = resolve_backbone(name)
     kwargs = dict(arch=arch)
     if deploy:
+        if 'deploy' not in inspect.signature(cls).parameters:
+            raise ValueError(f'{cls.__name__} has no deploy form; count it '
+                             'without --deploy.')
         kwargs['deploy'] = True
     if num_classes > 0:
         kwargs['out_indices'] = (-1, )
