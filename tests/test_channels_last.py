@@ -73,17 +73,18 @@ def test_in_place_inference_path_matches_autograd_path(name, deploy):
         assert float((a - b.detach()).abs().max() / scale) < 1e-5
 
 
+@pytest.mark.parametrize('size', [(9, 7), (16, 13)])  # GEMM, 1x1 conv
 @pytest.mark.parametrize('contiguous', [True, False])
-def test_pointwise_linear_equals_linear(contiguous):
+def test_pointwise_linear_equals_linear(contiguous, size):
     torch.manual_seed(0)
     layer = PointwiseLinear(24, 10)
     reference = torch.nn.Linear(24, 10)
     reference.load_state_dict(layer.state_dict())
-    x = (torch.randn(2, 9, 7, 24)
-         if contiguous else torch.randn(2, 24, 9, 7).permute(0, 2, 3, 1))
+    x = (torch.randn(2, *size, 24)
+         if contiguous else torch.randn(2, 24, *size).permute(0, 2, 3, 1))
     x.requires_grad_(True)
     out, expected = layer(x), reference(x)
-    assert out.shape == (2, 9, 7, 10)
+    assert out.shape == (2, *size, 10)
     torch.testing.assert_close(out, expected)
     grads = torch.autograd.grad(out.square().sum(), [x, *layer.parameters()])
     ref_grads = torch.autograd.grad(expected.square().sum(),
@@ -97,3 +98,15 @@ def test_pointwise_linear_traces_as_a_linear_layer():
                             torch.randn(1, 5, 5, 8)).inlined_graph
     kinds = {node.kind() for node in graph.nodes()}
     assert 'aten::linear' in kinds and 'aten::_convolution' not in kinds
+
+
+@pytest.mark.parametrize('size,op', [((9, 7), 'aten::addmm'),
+                                     ((16, 13), 'aten::convolution')])
+def test_pointwise_linear_routes_by_map_size(size, op):
+    layer = PointwiseLinear(24, 10)
+    x = torch.randn(2, *size, 24)
+    with torch.no_grad(), torch.profiler.profile() as prof:
+        layer(x)
+    ops = {event.name for event in prof.events()}
+    other = ({'aten::addmm', 'aten::convolution'} - {op}).pop()
+    assert op in ops and other not in ops
