@@ -133,6 +133,11 @@ def test_grn_project_equals_grn_then_linear(size):
     for a, b in zip(torch.autograd.grad(expected.square().sum(), params),
                     torch.autograd.grad(fused.square().sum(), params)):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+    with torch.no_grad():
+        fresh = x.detach().clone()
+        in_place = grn.project(fresh, linear)
+    torch.testing.assert_close(in_place, expected.detach())
+    assert not torch.equal(fresh, x.detach())  # scaled in place
 
 
 def test_frozen_stages_stay_frozen_after_train():
