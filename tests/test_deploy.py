@@ -320,15 +320,6 @@ def random_group_norms(model: nn.Module) -> nn.Module:
     return model
 
 
-def test_poolformer_folds_norm_and_layer_scales_into_its_mixer():
-    model = check_deploy(
-        lambda **kwargs: random_group_norms(PoolFormer(arch='s12', **kwargs)))
-    names = [name for name, _ in model.named_parameters()]
-    assert not any('layer_scale' in name or '.norm1.' in name
-                   for name in names)
-    assert sum('mixer_scale' in name for name in names) == 12
-
-
 def random_affines(model: nn.Module) -> nn.Module:
     """ConvFormer with non-trivial norm weights, StarReLU scales and
     biases (of both signs) and residual scales."""
@@ -343,11 +334,17 @@ def random_affines(model: nn.Module) -> nn.Module:
     return model
 
 
-def test_convformer_folds_norms_and_star_relu_into_projections():
-    model = check_deploy(
-        lambda **kwargs: random_affines(ConvFormer(arch='s18', **kwargs)))
+@pytest.mark.parametrize('build,folded,added,count', [
+    (lambda **kwargs: random_group_norms(PoolFormer(arch='s12', **kwargs)),
+     ('layer_scale', '.norm1.'), 'mixer_scale', 12),
+    (lambda **kwargs: random_affines(ConvFormer(arch='s18', **kwargs)),
+     ('.norm1.', '.norm2.', '.mlp.act.', 'pre_norm'), 'mlp.fc2.bias', 18),
+], ids=['poolformer-norm-into-mixer', 'convformer-norms-and-star-relu'])
+def test_metaformer_deploy_folds_norms(build, folded, added, count):
+    """PoolFormer folds its first norm and both layer scales into the
+    pooling mixer and fc2; ConvFormer its norm weights into the projections
+    reading them and the MLP's StarReLU affine into fc2 (a new bias)."""
+    model = check_deploy(build)
     names = [name for name, _ in model.named_parameters()]
-    assert not any('.norm1.' in name or '.norm2.' in name
-                   or '.mlp.act.' in name or 'pre_norm' in name
-                   for name in names)
-    assert sum(name.endswith('mlp.fc2.bias') for name in names) == 18
+    assert not any(part in name for name in names for part in folded)
+    assert sum(added in name for name in names) == count
