@@ -249,7 +249,7 @@ def test_training_step_gradients_match_across_algorithms():
                  layer_scale_init_value=1.).train().double()
     x = torch.randn(2, 3, 64, 64, dtype=torch.float64)
     grads = {}
-    for algorithm in ('direct', 'fft', None):
+    for algorithm in ('direct', 'fft', 'channels_last_wgrad', None):
         model.zero_grad()
         with force_algorithm(algorithm):
             sum(o.square().mean() for o in model(x)).backward()
@@ -258,7 +258,7 @@ def test_training_step_gradients_match_across_algorithms():
     kernels = [name for name, m in model.named_modules()
                if isinstance(m, DepthwiseConv2d)]
     assert len(kernels) == 12
-    for algorithm in ('fft', None):
+    for algorithm in ('fft', 'channels_last_wgrad', None):
         for name, grad in grads['direct'].items():
             assert grad.abs().max() > 0, name
             assert _relative_error(grads[algorithm][name], grad) < 1e-9, (

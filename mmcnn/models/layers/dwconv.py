@@ -15,6 +15,13 @@ order of magnitude in speed on a CPU:
   column on each side (the padding grows by one dilation step, so the
   output is unchanged): oneDNN's kernel is several times slower for some
   widths (13 in particular) than for the next odd one;
+* ``'channels_last_wgrad'``: the ``'channels_last'`` forward with its own
+  backward pass (stride 1): the input gradient is the depth-wise
+  convolution of the output gradient with the flipped kernel, the kernel
+  gradient ``sum_n corr(x_n, g_n)`` one depth-wise convolution of the input
+  with the batch folded into the channels and the output gradient as a
+  ``H' x W'`` kernel; oneDNN's own kernel gradient runs at a few GMAC/s on
+  channels-last maps (training only);
 * ``'fft'``: the convolution theorem, ``y = crop(irfft2(rfft2(x) *
   rfft2(flip(w))))`` on a ``L1 x L2`` grid with ``L >= H + p`` (no
   wrap-around reaches the kept outputs) and an analytic backward pass
@@ -59,7 +66,8 @@ import torch.nn.functional as F
 from torch import nn
 
 Pair = Tuple[int, int]
-ALGORITHMS = ('direct', 'channels_last', 'channels_last_padded', 'fft')
+ALGORITHMS = ('direct', 'channels_last', 'channels_last_padded',
+              'channels_last_wgrad', 'fft')
 
 _CHOICES: Dict[tuple, str] = {}
 _TIMINGS: Dict[tuple, Dict[str, float]] = {}
@@ -269,6 +277,46 @@ def fft_depthwise_conv2d(x: torch.Tensor,
                                    spectrum)
 
 
+class _WgradDepthwiseConv(torch.autograd.Function):
+    """Stride-1 depth-wise convolution on channels-last maps whose backward
+    pass runs as two forward depth-wise convolutions (see the module
+    doc)."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, weight: torch.Tensor,
+                bias: Optional[torch.Tensor], padding: Pair,
+                dilation: Pair) -> torch.Tensor:
+        x = x.contiguous(memory_format=torch.channels_last)
+        ctx.save_for_backward(x, weight)
+        ctx.padding, ctx.dilation = padding, dilation
+        return F.conv2d(x, weight, bias, 1, padding, dilation,
+                        weight.shape[0])
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad: torch.Tensor):
+        x, weight = ctx.saved_tensors
+        (ph, pw), (dh, dw) = ctx.padding, ctx.dilation
+        n, c, h, w = x.shape
+        kh, kw = weight.shape[-2:]
+        needs = ctx.needs_input_grad
+        grad = grad.contiguous(memory_format=torch.channels_last)
+        grad_x = grad_w = grad_b = None
+        if needs[0]:
+            transposed = (dh * (kh - 1) - ph, dw * (kw - 1) - pw)
+            grad_x = F.conv2d(grad, weight.flip(-2, -1), None, 1,
+                              transposed, ctx.dilation, c)
+        if needs[1]:
+            folded = x.permute(2, 3, 0, 1).reshape(1, h, w, n * c)
+            kernel = grad.contiguous().view(n * c, 1, *grad.shape[-2:])
+            corr = F.conv2d(folded.permute(0, 3, 1, 2), kernel, None,
+                            ctx.dilation, ctx.padding, 1, n * c)
+            grad_w = corr.view(n, c, kh, kw).sum(0).unsqueeze(1)
+        if needs[2]:
+            grad_b = grad.sum((0, 2, 3))
+        return grad_x, grad_w, grad_b, None, None
+
+
 def _run(algorithm: str, x: torch.Tensor, weight: torch.Tensor,
          bias: Optional[torch.Tensor], stride: Pair, padding: Pair,
          dilation: Pair,
@@ -279,6 +327,8 @@ def _run(algorithm: str, x: torch.Tensor, weight: torch.Tensor,
                                     spectrum)
     if algorithm == 'direct':
         return F.conv2d(x, weight, bias, stride, padding, dilation, groups)
+    if algorithm == 'channels_last_wgrad':
+        return _WgradDepthwiseConv.apply(x, weight, bias, padding, dilation)
     x = x.contiguous(memory_format=torch.channels_last)
     if algorithm == 'channels_last_padded':
         weight = F.pad(weight, (1, 1))
@@ -293,10 +343,10 @@ def supported_algorithms(x: torch.Tensor, weight: torch.Tensor,
     names = ['direct', 'channels_last', 'channels_last_padded']
     kh, kw = weight.shape[-2:]
     dense = (dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1)
-    if (stride == (1, 1) and padding[0] < dense[0]
-            and padding[1] < dense[1]
-            and x.dtype in (torch.float32, torch.float64)):
-        names.append('fft')
+    if stride == (1, 1) and padding[0] < dense[0] and padding[1] < dense[1]:
+        names.append('channels_last_wgrad')
+        if x.dtype in (torch.float32, torch.float64):
+            names.append('fft')
     return names
 
 
@@ -309,8 +359,9 @@ def _candidates(x: torch.Tensor, weight: torch.Tensor, stride: Pair,
     im2col GEMM for wide kernels), which can still beat converting a small
     map to channels-last and back; on a channels-last input it equals
     ``'channels_last'``. The padded kernel is tried from width 5 and for
-    inference only (its larger weight gradient makes training slower), the
-    FFT from 49 taps.
+    inference only (its larger weight gradient makes training slower),
+    ``'channels_last_wgrad'`` for training only (its forward is
+    ``'channels_last'``), the FFT from 49 taps.
     """
     supported = supported_algorithms(x, weight, stride, padding, dilation)
     taps = weight.shape[-2] * weight.shape[-1]
@@ -318,6 +369,8 @@ def _candidates(x: torch.Tensor, weight: torch.Tensor, stride: Pair,
         names = ['channels_last']
         if weight.shape[-1] >= 5 and not train:
             names.append('channels_last_padded')
+        if train and 'channels_last_wgrad' in supported:
+            names.append('channels_last_wgrad')
         if not _is_channels_last(x):
             names.append('direct')
     elif x.device.type == 'cuda':
