@@ -98,6 +98,22 @@ def test_fold_linear_and_scales():
     assert torch.allclose(norm_in(x), (a * x + b).float(), atol=1e-5)
 
 
+@pytest.mark.parametrize('fold', [fold_input_affine, fold_output_affine])
+def test_fold_keeps_bias_free_layers_bias_free_unless_shifted(fold):
+    layer = nn.Conv2d(4, 4, 1, bias=False)
+    scale, shift = torch.rand(4) + 0.5, torch.randn(4)
+    x = torch.randn(2, 4, 3, 3)
+    scaled, shifted = fold(layer, scale), fold(layer, scale, shift)
+    assert scaled.bias is None and shifted.bias is not None
+    view = (1, -1, 1, 1)
+    if fold is fold_input_affine:
+        expected = layer(scale.view(view) * x + shift.view(view))
+    else:
+        expected = scale.view(view) * layer(x) + shift.view(view)
+    with torch.no_grad():
+        assert torch.allclose(shifted(x), expected, atol=1e-5)
+
+
 def test_fold_refuses_inexact_cases():
     padded = nn.Conv2d(4, 4, 3, padding=1)
     with pytest.raises(ValueError, match='zero-pads'):

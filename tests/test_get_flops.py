@@ -207,7 +207,13 @@ def test_deploy_and_training_forms_differ(tool):
     assert deploy.params < train.params and deploy.flops < train.flops
     train = tool.main(['--arch', 'convformer-s18'])
     deploy = tool.main(['--arch', 'convformer-s18', '--deploy'])
-    assert deploy.params < train.params and deploy.flops <= train.flops
+    # Per block: both norm weights (2C) and the MLP's StarReLU (2) fold
+    # away, fc2 gains a bias (C); each downsampling's pre-norm weight goes.
+    widths, depths = [64, 128, 320, 512], [3, 3, 9, 3]
+    folded = sum(d * (c + 2) for c, d in zip(widths, depths))
+    assert train.params - deploy.params == folded + sum(widths[:3])
+    assert deploy.flops_by_operator['layer_norm'] < \
+        train.flops_by_operator['layer_norm']
     with pytest.raises(ValueError, match='no deploy form'):
         tool.main(['--arch', 'convnextv2-tiny', '--deploy'])
 

@@ -282,15 +282,15 @@ def _ln_no_bias(embed_dims: int) -> nn.LayerNorm:
     return nn.LayerNorm(embed_dims, eps=1e-6, bias=False)
 
 
-def _fold_norm_scale(norm: nn.LayerNorm,
-                     layer: nn.Module) -> Tuple[nn.LayerNorm, nn.Module]:
-    """``layer(LN_w(x)) = layer'(LN(x))``: a bias-free LayerNorm's weight
-    folded into the input of the linear or conv reading it (exact with zero
-    padding, which a pure scale keeps zero). Returns the affine-free norm
-    and ``layer'``."""
+def _fold_norm_affine(norm: nn.LayerNorm,
+                      layer: nn.Module) -> Tuple[nn.LayerNorm, nn.Module]:
+    """``layer(w * LN(x) + b) = layer'(LN(x))``: a LayerNorm's affine
+    folded into the input of the linear or conv reading it (a pure scale is
+    exact even through zero padding, which it keeps zero; a bias is refused
+    there). Returns the affine-free norm and ``layer'``."""
     plain = nn.LayerNorm(norm.normalized_shape, eps=norm.eps,
                          elementwise_affine=False)
-    return plain, fold_input_affine(layer, norm.weight)
+    return plain, fold_input_affine(layer, norm.weight, norm.bias)
 
 
 class ConvFormerBlock(nn.Module):
@@ -345,9 +345,9 @@ class ConvFormerBlock(nn.Module):
         affine into ``mlp.fc2``; drop path is dropped."""
         if self.deploy:
             return
-        self.norm1, self.token_mixer.pwconv1 = _fold_norm_scale(
+        self.norm1, self.token_mixer.pwconv1 = _fold_norm_affine(
             self.norm1, self.token_mixer.pwconv1)
-        self.norm2, self.mlp.fc1 = _fold_norm_scale(self.norm2, self.mlp.fc1)
+        self.norm2, self.mlp.fc1 = _fold_norm_affine(self.norm2, self.mlp.fc1)
         self.mlp.switch_to_deploy()
         self.drop_path = nn.Identity()
 
@@ -380,8 +380,8 @@ class ConvFormerDownsampling(nn.Module):
         """Fold the pre-norm's weight into the conv (the stem keeps its
         post-norm, which feeds the residual stream)."""
         if getattr(self.pre_norm, 'weight', None) is not None:
-            self.pre_norm, self.conv = _fold_norm_scale(self.pre_norm,
-                                                        self.conv)
+            self.pre_norm, self.conv = _fold_norm_affine(self.pre_norm,
+                                                         self.conv)
 
 
 class _MetaFormerBackbone(ConvNetBackbone):

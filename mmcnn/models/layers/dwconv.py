@@ -55,9 +55,10 @@ On a 2-core AVX-512 CPU, inference mostly picks the channels-last kernels
 (at 31x31 and 51x51 they run at the core's peak; ``'fft'`` is within
 1.5x of them), training the FFT for kernels of 13 and more (3-35x faster
 than oneDNN's backward pass, whose weight gradient is an im2col GEMM) and
-``'channels_last_wgrad'`` for the 5x5 to 7x7 ones (oneDNN's kernel
-gradient of a 7x7 over 8x256x28x28: 12.0 ms; folded into one depth-wise
-convolution: 6.4 ms).
+often ``'channels_last_wgrad'`` for smaller ones (every 7x7 of ConvNeXt-T
+and ConvFormer-S18, FocalNet-T's 5x5; oneDNN's kernel gradient of a 7x7
+over 8x256x28x28: 12.0 ms, folded into one depth-wise convolution:
+6.4 ms).
 """
 import contextlib
 import math

@@ -96,9 +96,8 @@ def fold_output_affine(layer: Layer,
     if scale.numel() != weight.shape[0]:
         raise ValueError(f'scale has {scale.numel()} entries, the layer '
                          f'{weight.shape[0]} output channels.')
-    bias = None
-    if layer.bias is not None or shift is not None:
-        bias = _bias(layer) * scale
+    bias = (None if layer.bias is None and shift is None
+            else _bias(layer) * scale)
     if shift is not None:
         bias = bias + shift.detach().double().reshape(-1)
     return _with_params(layer, weight * _per_output(scale, weight), bias)
