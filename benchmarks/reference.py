@@ -71,9 +71,8 @@ REFERENCES: Dict[str, Tuple[str, ...]] = {
     'moganet-base': ('official', ),
 }
 # One model per family unless --models names more (MogaNet's other sizes).
-DEFAULT_MODELS = [name for name in REFERENCES
-                  if name not in ('moganet-xtiny', 'moganet-small',
-                                  'moganet-base')]
+ON_REQUEST = ('moganet-xtiny', 'moganet-small', 'moganet-base')
+DEFAULT_MODELS = [name for name in REFERENCES if name not in ON_REQUEST]
 DWCONV_SHAPES = ('8x256x56:3x3', '8x256x56:7x7', '8x256x56:13x13',
                  '8x256x56:31x31', '8x256x56:51x51', '8x124x56:51x5',
                  '8x124x56:5x51', '8x160x28:13x13', '8x512x14:27x27',
@@ -328,7 +327,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--models', nargs='+', default=DEFAULT_MODELS,
                         choices=list(REFERENCES), metavar='MODEL',
                         help=f'any of {", ".join(REFERENCES)} (default: '
-                        'all but moganet-xtiny, -small and -base)')
+                        f'all but {", ".join(ON_REQUEST)})')
     parser.add_argument('--batch-sizes', type=int, nargs='+', default=[1, 8])
     parser.add_argument('--shape', type=int, nargs='+', default=[224])
     parser.add_argument('--train', action='store_true',
