@@ -15,6 +15,7 @@ from mmcnn.models.backbones.slak import (DecomposedLargeKernelConv,
                                          count_params_at_sparsity,
                                          sparse_weight_names)
 from mmcnn.models.layers import merge_kernel, pad_kernel
+from mmcnn.utils.checkpoint import load_checkpoint_file
 
 # The paper's / README's #params: non-zero weights at 40 % sparsity of the
 # ImageNet classifiers (every 2-D/4-D weight masked, the head included).
@@ -263,7 +264,7 @@ def test_dynamic_sparsity_hook_trains_and_resumes(tmp_path):
     assert changed > 0
     assert hook.density() == pytest.approx(0.6, abs=1e-3)
 
-    ckpt = torch.load(tmp_path / 'epoch_1.pth', weights_only=True)
+    ckpt = load_checkpoint_file(str(tmp_path / 'epoch_1.pth'))
     assert set(ckpt['sparse_masks']) == set(weights)
     resumed = DynamicSparsityHook(sparsity=0.4, interval=1)
     runner = make_runner(str(tmp_path), max_epochs=2, resume=True,

@@ -2,10 +2,9 @@
 from .allocator import keep_freed_memory
 from .checkpoint import (CheckpointError, extract_state_dict,
                          load_checkpoint_file, load_pretrained,
-                         load_state_dict_checked, register_safe_globals)
+                         load_state_dict_checked)
 
 __all__ = [
     'CheckpointError', 'extract_state_dict', 'load_checkpoint_file',
-    'load_pretrained', 'load_state_dict_checked', 'register_safe_globals',
-    'keep_freed_memory'
+    'load_pretrained', 'load_state_dict_checked', 'keep_freed_memory'
 ]

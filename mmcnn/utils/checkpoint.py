@@ -1,21 +1,24 @@
 """Safe checkpoint loading.
 
-Every checkpoint mmcnn reads goes through :func:`load_checkpoint_file`,
-which uses torch's weights-only unpickler. Harmless extras found in
-official and mmengine checkpoints (argparse ``Namespace``, numpy arrays and
-scalars, mmengine's ``HistoryBuffer``) are accepted through an explicit
-allow-list; anything else that would run code is refused.
+Every checkpoint mmcnn reads goes through :func:`load_checkpoint_file`:
+local files are read by :func:`~mmcnn.utils.checkpoint_reader.
+read_checkpoint`, which builds only tensors, containers, plain values and
+checked numpy/mmengine extras and validates every record first; URLs and
+mmengine's ``*://`` prefixes are downloaded to the usual cache and read the
+same way (:mod:`mmcnn.utils.load_policy` routes mmengine and torch there).
 """
-import argparse
-import codecs
 import os
 import pickle
-from collections import Counter, OrderedDict
-from typing import Callable, Dict, List, Optional, Tuple
+import zipfile
+from collections import OrderedDict
+from typing import Any, BinaryIO, Callable, Dict, List, Optional, Tuple, \
+    Union
 
-import numpy as np
 import torch
 from torch import nn
+
+from .checkpoint_reader import (BadRecord, MapLocation, UnsafeCheckpoint,
+                                read_checkpoint)
 
 StateDict = Dict[str, torch.Tensor]
 
@@ -24,84 +27,84 @@ class CheckpointError(RuntimeError):
     """A checkpoint could not be read or does not fit the model."""
 
 
-def _numpy_globals() -> List[object]:
-    """Numpy objects that plain numpy arrays and scalars pickle through."""
-    multiarray = np.core.multiarray
-    allowed = [multiarray._reconstruct, multiarray.scalar, np.ndarray,
-               np.dtype]
-    allowed += [type(np.dtype(t)) for t in (
-        'bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16',
-        'uint32', 'uint64', 'float16', 'float32', 'float64')]
-    return allowed
+def _not_a_zip(head: bytes) -> str:
+    """Why a file that is not a zip archive cannot be a checkpoint."""
+    if not head:
+        return 'the file is empty (0 bytes)'
+    if head[:1] == b'\x80' or head[257:262] == b'ustar':
+        return ('it is in torch.save\'s legacy (pre-1.6, non-zip) format, '
+                'which cannot be checked before unpickling and is not read; '
+                'convert it once in a trusted environment with a current '
+                'torch: torch.save(torch.load(f, weights_only=True), f)')
+    return (f'it is not a PyTorch checkpoint (it starts with {head[:16]!r}: '
+            'a text or HTML file, such as an error page saved by a failed '
+            'download?)')
 
 
-def _history_buffer_getattr(owner: object, name: str) -> object:
-    """``getattr`` limited to the statistics methods of ``HistoryBuffer``.
-
-    mmengine pickles ``HistoryBuffer._statistics_methods`` as
-    ``getattr(HistoryBuffer, 'mean')``; allow-listing the builtin
-    ``getattr`` would let a crafted file reach any attribute, so the
-    checkpoint's ``getattr`` resolves to this function instead.
-    """
-    from mmengine.logging import HistoryBuffer
-    if owner is not HistoryBuffer or name.startswith('_') or not callable(
-            getattr(HistoryBuffer, name, None)):
-        raise pickle.UnpicklingError(
-            f'getattr({owner!r}, {name!r}) is not allowed in a checkpoint.')
-    return getattr(HistoryBuffer, name)
+def _head(source: Union[str, BinaryIO]) -> bytes:
+    """The first bytes of a file or stream (the stream is rewound)."""
+    if isinstance(source, str):
+        with open(source, 'rb') as f:
+            return f.read(512)
+    position = source.tell()
+    head = source.read(512)
+    source.seek(position)
+    return head
 
 
-def _mmengine_globals() -> List[object]:
-    """mmengine objects stored in the checkpoints its runner writes."""
-    from mmengine.logging import HistoryBuffer
-    return [HistoryBuffer,
-            (_history_buffer_getattr, '__builtin__.getattr'),
-            (_history_buffer_getattr, 'builtins.getattr')]
-
-
-def safe_globals() -> List[object]:
-    """The allow-list of globals accepted by weights-only loading."""
-    return [argparse.Namespace, codecs.encode, OrderedDict, Counter,
-            *_numpy_globals(), *_mmengine_globals()]
-
-
-def register_safe_globals() -> None:
-    """Allow-list harmless checkpoint extras for ``torch.load``.
-
-    This keeps ``weights_only=True`` (torch's default since 2.6) in force
-    everywhere, including inside mmengine's own ``runner.resume``.
-    """
-    torch.serialization.add_safe_globals(safe_globals())
-
-
-def load_checkpoint_file(path: str,
-                         map_location: str = 'cpu') -> dict:
-    """Read a checkpoint with weights-only unpickling.
-
-    Raises:
-        CheckpointError: the file is missing, truncated or corrupt, or it
-            holds objects outside the allow-list (which are never run).
-    """
-    if not os.path.isfile(path):
-        raise CheckpointError(
-            f'Checkpoint file not found: {path!r}. Check the path given in '
-            'init_cfg / --resume / the command line.')
-    register_safe_globals()
+def read_file(source: Union[str, BinaryIO], name: str,
+              map_location: MapLocation = None) -> Any:
+    """Read one checkpoint file or stream with the safe reader, turning
+    every failure into a :class:`CheckpointError` naming ``name``."""
+    head = _head(source)
+    if head[:2] != b'PK':
+        raise CheckpointError(f'Cannot read checkpoint {name!r}: '
+                              f'{_not_a_zip(head)}.')
     try:
-        ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as err:
-        first_line = str(err).strip().splitlines()[0]
+        return read_checkpoint(source, map_location)
+    except UnsafeCheckpoint as err:
         raise CheckpointError(
-            f'Refused to load {path!r}: it contains Python objects outside '
-            "mmcnn's allow-list of safe checkpoint contents, so it may run "
-            f'code when unpickled ({first_line}). Nothing from it was '
-            'executed. Re-save the weights only (torch.save(model.'
-            'state_dict(), ...)) from a trusted source.') from None
-    except (RuntimeError, EOFError, ValueError, OSError) as err:
+            f'Refused to load {name!r}: {err}. Nothing from it was executed: '
+            'mmcnn builds only tensors, containers, plain values and the '
+            'numpy/mmengine extras listed in docs/safe_loading.md. If the '
+            'file comes from a trusted source, re-save its weights only '
+            '(torch.save(model.state_dict(), path)).') from None
+    except BadRecord as err:
         raise CheckpointError(
-            f'Cannot read checkpoint {path!r}: the file is truncated or '
+            f'Refused to load {name!r}: its records are inconsistent ({err}); '
+            'the file is corrupt or crafted. Download or save it '
+            'again.') from None
+    except (zipfile.BadZipFile, pickle.UnpicklingError, EOFError, OSError,
+            ValueError, TypeError, KeyError, IndexError, AttributeError,
+            RuntimeError, OverflowError, MemoryError) as err:
+        raise CheckpointError(
+            f'Cannot read checkpoint {name!r}: the file is truncated or '
             f'corrupt ({type(err).__name__}: {err}). Download or save it '
             'again.') from None
+
+
+def load_checkpoint_file(path: Union[str, BinaryIO],
+                         map_location: MapLocation = 'cpu') -> dict:
+    """Read a checkpoint (a local path, a URL, an mmengine ``*://`` name or
+    an open binary stream) without running anything it contains.
+
+    Raises:
+        CheckpointError: the file is missing, truncated, corrupt or
+            inconsistent, or it holds objects outside what the reader
+            builds (which are never run).
+    """
+    if not isinstance(path, str):
+        ckpt = read_file(path, getattr(path, 'name', '<stream>'),
+                         map_location)
+    elif '://' in path:
+        from mmengine.runner import CheckpointLoader
+        ckpt = CheckpointLoader.load_checkpoint(path, map_location)
+    elif not os.path.isfile(path):
+        raise CheckpointError(
+            f'Checkpoint file not found: {path!r}. Check the path given in '
+            'init_cfg / load_from / --resume / the command line.')
+    else:
+        ckpt = read_file(path, path, map_location)
     if not isinstance(ckpt, dict):
         raise CheckpointError(
             f'Checkpoint {path!r} holds a {type(ckpt).__name__}, not a dict '
@@ -128,6 +131,13 @@ def extract_state_dict(ckpt: dict, use_ema: bool = False) -> StateDict:
         if isinstance(ckpt.get(key), dict):
             state_dict = ckpt[key]
             break
+    bad_keys = [k for k in state_dict if not isinstance(k, str)]
+    if bad_keys:
+        raise CheckpointError(
+            f'The checkpoint\'s state dict has non-string keys '
+            f'({bad_keys[:5]!r}); a state dict maps parameter names to '
+            'tensors. Was it saved from something other than '
+            'module.state_dict()?')
     tensors = OrderedDict()
     for name, value in state_dict.items():
         if torch.is_tensor(value):
