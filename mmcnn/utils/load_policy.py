@@ -147,6 +147,8 @@ def _route_mmengine() -> None:
     them, at the safe reader."""
     from mmengine.runner import checkpoint as mm_checkpoint
     from mmengine.runner.checkpoint import CheckpointLoader
+    from mmengine.utils import dl_utils
+    from mmengine.utils.dl_utils import hub
     replaced = {}
     for name, safe in (('load_from_local', load_from_local),
                        ('load_from_http', load_from_http)):
@@ -154,7 +156,8 @@ def _route_mmengine() -> None:
         if original is not safe:
             replaced[original] = safe
             setattr(mm_checkpoint, name, safe)
-    mm_checkpoint.load_url = load_url
+    for module in (mm_checkpoint, dl_utils, hub):
+        module.load_url = load_url
     for prefix, loader in list(CheckpointLoader._schemes.items()):
         if loader in replaced:
             CheckpointLoader._schemes[prefix] = replaced[loader]
