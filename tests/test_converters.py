@@ -1,6 +1,9 @@
 """tools/model_converters/convert_official.py on official-layout files."""
 import argparse
 import importlib.util
+import json
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -122,13 +125,45 @@ def test_errors_are_reported(official, tmp_path, capsys):
     with pytest.raises(SystemExit, match='pass --arch'):
         tool.main([str(bare), str(tmp_path / 'x.pth'), '--family',
                    'moganet'])
-    with pytest.raises(SystemExit, match='no "state_dict_ema"'):
+    with pytest.raises(SystemExit, match='none of .*state_dict_ema'):
         tool.main([str(bare), str(tmp_path / 'x.pth'), '--family',
                    'moganet', '--arch', 'xtiny', '--ema'])
+    with pytest.raises(SystemExit, match="Not converted: MogaNet 'xtiny': 0 "
+                       'of .* --allow-partial'):
+        tool.main([str(bare), str(tmp_path / 'x.pth'), '--family',
+                   'moganet', '--arch', 'xtiny'])
+    assert not (tmp_path / 'x.pth').exists()
     tool.main([str(bare), str(tmp_path / 'x.pth'), '--family', 'moganet',
-               '--arch', 'xtiny'])
+               '--arch', 'xtiny', '--allow-partial'])
     out = capsys.readouterr().out
     assert "MogaNet 'xtiny': 0 of" in out and '1 unused' in out
+    assert (tmp_path / 'x.pth').is_file()
+
+
+def test_wrong_arch_exits_non_zero_in_a_subprocess(official, tmp_path):
+    path, _ = official
+    proc = subprocess.run(
+        [sys.executable, 'tools/model_converters/convert_official.py',
+         str(path), str(tmp_path / 'x.pth'), '--arch', 'moganet-small'],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0 and 'Not converted' in proc.stderr
+    assert not (tmp_path / 'x.pth').exists()
+
+
+def test_custom_arch_json(tmp_path):
+    arch = dict(embed_dims=[8, 16, 24, 32], depths=[1, 1, 1, 1],
+                ffn_ratios=[2, 2, 2, 2])
+    model = MogaNet(arch=arch)
+    src = tmp_path / 'custom.pth'
+    torch.save({'state_dict': model.state_dict()}, src)
+    tool.main([str(src), str(tmp_path / 'out.pth'), '--family', 'moganet',
+               '--arch-json', json.dumps(arch)])
+    out = load_checkpoint_file(str(tmp_path / 'out.pth'))
+    assert out['meta']['arch'] == arch
+    loaded = MogaNet(arch=arch)
+    loaded.load_state_dict(out['state_dict'])
+    assert all(torch.equal(v, model.state_dict()[k])
+               for k, v in loaded.state_dict().items())
 
 
 def _convnext_official(model: nn.Module) -> dict:

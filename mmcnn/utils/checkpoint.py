@@ -112,25 +112,29 @@ def load_checkpoint_file(path: Union[str, BinaryIO],
     return ckpt
 
 
+WEIGHT_KEYS = ('state_dict', 'model')
+"""Where release layouts keep the weights: timm and mmengine, FAIR/Swin."""
+EMA_KEYS = ('state_dict_ema', 'model_ema', 'ema_state_dict')
+"""Where they keep EMA weights: timm, FAIR/Swin, mmengine's EMAHook."""
+
+
 def extract_state_dict(ckpt: dict, use_ema: bool = False) -> StateDict:
     """Pick the model weights out of a training checkpoint.
 
-    Understands timm/official files (``state_dict``, ``state_dict_ema``,
-    ``model``, with argparse ``args`` beside them), mmengine files
-    (``state_dict`` with ``meta``) and bare state dicts. A DDP ``module.``
-    prefix is removed.
+    Understands timm files (``state_dict``, ``state_dict_ema``, argparse
+    ``args``), FAIR and Swin-codebase files (``model``, ``model_ema``, a
+    skipped ``config``), mmengine files (``state_dict``, ``meta``,
+    ``ema_state_dict``) and bare state dicts. A DDP ``module.`` prefix is
+    removed.
     """
-    if use_ema and not isinstance(ckpt.get('state_dict_ema'), dict):
+    keys = EMA_KEYS if use_ema else WEIGHT_KEYS + EMA_KEYS
+    found = [k for k in keys if isinstance(ckpt.get(k), dict)]
+    if use_ema and not found:
         raise CheckpointError(
-            'EMA weights were requested but the checkpoint has no '
-            f'"state_dict_ema" entry (it has {sorted(ckpt)}).')
-    keys = ('state_dict_ema', ) if use_ema else (
-        'state_dict', 'model', 'state_dict_ema')
-    state_dict = ckpt
-    for key in keys:
-        if isinstance(ckpt.get(key), dict):
-            state_dict = ckpt[key]
-            break
+            'EMA weights were requested (use_ema=True) but the checkpoint '
+            f'has none of {list(EMA_KEYS)} (it has {sorted(map(str, ckpt))}'
+            '). Set use_ema=False to load its regular weights.')
+    state_dict = ckpt[found[0]] if found else ckpt
     bad_keys = [k for k in state_dict if not isinstance(k, str)]
     if bad_keys:
         raise CheckpointError(
@@ -145,7 +149,7 @@ def extract_state_dict(ckpt: dict, use_ema: bool = False) -> StateDict:
     if not tensors:
         raise CheckpointError(
             f'No tensors found in the checkpoint (top-level keys: '
-            f'{sorted(ckpt)[:10]}).')
+            f'{sorted(map(str, ckpt))[:10]}).')
     return tensors
 
 

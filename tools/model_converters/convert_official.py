@@ -4,15 +4,21 @@
         --arch convnext-tiny [--ema] [--keep-head]
     python tools/model_converters/convert_official.py SRC DST \\
         --family moganet [--arch tiny] [--ema] [--keep-head]
+    python tools/model_converters/convert_official.py SRC DST \\
+        --family convnext --arch-json '{"depths": [2, 2, 6, 2],
+                                        "channels": [64, 128, 256, 512]}'
 
 Every registered backbone family is supported (``--arch FAMILY-ARCH`` as
 in get_flops, or ``--family`` with the arch inferred from the file).
 
-Reads a timm-style file (``state_dict``, ``state_dict_ema`` or ``model``,
-with argparse ``args`` beside them) with weights-only unpickling, applies
+Reads a release file (timm ``state_dict``/``state_dict_ema``/``args``,
+FAIR or Swin ``model``/``model_ema``) with mmcnn's safe reader, applies
 the family's ``checkpoint_filter``, reports the keys that do not match a
 freshly built backbone of ``--arch`` (inferred from the file's
-``args.model`` when not given), and writes ``{'state_dict', 'meta'}``.
+``args.model`` when not given; ``--arch-json`` for a custom arch dict),
+and writes ``{'state_dict', 'meta'}``. It exits non-zero, writing
+nothing, unless every backbone tensor matched (``--allow-partial`` writes
+a partial conversion anyway).
 
 Without ``--keep-head`` the result holds the backbone's keys, for
 ``init_cfg=dict(type='Pretrained', checkpoint=DST)``. With ``--keep-head``
@@ -21,11 +27,13 @@ the classifier is kept under mmpretrain ``ImageClassifier`` names
 family's classification config.
 """
 import argparse
+import json
 import os.path as osp
+import re
 import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 from mmengine.runner.checkpoint import save_checkpoint
 
@@ -57,6 +65,8 @@ class Family:
     head: Dict[str, str] = field(default_factory=dict)
 
 
+OUTPUT_NORM = re.compile(r'norm\d+\.')
+"""Output norms of dense backbones (``norm0.`` ...): in no classifier file."""
 _LINEAR_HEAD = {'head.weight': 'head.fc.weight', 'head.bias': 'head.fc.bias'}
 
 
@@ -105,20 +115,23 @@ def plain_args(ckpt: dict) -> Dict[str, object]:
             if isinstance(v, (bool, int, float, str, type(None)))}
 
 
-def convert(ckpt: dict, family_name: str, arch: Optional[str] = None,
+def convert(ckpt: dict, family_name: str,
+            arch: Union[None, str, dict] = None,
             use_ema: bool = False,
-            keep_head: bool = False) -> Tuple[StateDict, dict]:
+            keep_head: bool = False,
+            allow_partial: bool = False) -> Tuple[StateDict, dict]:
     """Convert a loaded official checkpoint.
 
     Returns:
         The converted state dict and the ``meta`` to store with it.
+
+    Raises:
+        SystemExit: not every backbone tensor matched (unless
+            ``allow_partial``), or the head cannot be kept.
     """
     family = FAMILIES[family_name]
     cls = backbone_class(family)
     arch = arch or infer_arch(ckpt, family_name, cls)
-    if use_ema and not isinstance(ckpt.get('state_dict_ema'), dict):
-        raise SystemExit('--ema: the checkpoint has no "state_dict_ema" '
-                         f'entry (it has {sorted(ckpt)}).')
     state_dict = extract_state_dict(ckpt, use_ema=use_ema)
     head = OrderedDict((new, state_dict[old])
                        for old, new in family.head.items()
@@ -130,9 +143,22 @@ def convert(ckpt: dict, family_name: str, arch: Optional[str] = None,
                if k in own and v.shape == own[k].shape]
     load_state_dict_checked(model, backbone,
                             source=f'{family_name} {arch} checkpoint')
-    print(f'{cls.__name__} {arch!r}: {len(matched)} of {len(own)} backbone '
-          f'tensors matched; {len(own) - len(matched)} missing or '
-          f'mis-shaped, {len(backbone) - len(matched)} unused.')
+    summary = (f'{cls.__name__} {arch!r}: {len(matched)} of {len(own)} '
+               f'backbone tensors matched; {len(own) - len(matched)} missing '
+               f'or mis-shaped, {len(backbone) - len(matched)} unused.')
+    print(summary)
+    fresh = [k for k in own if k not in backbone and OUTPUT_NORM.match(k)]
+    if fresh:
+        print(f'{len(fresh)} of the missing tensors belong to the output '
+              'norms of dense-prediction backbones, which start fresh as in '
+              'the official detection code.')
+    complete = len(matched) + len(fresh) == len(own) == len(backbone) + len(
+        fresh)
+    if not complete and not allow_partial:
+        raise SystemExit(
+            f'Not converted: {summary} Is --arch right for this file (a '
+            'custom arch goes in --arch-json)? --allow-partial writes the '
+            'partial conversion anyway.')
     if keep_head:
         if not family.head:
             raise SystemExit(
@@ -165,12 +191,23 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--arch', help='FAMILY-ARCH as in get_flops (e.g. '
                         'convnext-tiny), or the arch name with --family '
                         "(default: from the checkpoint's args.model)")
+    parser.add_argument('--arch-json', type=json.loads, metavar='JSON',
+                        help='a custom arch as a JSON dict of the family\'s '
+                        'arch keys (needs --family)')
     parser.add_argument('--ema', action='store_true',
-                        help='take the EMA weights (state_dict_ema)')
+                        help='take the EMA weights (state_dict_ema, '
+                        'model_ema or ema_state_dict)')
+    parser.add_argument('--allow-partial', action='store_true',
+                        help='write the file even if some backbone tensors '
+                        'did not match')
     parser.add_argument('--keep-head', action='store_true',
                         help='keep the classifier, under mmpretrain '
                         'ImageClassifier names')
     args = parser.parse_args(argv)
+    if args.arch_json is not None:
+        if args.family is None or args.arch:
+            parser.error('--arch-json needs --family and replaces --arch.')
+        args.arch = args.arch_json
     if args.family is None:
         if not args.arch:
             parser.error('give --arch FAMILY-ARCH or --family.')
@@ -187,7 +224,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     try:
         ckpt = load_checkpoint_file(args.src)
         state_dict, meta = convert(ckpt, args.family, args.arch, args.ema,
-                                   args.keep_head)
+                                   args.keep_head, args.allow_partial)
     except CheckpointError as err:
         raise SystemExit(str(err)) from None
     meta.update(source=osp.basename(args.src),
