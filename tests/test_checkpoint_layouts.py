@@ -38,3 +38,46 @@ def test_missing_ema_names_the_keys_it_looked_for():
     for key in ('state_dict_ema', 'model_ema', 'ema_state_dict', "'model'"):
         assert key in str(err.value)
     assert 'use_ema=False' in str(err.value)
+
+
+def test_swin_codebase_config_is_skipped_not_constructed(tmp_path):
+    """A Swin-codebase release pickles a yacs ``CfgNode`` as ``config``:
+    the weights load, the node's class is neither imported nor run."""
+    import sys
+    import types
+    yacs = types.ModuleType('yacs')
+    yacs_config = types.ModuleType('yacs.config')
+    calls = []
+
+    class CfgNode(dict):
+        def __init__(self, init_dict=None):
+            super().__init__(init_dict or {})
+            self.__dict__['__immutable__'] = False
+
+        def __setstate__(self, state):
+            calls.append('setstate')
+            self.__dict__.update(state)
+
+    CfgNode.__module__ = 'yacs.config'
+    CfgNode.__qualname__ = 'CfgNode'
+    yacs_config.CfgNode = CfgNode
+    sys.modules.update({'yacs': yacs, 'yacs.config': yacs_config})
+    try:
+        cfg = CfgNode({'MODEL': CfgNode({'TYPE': 'focal', 'DEPTHS': [2, 2]}),
+                       'TRAIN': CfgNode({'EPOCHS': 300})})
+        plain = weights(0)
+        path = tmp_path / 'swin_layout.pth'
+        torch.save({'model': plain, 'optimizer': {}, 'lr_scheduler': {},
+                    'max_accuracy': 82.1, 'epoch': 299, 'config': cfg}, path)
+    finally:
+        del sys.modules['yacs'], sys.modules['yacs.config']
+    model = MogaNet(arch=ARCH)
+    load_pretrained(model, str(path))
+    assert all(torch.equal(model.state_dict()[k], v) for k, v in plain.items())
+    assert not calls and 'yacs' not in sys.modules
+    from mmcnn.utils.checkpoint import load_checkpoint_file
+    from mmcnn.utils.checkpoint_reader import SkippedObject
+    config = load_checkpoint_file(str(path))['config']
+    assert type(config) is SkippedObject
+    assert config['MODEL']['TYPE'] == 'focal'
+    assert config.type_name == 'yacs.config.CfgNode'

@@ -17,8 +17,8 @@ from typing import Any, BinaryIO, Callable, Dict, List, Optional, Tuple, \
 import torch
 from torch import nn
 
-from .checkpoint_reader import (BadRecord, MapLocation, UnsafeCheckpoint,
-                                read_checkpoint)
+from .checkpoint_reader import (BadRecord, MapLocation, SkippedObject,
+                                UnsafeCheckpoint, read_checkpoint)
 
 StateDict = Dict[str, torch.Tensor]
 
@@ -109,6 +109,14 @@ def load_checkpoint_file(path: Union[str, BinaryIO],
         raise CheckpointError(
             f'Checkpoint {path!r} holds a {type(ckpt).__name__}, not a dict '
             'of tensors; save a state_dict instead of a whole model.')
+    skipped = {k: v.type_name for k, v in ckpt.items()
+               if isinstance(v, SkippedObject)}
+    if skipped:
+        from mmengine.logging import print_log
+        print_log(
+            f'{path!r}: skipped the pickled configuration object(s) '
+            f'{skipped}: not constructed (nothing imported or run), kept '
+            'as plain dicts; the weights are unaffected.', logger='current')
     return ckpt
 
 

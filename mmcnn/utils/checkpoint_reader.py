@@ -42,8 +42,32 @@ _STORAGE_DTYPES = {
     'ComplexFloatStorage': torch.complex64,
     'ComplexDoubleStorage': torch.complex128,
 }
-_ITEM_TARGETS = {dict: (dict, OrderedDict, Counter), list: (list, ),
-                 set: (set, )}
+SKIPPED_CLASSES = frozenset({('yacs.config', 'CfgNode')})
+"""Configuration objects that training checkpoints pickle beside their
+weights (the Swin codebase's ``config``): read as :class:`SkippedObject`."""
+
+
+class SkippedObject(dict):
+    """A pickled configuration object that was not constructed: nothing of
+    its class is imported or run, its pickled items are kept as a dict."""
+
+    def __init__(self, type_name: str) -> None:
+        super().__init__()
+        self.type_name = type_name
+
+
+class _SkippedClass:
+    """Stands for a class of :data:`SKIPPED_CLASSES` inside a pickle."""
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+
+    def __call__(self, *args: Any) -> SkippedObject:
+        return SkippedObject(self.type_name)
+
+
+_ITEM_TARGETS = {dict: (dict, OrderedDict, Counter, SkippedObject),
+                 list: (list, ), set: (set, )}
 MapLocation = Union[None, str, torch.device, Dict[str, str], Callable]
 
 
@@ -296,6 +320,8 @@ def _allowed_globals() -> Dict[Tuple[str, str], Any]:
         table[(module, 'scalar')] = numpy_scalar
     for name in _STORAGE_DTYPES:
         table[('torch', name)] = _StorageType(name)
+    for module, name in SKIPPED_CLASSES:
+        table[(module, name)] = _SkippedClass(f'{module}.{name}')
     for name in dir(torch):
         if isinstance(getattr(torch, name), torch.dtype):
             table[('torch', name)] = getattr(torch, name)
@@ -311,7 +337,8 @@ class SafeUnpickler(pickle._Unpickler):
     Every callable comes from :data:`ALLOWED_GLOBALS`; BUILD only fills the
     objects that need it (numpy arrays, argparse namespaces,
     ``HistoryBuffer``, a state dict's ``_metadata``) and checks the state;
-    item and list opcodes only reach dicts, lists and sets.
+    item and list opcodes only reach dicts, lists and sets. Configuration
+    objects of :data:`SKIPPED_CLASSES` become :class:`SkippedObject`.
     """
 
     dispatch = dict(pickle._Unpickler.dispatch)
@@ -353,6 +380,8 @@ class SafeUnpickler(pickle._Unpickler):
             _fill_namespace(inst, state)
         elif type(inst) is OrderedDict:
             _fill_state_dict_metadata(inst, state)
+        elif type(inst) is SkippedObject:
+            pass
         elif type(inst) is _history_buffer():
             _fill_history_buffer(inst, state)
         else:
@@ -363,6 +392,9 @@ class SafeUnpickler(pickle._Unpickler):
     def load_newobj(self) -> None:
         args = self.stack.pop()
         cls = self.stack.pop()
+        if isinstance(cls, _SkippedClass):
+            self.append(cls())
+            return
         if cls not in (argparse.Namespace, OrderedDict, _history_buffer()) \
                 or args:
             raise UnsafeCheckpoint(f'it creates a {cls!r:.60} object')
