@@ -52,6 +52,17 @@ def test_out_indices_and_frozen_stages_out_of_range(name):
 
 
 @pytest.mark.parametrize('name', FAMILIES)
+def test_out_indices_and_frozen_stages_of_wrong_type(name):
+    with pytest.raises(TypeError, match=r"out_indices must be an int or a "
+                       r"sequence of ints .*e\.g\. \(0, 1, 2, 3\); got "
+                       r"\['0', '3'\]"):
+        build(name, out_indices=['0', '3'])
+    with pytest.raises(TypeError, match="frozen_stages must be an int, got "
+                       "'2' .*use -1 or 0"):
+        build(name, frozen_stages='2')
+
+
+@pytest.mark.parametrize('name', FAMILIES)
 def test_wrong_channels_and_too_small_input(name):
     model = build(name).eval()
     with pytest.raises(ValueError, match='in_channels'):

@@ -1,6 +1,7 @@
 """Bad images and annotation files in a real mmdet pipeline and Runner."""
 import json
 import os.path as osp
+import zlib
 
 import cv2
 import numpy as np
@@ -48,12 +49,50 @@ def test_grayscale_and_rgba_images_become_three_channels(cfg, tmp_path,
 
 def test_missing_and_unreadable_images_name_the_file(cfg, tmp_path):
     missing = str(tmp_path / 'missing.jpg')
-    with pytest.raises(Exception, match='missing.jpg'):
+    with pytest.raises(FileNotFoundError, match='missing.jpg'):
         load_image(cfg, missing)
     broken = tmp_path / 'broken.jpg'
     broken.write_bytes(b'this is not a jpeg')
-    with pytest.raises(Exception, match='broken.jpg'):
+    with pytest.raises(ValueError, match="Cannot load image '.*broken.jpg': "
+                       'its 18 bytes cannot be decoded as an image'):
         load_image(cfg, str(broken))
+
+
+def jpeg_claiming(width: int, height: int) -> bytes:
+    """A real 12x8 JPEG whose SOF0 header is patched to ``width x height``."""
+    ok, encoded = cv2.imencode('.jpg', np.full((8, 12, 3), 90, np.uint8))
+    data = bytearray(encoded.tobytes())
+    sof = data.index(b'\xff\xc0')
+    assert ok and data[sof + 5:sof + 9] == b'\x00\x08\x00\x0c'
+    data[sof + 5:sof + 9] = height.to_bytes(2, 'big') + width.to_bytes(
+        2, 'big')
+    return bytes(data)
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A real 12x8 PNG whose IHDR (and its CRC) says ``width x height``."""
+    ok, encoded = cv2.imencode('.png', np.full((8, 12, 3), 90, np.uint8))
+    data = bytearray(encoded.tobytes())
+    assert ok and data[12:24] == b'IHDR' + bytes([0, 0, 0, 12, 0, 0, 0, 8])
+    data[16:24] = width.to_bytes(4, 'big') + height.to_bytes(4, 'big')
+    data[29:33] = zlib.crc32(bytes(data[12:29])).to_bytes(4, 'big')
+    return bytes(data)
+
+
+@pytest.mark.parametrize('name,content,problem', [
+    ('empty.jpg', b'', r'the file is empty \(0 bytes\)'),
+    ('big.jpg', jpeg_claiming(65000, 65000), 'its JPEG header declares '
+     '65000x65000 pixels, more than OpenCV decodes'),
+    ('big.png', png_claiming(65000, 65000), 'its PNG header declares '
+     '65000x65000 pixels, more than OpenCV decodes'),
+], ids=['empty-jpeg', 'oversized-jpeg', 'oversized-png'])
+def test_empty_and_oversized_images_name_the_file_and_problem(
+        cfg, tmp_path, name, content, problem):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=problem) as err:
+        load_image(cfg, str(path))
+    assert f"Cannot load image '{path}'" in str(err.value)
 
 
 @pytest.mark.parametrize('content', ['no_images', 'no_annotations'])

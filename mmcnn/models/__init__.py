@@ -1,3 +1,11 @@
-"""Models of mmcnn; importing this registers them in ``mmcnn.registry``."""
+"""Models of mmcnn; importing this registers them in ``mmcnn.registry``.
+
+Every mmcnn config imports this package, so it also makes mmcv's image
+loader name the file and the problem when an image cannot be decoded
+(:func:`mmcnn.utils.image_check.explain_image_load_errors`).
+"""
+from mmcnn.utils.image_check import explain_image_load_errors
 from .backbones import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
+
+explain_image_load_errors()

@@ -14,7 +14,9 @@ the same way in every family, as in mmpretrain and mmdet:
   official or mmcnn checkpoint through the family's checkpoint filter with
   weights-only unpickling and a report of unmatched keys.
 """
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from numbers import Integral
+from typing import (Any, Dict, Iterable, List, Optional, Sequence, Tuple,
+                    Union)
 
 import torch
 from mmengine.model import BaseModule
@@ -23,6 +25,11 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmcnn.utils.checkpoint import StateDict, load_pretrained
 from ..layers.dwconv import to_channels_last
+
+
+def _is_int(value: Any) -> bool:
+    """Whether ``value`` is an integer (numpy's included), not a bool."""
+    return isinstance(value, Integral) and not isinstance(value, bool)
 
 
 class ConvNetBackbone(BaseModule):
@@ -49,6 +56,11 @@ class ConvNetBackbone(BaseModule):
         self.arch_settings = self.resolve_arch(arch)
         self.num_stages = len(self.arch_settings[self.arch_keys[0]])
         self.out_indices = self._check_out_indices(out_indices)
+        if not _is_int(frozen_stages):
+            raise TypeError(
+                f'frozen_stages must be an int, got {frozen_stages!r} '
+                f'({type(frozen_stages).__name__}): use -1 or 0 (nothing '
+                f'frozen) up to {self.num_stages}.')
         if not -1 <= frozen_stages <= self.num_stages:
             raise ValueError(
                 f'frozen_stages={frozen_stages} is out of range for '
@@ -83,18 +95,30 @@ class ConvNetBackbone(BaseModule):
         return dict(arch)
 
     def _check_out_indices(self, out_indices: Sequence[int]) -> List[int]:
-        """Normalise ``out_indices`` to sorted non-negative stage indices."""
-        if isinstance(out_indices, int):
+        """Normalise ``out_indices`` to sorted non-negative stage indices.
+
+        Raises:
+            TypeError: not an int or a sequence of ints.
+            ValueError: an index out of range.
+        """
+        if _is_int(out_indices):
             out_indices = [out_indices]
+        entries = (list(out_indices) if isinstance(out_indices, Iterable)
+                   and not isinstance(out_indices, (str, bytes)) else None)
+        if entries is None or not all(_is_int(i) for i in entries):
+            example = tuple(range(self.num_stages))
+            raise TypeError(
+                f'out_indices must be an int or a sequence of ints (stage '
+                f'indices), e.g. {example}; got {out_indices!r}.')
         result = []
-        for index in out_indices:
+        for index in entries:
             if not -self.num_stages <= index < self.num_stages:
                 raise ValueError(
                     f'out_indices entry {index} is out of range for '
                     f'{type(self).__name__} with {self.num_stages} stages '
                     f'(valid: 0..{self.num_stages - 1}, or negative from the '
                     'end).')
-            result.append(index % self.num_stages)
+            result.append(int(index) % self.num_stages)
         return sorted(set(result))
 
     def check_input(self, x: torch.Tensor, in_channels: int,

@@ -36,7 +36,8 @@ class GlobalLocalFilter(nn.Module):
     other half through a learnable global filter in the 2-D Fourier domain:
     ``irfft2(rfft2(x) * W)`` with ``W`` of ``filter_size``, bilinearly
     resized to the input's spectrum when sizes differ. The two halves are
-    interleaved channel by channel and normalised again.
+    interleaved channel by channel and normalised again. An empty batch
+    skips the FFT (oneMKL cannot plan an empty transform).
     """
 
     def __init__(self, embed_dims: int,
@@ -50,20 +51,25 @@ class GlobalLocalFilter(nn.Module):
         self.pre_norm = LayerNorm2d(embed_dims, eps=1e-6)
         self.post_norm = LayerNorm2d(embed_dims, eps=1e-6)
 
+    def global_filter(self, x: torch.Tensor) -> torch.Tensor:
+        """``irfft2(rfft2(x) * W)`` in float32, ``x``'s shape and dtype."""
+        height, width = x.shape[2:]
+        spectrum = torch.fft.rfft2(x.float(), dim=(2, 3), norm='ortho')
+        weight = self.complex_weight
+        if weight.shape[1:3] != spectrum.shape[2:4]:
+            weight = _resize_filter(weight, tuple(spectrum.shape[2:4]))
+        spectrum = spectrum * torch.view_as_complex(weight.contiguous())
+        return torch.fft.irfft2(spectrum, s=(height, width), dim=(2, 3),
+                                norm='ortho').to(x.dtype)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.pre_norm(x)
         x_local, x_global = torch.chunk(x, 2, dim=1)
         x_local = self.dw(x_local)
         batch, channels, height, width = x_global.shape
-        spectrum = torch.fft.rfft2(x_global.float(), dim=(2, 3),
-                                   norm='ortho')
-        weight = self.complex_weight
-        if weight.shape[1:3] != spectrum.shape[2:4]:
-            weight = _resize_filter(weight, tuple(spectrum.shape[2:4]))
-        spectrum = spectrum * torch.view_as_complex(weight.contiguous())
-        x_global = torch.fft.irfft2(spectrum, s=(height, width),
-                                    dim=(2, 3), norm='ortho')
-        x = torch.stack([x_local, x_global.to(x_local.dtype)], dim=2)
+        if batch:
+            x_global = self.global_filter(x_global)
+        x = torch.stack([x_local, x_global], dim=2)
         return self.post_norm(x.reshape(batch, 2 * channels, height, width))
 
 

@@ -123,7 +123,7 @@ class _WeightedGather(torch.autograd.Function):
                 accumulate=True)
         if ctx.needs_input_grad[2]:
             gathered = table.index_select(0, index.flatten()).view(
-                rows, points, -1)
+                rows, points, table.shape[1])
             grad_weight = torch.bmm(gathered, grad_out.unsqueeze(-1))
             grad_weight = grad_weight.squeeze(-1)
         return grad_table, None, grad_weight
@@ -337,11 +337,10 @@ class DCNv3(nn.Module):
             nn.init.zeros_(layer.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n, height, width, _ = x.shape
         value = self.input_proj(x)
         feat = self.dw_conv(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
         feat = self.dw_act(self.dw_norm(feat))
-        mask = self.mask(feat).view(n, height, width, self.groups, -1)
+        mask = self.mask(feat).unflatten(-1, (self.groups, -1))
         mask = mask.softmax(-1).flatten(3).to(value.dtype)
         pad = (self.kernel_size - 1) // 2
         out = dcnv3_core(value, self.offset(feat), mask, self.groups,

@@ -276,7 +276,12 @@ def fft_depthwise_conv2d(x: torch.Tensor,
         dilation: kernel dilation.
         spectrum: the kernel's spectrum for this input size, if cached
             (see :meth:`DepthwiseConv2d.forward`); not differentiated.
+
+    An empty batch returns the empty output of ``F.conv2d``.
     """
+    if x.shape[0] == 0:
+        return F.conv2d(x, weight, bias, 1, padding, dilation,
+                        weight.shape[0])
     return _FFTDepthwiseConv.apply(x, weight, bias, padding, dilation,
                                    spectrum)
 
@@ -510,12 +515,16 @@ def depthwise_conv2d(x: torch.Tensor,
         spectra: a dict in which the FFT algorithm keeps the kernel's
             spectrum between calls while the weight is unchanged and not
             differentiated (inference).
+
+    An empty batch (``N = 0``) runs ``'direct'`` (no trial, nothing
+    cached): the FFT cannot plan an empty transform and
+    ``'channels_last_wgrad'`` would fold it into zero groups.
     """
     stride, dilation = _pair(stride), _pair(dilation)
     if padding == 'same':
         padding = same_padding(weight.shape[-2:], dilation)
     padding = _pair(padding)
-    if _plain_call(x):
+    if _plain_call(x) or x.shape[0] == 0:
         return F.conv2d(x, weight, bias, stride, padding, dilation,
                         weight.shape[0])
     if stride == (1, 1):

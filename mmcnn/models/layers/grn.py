@@ -61,4 +61,4 @@ class GRN(nn.Module):
         weight = linear.weight.unsqueeze(0) * scale.view(n, 1, c)
         out = torch.baddbmm(bias, x.reshape(n, h * w, c),
                             weight.transpose(1, 2))
-        return out.view(n, h, w, -1)
+        return out.view(n, h, w, linear.out_features)
