@@ -8,6 +8,7 @@ from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import \
     OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import LOOPS as MMENGINE_LOOPS
 from mmengine.registry import Registry
 
 MODELS = Registry(
@@ -20,5 +21,8 @@ OPTIM_WRAPPER_CONSTRUCTORS = Registry(
 HOOKS = Registry(
     'hook', parent=MMENGINE_HOOKS, scope='mmcnn',
     locations=['mmcnn.engine'])
+LOOPS = Registry(
+    'loop', parent=MMENGINE_LOOPS, scope='mmcnn',
+    locations=['mmcnn.engine'])
 
-__all__ = ['MODELS', 'OPTIM_WRAPPER_CONSTRUCTORS', 'HOOKS']
+__all__ = ['MODELS', 'OPTIM_WRAPPER_CONSTRUCTORS', 'HOOKS', 'LOOPS']

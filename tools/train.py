@@ -15,8 +15,10 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmengine.config import Config, DictAction  # noqa: E402
 
+from mmcnn.utils.resume import find_resume_checkpoint  # noqa: E402
 from tools.misc.runner_setup import (add_safety_hooks, build_runner,  # noqa
-                                     setup_work_dir, train)
+                                     setup_work_dir, train,
+                                     use_exact_resume_loop)
 
 
 def parse_args() -> argparse.Namespace:
@@ -25,8 +27,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', help='where to save logs and models')
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
-        help='resume from CKPT, or from the latest checkpoint in the work '
-        'dir when no path is given')
+        help='resume from CKPT, or when no path is given from the one '
+        'last_checkpoint in the work dir names (the newest loadable '
+        'checkpoint there if that one is missing or unreadable)')
     parser.add_argument('--amp', action='store_true',
                         help='automatic mixed precision training')
     parser.add_argument(
@@ -51,14 +54,15 @@ def main() -> None:
         cfg.merge_from_dict(args.cfg_options)
     setup_work_dir(cfg, args.config, args.work_dir)
     add_safety_hooks(cfg)
+    use_exact_resume_loop(cfg)
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.auto_scale_lr:
         cfg.setdefault('auto_scale_lr', {})['enable'] = True
     if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
+        cfg.load_from = find_resume_checkpoint(cfg.work_dir)
+        cfg.resume = cfg.load_from is not None
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume

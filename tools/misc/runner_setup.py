@@ -22,13 +22,52 @@ def setup_work_dir(cfg: Config, config_path: str,
 
 def add_safety_hooks(cfg: Config) -> None:
     """Hooks every training run gets: stop on a NaN/inf loss before a bad
-    checkpoint is saved, and keep RNG states in checkpoints for exact
-    ``--resume``."""
+    checkpoint is saved, keep RNG states in checkpoints for exact
+    ``--resume``, and save checkpoints with ``mmcnn.CheckpointHook``
+    (:func:`use_safe_checkpoint_hook`)."""
     hooks = cfg.get('custom_hooks') or []
     for name in ('FiniteLossHook', 'RNGStateHook'):
         if not any(name in str(h.get('type')) for h in hooks):
             hooks.append(dict(type=f'mmcnn.{name}'))
     cfg.custom_hooks = hooks
+    use_safe_checkpoint_hook(cfg)
+
+
+def use_safe_checkpoint_hook(cfg: Config) -> None:
+    """Swap mmengine's ``CheckpointHook`` for ``mmcnn.CheckpointHook``,
+    keeping its arguments; the Runner's default one (``interval=1``) when
+    the config names none. A disabled or custom checkpoint hook is kept."""
+    from mmengine.hooks import CheckpointHook
+    if cfg.get('default_hooks') is None:
+        cfg.default_hooks = dict()
+    default_hooks = cfg.default_hooks
+    if 'checkpoint' not in default_hooks:
+        default_hooks['checkpoint'] = dict(type='CheckpointHook', interval=1)
+    hook = default_hooks['checkpoint']
+    if isinstance(hook, dict) and hook.get('type') in (
+            'CheckpointHook', 'mmengine.CheckpointHook', CheckpointHook):
+        hook['type'] = 'mmcnn.CheckpointHook'
+
+
+def use_exact_resume_loop(cfg: Config) -> None:
+    """Train an epoch-based config with ``mmcnn.EpochBasedTrainLoop``, which
+    resumes from a mid-epoch (``by_epoch=False``) checkpoint at the right
+    batch instead of replaying the epoch from its start as mmengine's loop
+    does. Other loop types are left as they are."""
+    from mmengine.runner import EpochBasedTrainLoop
+    train_cfg = cfg.get('train_cfg')
+    if not train_cfg:
+        return
+    loop_type = train_cfg.get('type')
+    if loop_type is None:
+        if not train_cfg.get('by_epoch', False):
+            return
+    elif loop_type not in ('EpochBasedTrainLoop',
+                           'mmengine.EpochBasedTrainLoop',
+                           EpochBasedTrainLoop):
+        return
+    train_cfg.pop('by_epoch', None)
+    train_cfg['type'] = 'mmcnn.EpochBasedTrainLoop'
 
 
 def enable_visualization(cfg: Config, show_dir: str) -> None:

@@ -10,7 +10,9 @@ _base_ = [
     'mmpretrain::_base_/schedules/imagenet_bs1024_adamw_swin.py',
     'mmpretrain::_base_/default_runtime.py',
 ]
-custom_imports = dict(imports=['mmcnn.models'], allow_failed_imports=False)
+custom_imports = dict(
+    imports=['mmcnn.models', 'mmcnn.engine'], allow_failed_imports=False)
+default_hooks = dict(checkpoint=dict(type='mmcnn.CheckpointHook'))
 
 model = dict(
     type='ImageClassifier',

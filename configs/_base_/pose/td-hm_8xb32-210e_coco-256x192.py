@@ -7,7 +7,9 @@
 # ``head.in_channels``.
 _base_ = ('mmpose::body_2d_keypoint/topdown_heatmap/coco/'
           'td-hm_res50_8xb64-210e_coco-256x192.py')
-custom_imports = dict(imports=['mmcnn.models'], allow_failed_imports=False)
+custom_imports = dict(
+    imports=['mmcnn.models', 'mmcnn.engine'], allow_failed_imports=False)
+default_hooks = dict(checkpoint=dict(type='mmcnn.CheckpointHook'))
 
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 auto_scale_lr = dict(base_batch_size=256)

@@ -34,5 +34,9 @@ param_scheduler = [
 ]
 train_cfg = dict(val_interval=4000)
 default_hooks = dict(
-    checkpoint=dict(interval=4000, max_keep_ckpts=1, save_best='mIoU'))
+    checkpoint=dict(
+        type='mmcnn.CheckpointHook',
+        interval=4000,
+        max_keep_ckpts=1,
+        save_best='mIoU'))
 auto_scale_lr = dict(enable=False, base_batch_size=32)

@@ -41,5 +41,6 @@ param_scheduler = [
         end=160000,
         by_epoch=False)
 ]
-default_hooks = dict(checkpoint=dict(save_best='mIoU'))
+default_hooks = dict(
+    checkpoint=dict(type='mmcnn.CheckpointHook', save_best='mIoU'))
 auto_scale_lr = dict(enable=False, base_batch_size=16)
