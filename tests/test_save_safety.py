@@ -16,7 +16,7 @@ from typing import List
 import mmengine
 import pytest
 import torch
-from _toy import ToyClassifier, ToyData
+from _toy import make_runner
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import save_checkpoint
 
@@ -136,19 +136,10 @@ def recorded(work_dir: Path) -> str:
 def toy_runner(work_dir: Path, max_epochs: int, resume: bool = False,
                **checkpoint) -> Runner:
     """An in-process Runner on the toy model saving with mmcnn's hook."""
-    torch.manual_seed(0)
-    return Runner(
-        model=ToyClassifier(), work_dir=str(work_dir),
-        train_dataloader=dict(dataset=ToyData(), batch_size=4,
-                              sampler=dict(type='DefaultSampler',
-                                           shuffle=True),
-                              collate_fn=dict(type='default_collate')),
-        optim_wrapper=dict(optimizer=dict(type='AdamW', lr=1e-3)),
-        param_scheduler=dict(type='MultiStepLR', milestones=[1]),
-        train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
+    return make_runner(
+        str(work_dir), max_epochs, resume,
         default_hooks=dict(checkpoint=dict(type='mmcnn.CheckpointHook',
-                                           interval=1, **checkpoint)),
-        randomness=dict(seed=0), resume=resume, default_scope='mmengine')
+                                           interval=1, **checkpoint)))
 
 
 def test_kill_while_saving_keeps_a_checkpoint_with_max_keep_1(tmp_path):
