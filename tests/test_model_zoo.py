@@ -145,3 +145,86 @@ def test_generated_tables_and_staleness(zoo, toy_root):
     metafile.write_text(metafile.read_text().replace('70.1', '70.3'))
     assert zoo.check(str(toy_root)) == ['docs/model_zoo.md']
     assert zoo.main(['--check', '--root', str(toy_root)]) == 1
+
+
+PRETRAINED_METAFILE = textwrap.dedent("""\
+    Models:
+      - Name: toy-det
+        In Collection: Toy
+        Config: configs/det/toy/toy-det.py
+        Metadata:
+          Parameters: 5
+        Pretrained Weights:
+          URL: https://example.org/stale.pth
+          Page: https://example.org
+        # a comment after a generated block
+      - Name: toy-manual
+        In Collection: Toy
+        Config: configs/det/toy/toy-manual.py
+        Metadata:
+          Parameters: 6
+      - Name: toy-scratch
+        In Collection: Toy
+        Config: configs/det/toy/toy-scratch.py
+        Pretrained Weights:
+          URL: https://example.org/stale.pth
+        Results:
+          - Task: Object Detection
+            Dataset: COCO
+            Metrics:
+              box AP: 40.2
+    """)
+
+
+def toy_config(backbone: str, arch: str, init_cfg: str) -> str:
+    return (f"_base_ = ['mmdet::_base_/models/retinanet_r50_fpn.py']\n"
+            f"model = dict(backbone=dict(_delete_=True, type='{backbone}',\n"
+            f"    arch='{arch}', init_cfg={init_cfg}))\n")
+
+
+def test_metafiles_get_the_release_of_each_config(zoo, tmp_path):
+    """The generated keys follow the configs: a URL, a local path with its
+    page, a key removed for a config trained from scratch, the classifier
+    Weights; every other line stays, and a second run changes nothing."""
+    from mmcnn.utils.pretrained import release_for
+    moganet, slak = release_for('MogaNet', 'tiny'), release_for('SLaK', 'tiny')
+    files = {
+        'configs/det/toy/toy-det.py': toy_config(
+            'mmcnn.MogaNet', 'tiny',
+            f"dict(type='Pretrained', checkpoint='{moganet.url}')"),
+        'configs/det/toy/toy-manual.py': toy_config(
+            'mmcnn.SLaK', 'tiny',
+            f"dict(type='Pretrained', checkpoint='{slak.local_path}')"),
+        'configs/det/toy/toy-scratch.py': toy_config(
+            'mmcnn.SLaK', 'tiny', 'None'),
+        'configs/det/toy/metafile.yml': PRETRAINED_METAFILE,
+        'configs/cls/toy/toy-cls.py': toy_config(
+            'mmcnn.ConvNeXt', 'tiny', 'None'),
+        'configs/cls/toy/metafile.yml': 'Models:\n- Name: toy-cls\n'
+        '  In Collection: Toy\n  Config: configs/cls/toy/toy-cls.py\n',
+    }
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    assert zoo.main(['--check', '--root', str(tmp_path)]) == 1
+    assert zoo.main(['--root', str(tmp_path)]) == 0
+    det = (tmp_path / 'configs/det/toy/metafile.yml').read_text()
+    models = {m['Name']: m for m in yaml.safe_load(det)['Models']}
+    assert models['toy-det']['Pretrained Weights'] == {
+        'URL': moganet.url, 'Page': moganet.page}
+    assert models['toy-manual']['Pretrained Weights']['Local Path'] == (
+        'checkpoints/SLaK_tiny_checkpoint.pth')
+    assert models['toy-manual']['Pretrained Weights']['Page'] == slak.page
+    assert 'Pretrained Weights' not in models['toy-scratch']
+    assert models['toy-scratch']['Results'][0]['Metrics']['box AP'] == 40.2
+    assert '# a comment after a generated block' in det
+    assert models['toy-manual']['Metadata'] == {'Parameters': 6}
+    cls = yaml.safe_load(
+        (tmp_path / 'configs/cls/toy/metafile.yml').read_text())['Models']
+    assert cls[0]['Weights'] == release_for('ConvNeXt', 'tiny',
+                                            'in1k-ema').url
+    assert zoo.main(['--check', '--root', str(tmp_path)]) == 0
+    markdown = (tmp_path / 'docs' / 'model_zoo.md').read_text()
+    assert f'[download]({moganet.url})' in markdown
+    assert f'manual: [page]({slak.page}), place at `{slak.local_path}`' in (
+        markdown)

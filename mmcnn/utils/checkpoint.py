@@ -100,9 +100,11 @@ def load_checkpoint_file(path: Union[str, BinaryIO],
         from mmengine.runner import CheckpointLoader
         ckpt = CheckpointLoader.load_checkpoint(path, map_location)
     elif not os.path.isfile(path):
+        from mmcnn.utils.pretrained import missing_file_advice
+        tried = os.path.abspath(path)
         raise CheckpointError(
-            f'Checkpoint file not found: {path!r}. Check the path given in '
-            'init_cfg / load_from / --resume / the command line.')
+            f'Checkpoint file not found: {path!r} (looked for {tried}). '
+            + missing_file_advice(path, tried))
     else:
         ckpt = read_file(path, path, map_location)
     if not isinstance(ckpt, dict):

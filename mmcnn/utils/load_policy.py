@@ -62,11 +62,20 @@ def load_url(url: str,
     """``torch.hub.load_state_dict_from_url``, read by the safe reader.
 
     The file is cached in ``model_dir`` (default ``<hub dir>/checkpoints``)
-    and reused when present; ``weights_only`` is accepted and ignored.
+    and reused when present; ``weights_only`` is accepted and ignored. A
+    failed download raises a :class:`CheckpointError` naming the URL, the
+    cache path, the release page of an official file and the override that
+    trains a backbone from scratch.
     """
     model_dir = model_dir or osp.join(torch.hub.get_dir(), 'checkpoints')
     os.makedirs(model_dir, exist_ok=True)
     name = file_name or osp.basename(urlparse(url).path)
+    if not name:
+        from mmcnn.utils.pretrained import share_page_advice
+        raise CheckpointError(
+            f'Cannot download checkpoint {url}: its path names no file to '
+            'cache it as (a share page, not a file URL?). ' +
+            share_page_advice(url))
     cached = osp.join(model_dir, name)
     if not osp.exists(cached):
         prefix = None
@@ -77,10 +86,10 @@ def load_url(url: str,
             torch.hub.download_url_to_file(url, cached, prefix,
                                            progress=progress)
         except (URLError, OSError, RuntimeError) as err:
+            from mmcnn.utils.pretrained import download_failed_advice
             raise CheckpointError(
-                f'Cannot download checkpoint {url}: {err}. Check the URL, or '
-                'download the file yourself and give its local path.'
-            ) from None
+                f'Cannot download checkpoint {url} to {cached}: {err}. ' +
+                download_failed_advice(url, cached)) from None
     return load_checkpoint_file(cached, map_location)
 
 

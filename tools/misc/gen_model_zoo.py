@@ -11,12 +11,18 @@ index format: ``Collections`` (one per family, with the paper) and
     python tools/misc/gen_model_zoo.py --update-metadata [--match moganet-t]
 
 Generation rewrites ``model-index.yml`` (an ``Import`` of every
-``configs/**/metafile.yml``) and ``docs/model_zoo.md``. ``--update-metadata``
-re-measures each model's config and writes only the ``Metadata`` fields
-``Parameters`` and ``FLOPs`` of its metafile, leaving every other line as
-it was.
+``configs/**/metafile.yml``) and ``docs/model_zoo.md``, and sets two keys of
+each metafile model from the table of official releases
+(:data:`mmcnn.utils.pretrained.RELEASES`), leaving every other line as it
+was: ``Pretrained Weights`` (the URL, or the local path and the page of a
+release without a direct link) for a config whose backbone starts from a
+checkpoint, and ``Weights`` of a classification model (the released
+classifier, when it has a URL). ``--update-metadata`` re-measures each
+model's config and writes only the ``Metadata`` fields ``Parameters`` and
+``FLOPs`` of its metafile.
 """
 import argparse
+import ast
 import difflib
 import os
 import os.path as osp
@@ -31,6 +37,10 @@ import yaml
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO_ROOT)
+
+from mmcnn.utils.pretrained import (LAYOUTS, RELEASES,  # noqa: E402
+                                     SCRATCH_OVERRIDE, Release,
+                                     classifier_release, find_release)
 
 INDEX = 'model-index.yml'
 ZOO = osp.join('docs', 'model_zoo.md')
@@ -78,6 +88,157 @@ class ZooModel:
     weights: Optional[str] = None
 
 
+PRETRAINED_KEY = 'Pretrained Weights'
+PRETRAINED_HEADER = """## Pretrained backbone weights
+
+Every detection, segmentation and pose config (and the ConvNeXt V2
+classifier, which fine-tunes FCMAE weights) starts its backbone from the
+family's official ImageNet checkpoint: `model.backbone.init_cfg.checkpoint`
+is the authors' download URL. On first use the file is downloaded (with a
+progress bar on a terminal) into `<torch hub dir>/checkpoints`
+(`$TORCH_HOME/hub/checkpoints`, by default
+`~/.cache/torch/hub/checkpoints`), read by mmcnn's safe loader and converted
+by the family's checkpoint filter; later runs reuse the cached file. The
+releases marked *manual* are published only behind a browser page: download
+the file there and place it at the local path given (relative to the
+directory you run the tools from); the error for a missing file names both.
+To train a backbone from scratch instead, add
+`{override}`. The metafiles list each config's release as `Pretrained
+Weights`; the `Weights` of a classification model is the authors' released
+classifier, whose accuracy the tables report (its backbone loads into the
+config; its head may differ, as ConvFormer's and InternImage's do).
+
+The layouts of the released files, as each codebase saved them:
+
+{layouts}
+
+| Backbone | Arch | Training | File | Download | Layout |
+|:---|:---|:---|:---|:---|:---|
+"""
+
+
+@dataclass
+class BackboneRef:
+    """What a config's merged ``model.backbone`` says about its weights."""
+
+    type: Optional[str]
+    arch: Optional[str]
+    checkpoint: Optional[str]
+
+
+class _Unknown:
+    """A config value that is not a literal (computed, or a reference)."""
+
+
+def _literal(node: ast.AST) -> Any:
+    """A config expression as a value: ``dict(...)`` calls and literals;
+    anything else is :class:`_Unknown`."""
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == 'dict' and not node.args):
+        return {kw.arg: _literal(kw.value) for kw in node.keywords
+                if kw.arg is not None}
+    if isinstance(node, ast.Dict):
+        keys = [_literal(k) if k is not None else _Unknown for k in node.keys]
+        if all(isinstance(k, str) for k in keys):
+            return dict(zip(keys, (_literal(v) for v in node.values)))
+        return _Unknown()
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError):
+        return _Unknown()
+
+
+def _merge(base: Any, child: Any) -> Any:
+    """mmengine's config merge of ``child`` into ``base``."""
+    if not isinstance(child, dict) or child.get('_delete_'):
+        return ({k: v for k, v in child.items() if k != '_delete_'}
+                if isinstance(child, dict) else child)
+    if not isinstance(base, dict):
+        return dict(child)
+    merged = dict(base)
+    for key, value in child.items():
+        merged[key] = _merge(base.get(key), value)
+    return merged
+
+
+def _config_model(path: str) -> dict:
+    """The ``model`` dict of a config file with its local ``_base_`` files
+    merged in (package bases such as ``mmdet::`` are skipped: mmcnn's
+    configs replace their backbones with ``_delete_``)."""
+    with open(path) as f:
+        tree = ast.parse(f.read(), path)
+    bases, model = [], {}
+    for stmt in tree.body:
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)):
+            continue
+        name = stmt.targets[0].id
+        if name == '_base_':
+            value = _literal(stmt.value)
+            bases = [value] if isinstance(value, str) else (
+                list(value) if isinstance(value, (list, tuple)) else [])
+        elif name == 'model':
+            model = _literal(stmt.value)
+    merged: Any = {}
+    for base in bases:
+        if isinstance(base, str) and '::' not in base:
+            merged = _merge(
+                merged, _config_model(osp.join(osp.dirname(path), base)))
+    merged = _merge(merged, model)
+    return merged if isinstance(merged, dict) else {}
+
+
+def config_backbone(root: str, config: str) -> Optional[BackboneRef]:
+    """The backbone type, arch and ``init_cfg`` checkpoint of a config,
+    read statically (no imports, no package configs): None when the config
+    file does not exist or sets no backbone."""
+    path = osp.join(root, config)
+    if not osp.isfile(path):
+        return None
+    backbone = _config_model(path).get('backbone')
+    if not isinstance(backbone, dict):
+        return None
+    init_cfg = backbone.get('init_cfg')
+    checkpoint = None
+    if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained':
+        checkpoint = init_cfg.get('checkpoint')
+
+    def text(value: Any) -> Optional[str]:
+        return value if isinstance(value, str) else None
+
+    return BackboneRef(text(backbone.get('type')), text(backbone.get('arch')),
+                       text(checkpoint))
+
+
+def pretrained_entry(release: Release) -> Dict[str, str]:
+    """The ``Pretrained Weights`` mapping of a metafile model."""
+    if release.url:
+        return {'URL': release.url, 'Page': release.page}
+    return {
+        'Local Path': release.local_path,
+        'Page': release.page,
+        'Note': 'no direct download link: download the file from Page and '
+        'place it at Local Path',
+    }
+
+
+def expected_entries(root: str, config: str, task: str
+                     ) -> Dict[str, Optional[Any]]:
+    """The generated keys of one metafile model: key -> value (None: the
+    key must be absent). A key that is not generated for it is left out."""
+    ref = config_backbone(root, config)
+    if ref is None or ref.type is None:
+        return {}
+    release = find_release(ref.checkpoint) if ref.checkpoint else None
+    entries: Dict[str, Optional[Any]] = {
+        PRETRAINED_KEY: pretrained_entry(release) if release else None}
+    classifier = (classifier_release(ref.type, ref.arch)
+                  if task == 'cls' and ref.arch else None)
+    if classifier is not None and classifier.url:
+        entries['Weights'] = classifier.url
+    return entries
+
+
 def find_metafiles(root: str) -> List[str]:
     """Every ``configs/**/metafile.yml``, repo-relative and sorted."""
     paths = glob(osp.join(root, 'configs', '**', 'metafile.yml'),
@@ -97,9 +258,12 @@ def read_index(root: str) -> List[str]:
         return list((yaml.safe_load(f) or {}).get('Import') or [])
 
 
-def _load_yaml(root: str, metafile: str) -> dict:
-    with open(osp.join(root, metafile)) as f:
-        return yaml.safe_load(f) or {}
+def _read(root: str, path: str) -> str:
+    full = osp.join(root, path)
+    if not osp.isfile(full):
+        return ''
+    with open(full) as f:
+        return f.read()
 
 
 def _task_of(config: str, results: List[dict]) -> str:
@@ -117,12 +281,16 @@ def _as_int(value: Any) -> Optional[int]:
     return None if value is None else int(value)
 
 
-def load_models(root: str, metafiles: List[str]
+def load_models(root: str, metafiles: List[str],
+                texts: Optional[Dict[str, str]] = None
                 ) -> Tuple[List[ZooModel], Dict[str, dict]]:
-    """The models of ``metafiles`` and their collections by name."""
+    """The models of ``metafiles`` (read from ``texts`` where given) and
+    their collections by name."""
     models, collections = [], OrderedDict()
     for metafile in metafiles:
-        data = _load_yaml(root, metafile)
+        text = (texts or {}).get(metafile)
+        data = yaml.safe_load(_read(root, metafile) if text is None else
+                              text) or {}
         for collection in data.get('Collections') or []:
             collections.setdefault(collection['Name'], collection)
         for entry in data.get('Models') or []:
@@ -175,9 +343,30 @@ def _table(models: List[ZooModel]) -> List[str]:
     return lines
 
 
+VARIANT_TITLES = {
+    'in1k': 'ImageNet-1k',
+    'in1k-ema': 'ImageNet-1k, EMA (the classifier\'s reported accuracy)',
+    'fcmae': 'FCMAE pre-training (no labels)',
+}
+
+
+def render_pretrained() -> List[str]:
+    """The pretrained-weights section, from the table of releases."""
+    layouts = '\n'.join(f'- `{k}`: {v}' for k, v in LAYOUTS.items())
+    lines = PRETRAINED_HEADER.format(
+        override=SCRATCH_OVERRIDE, layouts=layouts).rstrip('\n').split('\n')
+    for r in sorted(RELEASES, key=lambda r: r.backbone.lower()):
+        download = (f'[download]({r.url})' if r.url else
+                    f'manual: [page]({r.page}), place at `{r.local_path}`')
+        lines.append(f'| {r.backbone} | {r.arch} | '
+                     f'{VARIANT_TITLES.get(r.variant, r.variant)} | '
+                     f'`{r.file_name}` | {download} | {r.layout} |')
+    return lines
+
+
 def render_zoo(models: List[ZooModel], collections: Dict[str, dict]) -> str:
     """The markdown of docs/model_zoo.md."""
-    lines = [HEADER.rstrip('\n')]
+    lines = [HEADER.rstrip('\n'), '', *render_pretrained()]
     families = list(OrderedDict.fromkeys(
         sorted(m.collection for m in models)))
     for family in families:
@@ -197,20 +386,81 @@ def render_zoo(models: List[ZooModel], collections: Dict[str, dict]) -> str:
     return '\n'.join(lines).rstrip('\n') + '\n'
 
 
+def _last_line(node: yaml.Node) -> int:
+    """The last line a node's content occupies (0-based)."""
+    if isinstance(node, yaml.MappingNode) and node.value:
+        return _last_line(node.value[-1][1])
+    if isinstance(node, yaml.SequenceNode) and node.value:
+        return _last_line(node.value[-1])
+    end = node.end_mark
+    return end.line - 1 if end.column == 0 and end.line > 0 else end.line
+
+
+def _block(key: str, value: Any, indent: int) -> List[str]:
+    """``key: value`` as block YAML lines indented by ``indent``."""
+    text = yaml.safe_dump({key: value}, sort_keys=False, width=4096,
+                          default_flow_style=False, allow_unicode=True)
+    return [' ' * indent + line + '\n' for line in text.splitlines()]
+
+
+def sync_metafile(root: str, metafile: str) -> str:
+    """A metafile's text with each model's generated keys (see
+    :func:`expected_entries`) set from the table of releases; every other
+    line stays as it is."""
+    text = _read(root, metafile)
+    document = yaml.compose(text) if text.strip() else None
+    models = None if document is None else _node_of(document, 'Models')
+    if models is None:
+        return text
+    data = yaml.safe_load(text)['Models']
+    edits = []
+    for node, entry in zip(models.value, data):
+        config = entry.get('Config', '')
+        expected = expected_entries(
+            root, config, _task_of(config, entry.get('Results') or []))
+        indent = node.value[0][0].start_mark.column
+        appended = []
+        for key, value in expected.items():
+            if entry.get(key) == value:
+                continue
+            block = [] if value is None else _block(key, value, indent)
+            existing = _node_of(node, key)
+            if existing is None:
+                appended += block
+                continue
+            start = next(k for k, _ in node.value
+                         if k.value == key).start_mark.line
+            edits.append((start, _last_line(existing) + 1, block))
+        if appended:
+            end = _last_line(node) + 1
+            edits.append((end, end, appended))
+    if not edits:
+        return text
+    lines = text.splitlines(keepends=True)
+    if not lines[-1].endswith('\n'):
+        lines[-1] += '\n'
+    for start, stop, block in sorted(edits, key=lambda e: e[0],
+                                     reverse=True):
+        lines[start:stop] = block
+    return ''.join(lines)
+
+
 def generate(root: str) -> Dict[str, str]:
-    """The generated files' contents by repo-relative path."""
+    """The generated files' contents by repo-relative path: the index, the
+    zoo and every metafile (with its generated keys)."""
     metafiles = find_metafiles(root)
-    models, collections = load_models(root, metafiles)
+    texts = {metafile: sync_metafile(root, metafile)
+             for metafile in metafiles}
+    models, collections = load_models(root, metafiles, texts)
     return {INDEX: render_index(metafiles),
-            ZOO: render_zoo(models, collections)}
+            ZOO: render_zoo(models, collections), **texts}
 
 
 def check(root: str) -> List[str]:
     """Paths of generated files that differ from what is committed."""
     stale = []
     for path, text in generate(root).items():
-        full = osp.join(root, path)
-        current = open(full).read() if osp.isfile(full) else ''
+        current = _read(root, path)
         if current != text:
             diff = difflib.unified_diff(
                 current.splitlines(), text.splitlines(), f'{path} (now)',
@@ -346,11 +596,14 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f'Stale: {", ".join(stale)}; run python '
                   'tools/misc/gen_model_zoo.py and commit the result.')
             return 1
-        print('model-index.yml and docs/model_zoo.md are up to date.')
+        print('model-index.yml, docs/model_zoo.md and the metafiles\' '
+              'weights entries are up to date.')
         return 0
     if args.update_metadata:
         update_metadata(args.root, args.match)
     for path, text in generate(args.root).items():
+        if _read(args.root, path) == text and path not in (INDEX, ZOO):
+            continue
         full = osp.join(args.root, path)
         os.makedirs(osp.dirname(full), exist_ok=True)
         with open(full, 'w') as f:

@@ -13,7 +13,8 @@ model = dict(
         drop_path_rate=0.2,
         init_cfg=dict(
             type='Pretrained',
-            checkpoint='checkpoints/convnextv2_tiny_1k_224_fcmae.pt')))
+            checkpoint='https://dl.fbaipublicfiles.com/convnext/convnextv2/'
+            'pt_only/convnextv2_tiny_1k_224_fcmae.pt')))
 
 train_dataloader = dict(batch_size=32)
 optim_wrapper = dict(optimizer=dict(lr=8e-4 * 1024 / 256))

@@ -18,7 +18,8 @@ model = dict(
         out_indices=(0, 1, 2, 3),
         drop_path_rate=0.1,
         init_cfg=dict(
-            type='Pretrained', checkpoint='checkpoints/convformer_s18.pth')),
+            type='Pretrained', checkpoint='https://huggingface.co/sail/dl/'
+                               'resolve/main/convformer/convformer_s18.pth')),
     neck=dict(in_channels=[64, 128, 320, 512]))
 
 optim_wrapper = dict(

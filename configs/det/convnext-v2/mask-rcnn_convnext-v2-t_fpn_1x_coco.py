@@ -6,7 +6,8 @@ model = dict(
     backbone=dict(
         type='mmcnn.ConvNeXtV2',
         init_cfg=dict(
-            checkpoint='checkpoints/convnextv2_tiny_1k_224_ema.pt')))
+            checkpoint='https://dl.fbaipublicfiles.com/convnext/convnextv2/'
+            'im1k/convnextv2_tiny_1k_224_ema.pt')))
 
 optim_wrapper = dict(
     paramwise_cfg=dict(custom_keys={'.grn.': dict(decay_mult=0.)}))

@@ -6,7 +6,8 @@ model = dict(
     backbone=dict(
         arch='base',
         drop_path_rate=0.7,
-        init_cfg=dict(checkpoint='checkpoints/convnext_base_1k_224.pth')),
+        init_cfg=dict(checkpoint='https://dl.fbaipublicfiles.com/convnext/'
+                      'convnext_base_1k_224.pth')),
     neck=dict(in_channels=[128, 256, 512, 1024]))
 
 optim_wrapper = dict(paramwise_cfg=dict(num_layers=12, decay_rate=0.8))

@@ -6,6 +6,7 @@ model = dict(
     backbone=dict(
         arch='small',
         drop_path_rate=0.6,
-        init_cfg=dict(checkpoint='checkpoints/convnext_small_1k_224.pth')))
+        init_cfg=dict(checkpoint='https://dl.fbaipublicfiles.com/convnext/'
+                      'convnext_small_1k_224.pth')))
 
 optim_wrapper = dict(paramwise_cfg=dict(num_layers=12, decay_rate=0.7))

@@ -18,7 +18,8 @@ model = dict(
         drop_path_rate=0.1,
         init_cfg=dict(
             type='Pretrained',
-            checkpoint='checkpoints/convnext_tiny_1k_224.pth')),
+            checkpoint='https://dl.fbaipublicfiles.com/convnext/'
+            'convnext_tiny_1k_224.pth')),
     neck=dict(in_channels=[96, 192, 384, 768]))
 
 optim_wrapper = dict(

@@ -6,4 +6,5 @@ _base_ = ('./cascade-mask-rcnn_focalnet-t-lrf_fpn_4conv1fc-giou_'
 model = dict(
     backbone=dict(
         arch='tiny-srf',
-        init_cfg=dict(checkpoint='checkpoints/focalnet_tiny_srf.pth')))
+        init_cfg=dict(checkpoint='https://github.com/microsoft/FocalNet/'
+                      'releases/download/v1.0.0/focalnet_tiny_srf.pth')))

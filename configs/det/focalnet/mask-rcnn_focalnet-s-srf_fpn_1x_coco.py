@@ -6,4 +6,5 @@ model = dict(
     backbone=dict(
         arch='small-srf',
         drop_path_rate=0.2,
-        init_cfg=dict(checkpoint='checkpoints/focalnet_small_srf.pth')))
+        init_cfg=dict(checkpoint='https://github.com/microsoft/FocalNet/'
+                      'releases/download/v1.0.0/focalnet_small_srf.pth')))

@@ -19,7 +19,8 @@ model = dict(
         drop_path_rate=0.1,
         init_cfg=dict(
             type='Pretrained',
-            checkpoint='checkpoints/inceptionnext_tiny.pth')),
+            checkpoint='https://github.com/sail-sg/inceptionnext/releases/'
+            'download/model/inceptionnext_tiny.pth')),
     neck=dict(in_channels=[96, 192, 384, 768]))
 
 optim_wrapper = dict(

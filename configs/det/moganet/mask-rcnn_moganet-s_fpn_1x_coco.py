@@ -5,6 +5,7 @@ model = dict(
         arch='small',
         drop_path_rate=0.1,
         init_cfg=dict(
-            checkpoint='checkpoints/'
+            checkpoint='https://github.com/Westlake-AI/MogaNet/releases/'
+            'download/moganet-in1k-weights/'
             'moganet_small_sz224_8xbs128_ep300.pth.tar')),
     neck=dict(in_channels=[64, 128, 320, 512]))

@@ -17,7 +17,9 @@ model = dict(
         out_indices=(0, 1, 2, 3),
         drop_path_rate=0.1,
         init_cfg=dict(
-            type='Pretrained', checkpoint='checkpoints/van_base_828.pth.tar')),
+            type='Pretrained', checkpoint='https://huggingface.co/'
+                               'Visual-Attention-Network/VAN-Base-original/'
+                               'resolve/main/van_base_828.pth.tar')),
     neck=dict(in_channels=[64, 128, 320, 512]))
 
 optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

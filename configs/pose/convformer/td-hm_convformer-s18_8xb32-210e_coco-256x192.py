@@ -11,5 +11,6 @@ model = dict(
         out_indices=(3, ),
         drop_path_rate=0.2,
         init_cfg=dict(
-            type='Pretrained', checkpoint='checkpoints/convformer_s18.pth')),
+            type='Pretrained', checkpoint='https://huggingface.co/sail/dl/'
+                               'resolve/main/convformer/convformer_s18.pth')),
     head=dict(in_channels=512))

@@ -12,5 +12,6 @@ model = dict(
         drop_path_rate=0.2,
         init_cfg=dict(
             type='Pretrained',
-            checkpoint='checkpoints/focalnet_tiny_srf.pth')),
+            checkpoint='https://github.com/microsoft/FocalNet/releases/'
+            'download/v1.0.0/focalnet_tiny_srf.pth')),
     head=dict(in_channels=768))

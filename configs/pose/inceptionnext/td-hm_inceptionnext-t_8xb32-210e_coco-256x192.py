@@ -13,5 +13,6 @@ model = dict(
         drop_path_rate=0.2,
         init_cfg=dict(
             type='Pretrained',
-            checkpoint='checkpoints/inceptionnext_tiny.pth')),
+            checkpoint='https://github.com/sail-sg/inceptionnext/releases/'
+            'download/model/inceptionnext_tiny.pth')),
     head=dict(in_channels=768))

@@ -12,5 +12,6 @@ model = dict(
         drop_path_rate=0.2,
         init_cfg=dict(
             type='Pretrained',
-            checkpoint='checkpoints/internimage_t_1k_224.pth')),
+            checkpoint='https://huggingface.co/OpenGVLab/InternImage/resolve/'
+            'main/internimage_t_1k_224.pth')),
     head=dict(in_channels=512))

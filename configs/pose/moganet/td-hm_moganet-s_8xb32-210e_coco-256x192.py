@@ -19,7 +19,8 @@ model = dict(
         drop_path_rate=0.2,
         init_cfg=dict(
             type='Pretrained',
-            checkpoint='checkpoints/'
+            checkpoint='https://github.com/Westlake-AI/MogaNet/releases/'
+            'download/moganet-in1k-weights/'
             'moganet_small_sz224_8xbs128_ep300.pth.tar')),
     head=dict(in_channels=512))
 

@@ -13,5 +13,7 @@ model = dict(
         out_indices=(3, ),
         drop_path_rate=0.1,
         init_cfg=dict(
-            type='Pretrained', checkpoint='checkpoints/van_base_828.pth.tar')),
+            type='Pretrained', checkpoint='https://huggingface.co/'
+                               'Visual-Attention-Network/VAN-Base-original/'
+                               'resolve/main/van_base_828.pth.tar')),
     head=dict(in_channels=512))

@@ -6,4 +6,5 @@ model = dict(
     backbone=dict(
         type='mmcnn.ConvNeXtV2',
         init_cfg=dict(
-            checkpoint='checkpoints/convnextv2_tiny_1k_224_ema.pt')))
+            checkpoint='https://dl.fbaipublicfiles.com/convnext/convnextv2/'
+            'im1k/convnextv2_tiny_1k_224_ema.pt')))

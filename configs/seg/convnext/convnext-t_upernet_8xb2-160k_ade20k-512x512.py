@@ -16,7 +16,8 @@ model = dict(
         drop_path_rate=0.4,
         init_cfg=dict(
             type='Pretrained',
-            checkpoint='checkpoints/convnext_tiny_1k_224.pth')),
+            checkpoint='https://dl.fbaipublicfiles.com/convnext/'
+            'convnext_tiny_1k_224.pth')),
     decode_head=dict(in_channels=[96, 192, 384, 768]),
     auxiliary_head=dict(in_channels=384),
     test_cfg=dict(mode='slide', crop_size=crop_size, stride=(341, 341)))

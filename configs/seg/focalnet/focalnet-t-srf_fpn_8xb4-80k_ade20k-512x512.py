@@ -13,5 +13,6 @@ model = dict(
         focal_windows=(9, 9, 9, 9),
         init_cfg=dict(
             type='Pretrained',
-            checkpoint='checkpoints/focalnet_tiny_srf.pth')),
+            checkpoint='https://github.com/microsoft/FocalNet/releases/'
+            'download/v1.0.0/focalnet_tiny_srf.pth')),
     neck=dict(in_channels=[96, 192, 384, 768]))

@@ -6,4 +6,5 @@ model = dict(
     backbone=dict(
         arch='small',
         drop_path_rate=0.3,
-        init_cfg=dict(checkpoint='checkpoints/inceptionnext_small.pth')))
+        init_cfg=dict(checkpoint='https://github.com/sail-sg/inceptionnext/'
+                      'releases/download/model/inceptionnext_small.pth')))

@@ -12,5 +12,6 @@ model = dict(
         drop_path_rate=0.1,
         init_cfg=dict(
             type='Pretrained',
-            checkpoint='checkpoints/inceptionnext_tiny.pth')),
+            checkpoint='https://github.com/sail-sg/inceptionnext/releases/'
+            'download/model/inceptionnext_tiny.pth')),
     neck=dict(in_channels=[96, 192, 384, 768]))

@@ -14,7 +14,8 @@ model = dict(
         drop_path_rate=0.2,
         init_cfg=dict(
             type='Pretrained',
-            checkpoint='checkpoints/inceptionnext_tiny.pth')),
+            checkpoint='https://github.com/sail-sg/inceptionnext/releases/'
+            'download/model/inceptionnext_tiny.pth')),
     decode_head=dict(in_channels=[96, 192, 384, 768]),
     auxiliary_head=dict(in_channels=384))
 

@@ -6,6 +6,7 @@ model = dict(
     backbone=dict(
         arch='small',
         drop_path_rate=0.3,
-        init_cfg=dict(checkpoint='checkpoints/internimage_s_1k_224.pth')),
+        init_cfg=dict(checkpoint='https://huggingface.co/OpenGVLab/'
+                      'InternImage/resolve/main/internimage_s_1k_224.pth')),
     decode_head=dict(in_channels=[80, 160, 320, 640]),
     auxiliary_head=dict(in_channels=320))

@@ -4,7 +4,8 @@ model = dict(
     backbone=dict(
         arch='xtiny',
         drop_path_rate=0.05,
-        init_cfg=dict(checkpoint='checkpoints/'
+        init_cfg=dict(checkpoint='https://github.com/Westlake-AI/MogaNet/'
+                      'releases/download/moganet-in1k-weights/'
                       'moganet_xtiny_sz224_8xbs128_ep300.pth.tar')),
     decode_head=dict(in_channels=[32, 64, 96, 192]),
     auxiliary_head=dict(in_channels=96))

@@ -13,7 +13,8 @@ model = dict(
         drop_path_rate=0.1,
         init_cfg=dict(
             type='Pretrained',
-            checkpoint='checkpoints/poolformer_s12.pth.tar')),
+            checkpoint='https://github.com/sail-sg/poolformer/releases/'
+            'download/v1.0/poolformer_s12.pth.tar')),
     decode_head=dict(in_channels=[64, 128, 320, 512]),
     auxiliary_head=dict(in_channels=320))
 

@@ -3,4 +3,5 @@ _base_ = './poolformer-s12_fpn_8xb4-40k_ade20k-512x512.py'
 model = dict(
     backbone=dict(
         arch='s24',
-        init_cfg=dict(checkpoint='checkpoints/poolformer_s24.pth.tar')))
+        init_cfg=dict(checkpoint='https://github.com/sail-sg/poolformer/'
+                      'releases/download/v1.0/poolformer_s24.pth.tar')))

@@ -4,4 +4,6 @@ model = dict(
     backbone=dict(
         arch='b1',
         drop_path_rate=0.1,
-        init_cfg=dict(checkpoint='checkpoints/van_small_811.pth.tar')))
+        init_cfg=dict(checkpoint='https://huggingface.co/'
+                      'Visual-Attention-Network/VAN-Small-original/resolve/'
+                      'main/van_small_811.pth.tar')))

@@ -11,7 +11,9 @@ model = dict(
         out_indices=(0, 1, 2, 3),
         drop_path_rate=0.2,
         init_cfg=dict(
-            type='Pretrained', checkpoint='checkpoints/van_base_828.pth.tar')),
+            type='Pretrained', checkpoint='https://huggingface.co/'
+                               'Visual-Attention-Network/VAN-Base-original/'
+                               'resolve/main/van_base_828.pth.tar')),
     decode_head=dict(in_channels=[64, 128, 320, 512]),
     auxiliary_head=dict(in_channels=320))
 

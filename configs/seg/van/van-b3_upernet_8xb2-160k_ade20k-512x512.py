@@ -4,4 +4,6 @@ model = dict(
     backbone=dict(
         arch='b3',
         drop_path_rate=0.3,
-        init_cfg=dict(checkpoint='checkpoints/van_large_839.pth.tar')))
+        init_cfg=dict(checkpoint='https://huggingface.co/'
+                      'Visual-Attention-Network/VAN-Large-original/resolve/'
+                      'main/van_large_839.pth.tar')))
