@@ -196,12 +196,16 @@ RELEASES: Tuple[Release, ...] = (
     _inceptionnext('base'),
     Release('UniRepLKNet', 'tiny', 'unireplknet_t_in1k_224_acc83.21.pth',
             'https://huggingface.co/DingXiaoH/UniRepLKNet/tree/main',
-            'AILab-CVC/UniRepLKNet README.md (hub page and Google Drive; '
-            'the file name from unireplknet.py)', 'bare'),
+            'AILab-CVC/UniRepLKNet unireplknet.py (hf_hub_download from '
+            'DingXiaoH/UniRepLKNet, the hub page of its README)', 'bare',
+            'https://huggingface.co/DingXiaoH/UniRepLKNet/resolve/main/'
+            'unireplknet_t_in1k_224_acc83.21.pth'),
     Release('UniRepLKNet', 'small', 'unireplknet_s_in1k_224_acc83.91.pth',
             'https://huggingface.co/DingXiaoH/UniRepLKNet/tree/main',
-            'AILab-CVC/UniRepLKNet README.md (hub page and Google Drive; '
-            'the file name from unireplknet.py)', 'bare'),
+            'AILab-CVC/UniRepLKNet unireplknet.py (hf_hub_download from '
+            'DingXiaoH/UniRepLKNet, the hub page of its README)', 'bare',
+            'https://huggingface.co/DingXiaoH/UniRepLKNet/resolve/main/'
+            'unireplknet_s_in1k_224_acc83.91.pth'),
     _internimage('tiny'),
     _internimage('small'),
     _van('b0', 'VAN-Tiny-original', 'van_tiny_754.pth.tar'),

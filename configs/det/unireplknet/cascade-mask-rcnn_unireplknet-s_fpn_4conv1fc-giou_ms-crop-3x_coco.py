@@ -8,5 +8,5 @@ model = dict(
         arch='small',
         drop_path_rate=0.5,
         init_cfg=dict(
-            checkpoint='checkpoints/unireplknet_s_in1k_224_acc83.91.pth')),
+            checkpoint='https://huggingface.co/DingXiaoH/UniRepLKNet/resolve/main/unireplknet_s_in1k_224_acc83.91.pth')),
     neck=dict(in_channels=[96, 192, 384, 768]))

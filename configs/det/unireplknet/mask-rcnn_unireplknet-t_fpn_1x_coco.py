@@ -21,7 +21,7 @@ model = dict(
         norm_cfg=dict(type='SyncBN', requires_grad=True),
         init_cfg=dict(
             type='Pretrained',
-            checkpoint='checkpoints/unireplknet_t_in1k_224_acc83.21.pth')),
+            checkpoint='https://huggingface.co/DingXiaoH/UniRepLKNet/resolve/main/unireplknet_t_in1k_224_acc83.21.pth')),
     neck=dict(in_channels=[80, 160, 320, 640]))
 
 optim_wrapper = dict(

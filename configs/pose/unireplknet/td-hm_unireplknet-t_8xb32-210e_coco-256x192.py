@@ -13,5 +13,5 @@ model = dict(
         drop_path_rate=0.2,
         init_cfg=dict(
             type='Pretrained',
-            checkpoint='checkpoints/unireplknet_t_in1k_224_acc83.21.pth')),
+            checkpoint='https://huggingface.co/DingXiaoH/UniRepLKNet/resolve/main/unireplknet_t_in1k_224_acc83.21.pth')),
     head=dict(in_channels=640))

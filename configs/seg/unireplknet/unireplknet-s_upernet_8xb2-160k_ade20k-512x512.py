@@ -7,7 +7,7 @@ model = dict(
         arch='small',
         drop_path_rate=0.3,
         init_cfg=dict(
-            checkpoint='checkpoints/unireplknet_s_in1k_224_acc83.91.pth')),
+            checkpoint='https://huggingface.co/DingXiaoH/UniRepLKNet/resolve/main/unireplknet_s_in1k_224_acc83.91.pth')),
     decode_head=dict(in_channels=[96, 192, 384, 768]),
     auxiliary_head=dict(in_channels=384))
 
