@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from mmcnn.models import MogaNet
-from mmcnn.utils.checkpoint import load_checkpoint_file
+from mmcnn.utils.checkpoint import load_checkpoint_file, load_pretrained
 
 ROOT = Path(__file__).resolve().parents[1]
 CLS_CONFIG = ROOT / 'configs' / 'cls' / 'moganet' / 'moganet-xt_8xb128_in1k.py'
@@ -267,8 +267,9 @@ def _internimage_official(model: nn.Module) -> dict:
 # --arch, a builder of its official-layout state dict (family test helpers
 # invert each family's checkpoint_filter), and whether the official
 # classifier is linear (kept by --keep-head). The families in
-# POOLED_NORM normalise after pooling: their official ``norm`` is part of
-# the classifier, so the backbone's last output norm stays unloaded.
+# CLASSIFIER_NORM have a final ``norm`` in their official classifier: the
+# dense backbone does not load it (as the official dense code), so its last
+# output norm stays fresh; the classification form loads it.
 OFFICIAL_LAYOUTS = [
     ('convnext-atto', _convnext_official, True),
     ('convnextv2-atto', _convnext_official, True),
@@ -285,7 +286,8 @@ OFFICIAL_LAYOUTS = [
 ]
 
 
-POOLED_NORM = ('hornet', 'convformer', 'slak', 'unireplknet')
+CLASSIFIER_NORM = ('convnext', 'focalnet', 'poolformer', 'hornet',
+                   'convformer', 'slak', 'unireplknet')
 
 
 @pytest.mark.parametrize('arch,layout,linear_head', OFFICIAL_LAYOUTS,
@@ -303,19 +305,28 @@ def test_every_family_converts_to_identical_outputs(tmp_path, arch, layout,
     # The converter checks against all four outputs; the official files
     # hold the norm of the last one only.
     used = len(cls(arch=name, out_indices=(3, )).state_dict())
-    if arch.startswith(POOLED_NORM):
+    classifier_norm = arch.startswith(CLASSIFIER_NORM)
+    if classifier_norm:
         used -= 2  # norm3.weight and norm3.bias
     every = len(cls(arch=name).state_dict())
     report = capsys.readouterr().out
     assert f'{used} of {every} backbone tensors matched' in report
     assert '0 unused' in report
+    written = load_checkpoint_file(str(dst))['state_dict']
+    if classifier_norm:
+        # kept under its official name: loading applies the rule
+        assert torch.equal(written['norm.weight'], official['norm.weight'])
 
-    pooled_norm = arch.startswith(POOLED_NORM)
     direct = cls(arch=name, out_indices=(3, ))
-    direct.load_state_dict(cls.checkpoint_filter(official, direct),
-                           strict=not pooled_norm)
+    loaded = load_pretrained(direct, str(src),
+                             checkpoint_filter=direct.convert_checkpoint)
+    # every tensor of the release file is loaded or named in the report
+    assert len(loaded.loaded) + sum(
+        len(g.keys) for g in loaded.dropped) == len(official)
+    assert ('classifier norm' in [g.what for g in loaded.dropped]
+            ) is ('norm.weight' in official)
     converted = cls(arch=name, out_indices=(3, ), init_cfg=dict(
-        type='Pretrained', checkpoint=str(dst), strict=not pooled_norm))
+        type='Pretrained', checkpoint=str(dst), strict=not classifier_norm))
     converted.init_weights()
     x = torch.randn(1, 3, 64, 64)
     with torch.no_grad():
@@ -325,6 +336,11 @@ def test_every_family_converts_to_identical_outputs(tmp_path, arch, layout,
                    '--keep-head'])
         kept = load_checkpoint_file(str(tmp_path / 'cls.pth'))['state_dict']
         assert torch.equal(kept['head.fc.weight'], official['head.weight'])
+        if classifier_norm:
+            # converted in the classification form: norm3 is the
+            # classifier's norm
+            assert torch.equal(kept['backbone.norm3.weight'],
+                               official['norm.weight'])
     else:
         with pytest.raises(SystemExit, match='not a linear layer'):
             tool.main([str(src), str(tmp_path / 'cls.pth'), '--arch', arch,

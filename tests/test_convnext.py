@@ -9,6 +9,7 @@ from torch import nn
 
 from mmcnn.models import GRN, ConvNeXt, ConvNeXtV2
 from mmcnn.registry import MODELS
+from mmcnn.utils.checkpoint import load_pretrained
 
 # Parameters with the 1000-class classifier (final LN + Linear), counted
 # from the official implementations (facebookresearch/ConvNeXt and
@@ -239,12 +240,21 @@ def test_official_checkpoint_loads_through_init_cfg(tmp_path, cls):
                                            checkpoint=str(path)))
     model.init_weights()
     for key, value in model.state_dict().items():
-        if re.match(r'norm[012]\.', key):
-            # Output norms of the dense version start as identity.
+        if re.match(r'norm\d\.', key):
+            # Output norms of the dense version start as identity, as in
+            # the official detection backbone: the classifier's final
+            # norm is not loaded.
             expected = float(key.endswith('weight')) * torch.ones_like(value)
         else:
             expected = state[key]
         assert torch.equal(value, expected), key
+    classifier = cls(arch='atto', out_indices=(3, ),
+                     gap_before_final_norm=True,
+                     init_cfg=dict(type='Pretrained', checkpoint=str(path),
+                                   strict=True))
+    classifier.init_weights()
+    for key, value in classifier.state_dict().items():
+        assert torch.equal(value, state[key]), key
 
 
 def timm_layout(state: dict) -> dict:
@@ -275,11 +285,83 @@ def test_timm_checkpoint_loads(tmp_path, cls):
     state = randomized_state(cls(arch='atto', out_indices=(3, )))
     path = tmp_path / 'timm_convnext_atto.pth'
     torch.save(timm_layout(state), path)
-    model = cls(arch='atto', out_indices=(3, ), init_cfg=dict(
-        type='Pretrained', checkpoint=str(path), strict=True))
-    model.init_weights()
-    for key, value in model.state_dict().items():
+    classifier = cls(arch='atto', out_indices=(3, ),
+                     gap_before_final_norm=True,
+                     init_cfg=dict(type='Pretrained', checkpoint=str(path),
+                                   strict=True))
+    classifier.init_weights()
+    for key, value in classifier.state_dict().items():
         assert torch.equal(value, state[key]), key
+    dense = cls(arch='atto', out_indices=(3, ))
+    report = load_pretrained(dense, str(path),
+                             checkpoint_filter=dense.convert_checkpoint)
+    assert torch.equal(dense.norm3.weight, torch.ones(320))
+    assert torch.equal(dense.norm3.bias, torch.zeros(320))
+    groups = {g.what: g.keys for g in report.dropped}
+    assert groups == {'classifier head': ('head.fc.weight', 'head.fc.bias'),
+                      'classifier norm': ('head.norm.weight',
+                                          'head.norm.bias')}
+
+
+def fcmae_layout(state: dict) -> dict:
+    """ConvNeXt V2's FCMAE pre-training layout of ``state``: the sparse
+    encoder under ``encoder.`` (MinkowskiEngine ``kernel`` tensors,
+    ``ln``/``linear`` wrappers, ``(1, C)`` biases and GRN parameters) and
+    the decoder."""
+    sparse = {}
+    for key, value in state.items():
+        if re.match(r'norm\d\.', key):
+            continue
+        parts = key.split('.')
+        if re.match(r'(downsample_layers\.[123]\.1|.*\.dwconv)\.weight$',
+                    key):
+            size = value.shape[-1]
+            value = value.transpose(2, 3).reshape(*value.shape[:2],
+                                                  size * size)
+            value = (value.permute(2, 1, 0) if value.shape[1] > 1 else
+                     value[:, 0].t())
+            parts[-1] = 'kernel'
+        elif re.match(r'(downsample_layers\.[123]\.1|.*\.dwconv|.*\.grn)\.',
+                      key):
+            value = value.reshape(1, -1)
+        elif re.match(r'(downsample_layers\.[123]\.0|.*\.norm)\.', key):
+            parts.insert(-1, 'ln')
+        elif '.pwconv' in key:
+            parts.insert(-1, 'linear')
+        sparse['encoder.' + '.'.join(parts)] = value.contiguous()
+    sparse.update({'proj.weight': torch.randn(512, 320, 1, 1),
+                   'proj.bias': torch.randn(512),
+                   'mask_token': torch.zeros(1, 512, 1, 1),
+                   'decoder.0.dwconv.weight': torch.randn(512, 1, 7, 7),
+                   'pred.weight': torch.randn(3072, 512, 1, 1),
+                   'pred.bias': torch.randn(3072)})
+    return sparse
+
+
+def test_fcmae_checkpoint_loads_its_encoder(tmp_path):
+    """The FCMAE file the V2 fine-tuning config starts from: the sparse
+    encoder becomes the dense one (the checks against the official
+    ``remap_checkpoint_keys`` gave the same tensors), the decoder is left
+    out and named."""
+    state = randomized_state(ConvNeXtV2(arch='atto'))
+    path = tmp_path / 'convnextv2_atto_1k_224_fcmae.pt'
+    sparse = fcmae_layout(state)
+    assert sparse['encoder.stages.0.0.dwconv.kernel'].shape == (49, 40)
+    assert sparse['encoder.downsample_layers.1.1.kernel'].shape == (4, 40, 80)
+    torch.save({'model': sparse, 'epoch': 799}, path)
+    model = ConvNeXtV2(arch='atto')
+    report = load_pretrained(model, str(path),
+                             checkpoint_filter=model.convert_checkpoint)
+    for key, value in model.state_dict().items():
+        if re.match(r'norm\d\.', key):
+            assert key in report.missing
+        else:
+            assert torch.equal(value, state[key]), key
+    (decoder, ) = report.dropped
+    assert decoder.what == 'FCMAE decoder' and set(decoder.keys) == {
+        'proj.weight', 'proj.bias', 'mask_token', 'decoder.0.dwconv.weight',
+        'pred.weight', 'pred.bias'}
+    assert len(report.loaded) + len(decoder.keys) == len(sparse)
 
 
 @pytest.mark.parametrize('cls', [ConvNeXt, ConvNeXtV2])

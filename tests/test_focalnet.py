@@ -1,9 +1,11 @@
 """FocalNet: sizes, focal modulation, the backbone contract and the
 official classification and detection checkpoints."""
 import re
+from typing import List
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from mmcnn.models import FocalNet
@@ -180,11 +182,22 @@ def test_official_checkpoint_loads_through_init_cfg(tmp_path):
     state = randomized_state(FocalNet(arch='tiny-srf', out_indices=(3, )))
     path = tmp_path / 'focalnet_tiny_srf.pth'
     torch.save({'model': official_layout(state), 'epoch': 299}, path)
-    model = FocalNet(arch='tiny-srf', out_indices=(3, ), init_cfg=dict(
-        type='Pretrained', checkpoint=str(path), strict=True))
-    model.init_weights()
-    for key, value in model.state_dict().items():
+    classifier = FocalNet(arch='tiny-srf', out_indices=(3, ),
+                          classifier_form=True, init_cfg=dict(
+                              type='Pretrained', checkpoint=str(path),
+                              strict=True))
+    classifier.init_weights()
+    for key, value in classifier.state_dict().items():
         assert torch.equal(value, state[key]), key
+    dense = FocalNet(arch='tiny-srf', out_indices=(3, ), init_cfg=dict(
+        type='Pretrained', checkpoint=str(path)))
+    dense.init_weights()
+    for key, value in dense.state_dict().items():
+        if key.startswith('norm3.'):
+            expected = torch.full_like(value, float(key.endswith('weight')))
+        else:
+            expected = state[key]
+        assert torch.equal(value, expected), key
 
 
 def test_detection_windows_pad_the_classification_kernels(tmp_path):
@@ -197,14 +210,69 @@ def test_detection_windows_pad_the_classification_kernels(tmp_path):
     path = tmp_path / 'focalnet_tiny_srf.pth'
     torch.save({'model': official_layout(source.state_dict())}, path)
     model = FocalNet(arch=TINY, out_indices=(3, ), focal_windows=(9, ) * 4,
-                     init_cfg=dict(type='Pretrained', checkpoint=str(path),
-                                   strict=True)).eval()
+                     init_cfg=dict(type='Pretrained',
+                                   checkpoint=str(path))).eval()
     model.init_weights()
     kernel = model.layers[0].blocks[0].modulation.focal_layers[1][0].weight
     assert kernel.shape[-1] == 11 and kernel[..., 0, :].abs().max() == 0
     images = torch.randn(1, 3, 64, 64)
     with torch.no_grad():
+        source.norm3.reset_parameters()  # the dense form's fresh norm3
         torch.testing.assert_close(model(images), source(images))
+
+
+CONV_EMBED = dict(TINY, conv_embed=True, post_norm=True, layer_scale=1e-4)
+
+
+def _official_sizes(size: int, conv_embed: bool, classifier: bool
+                    ) -> List[int]:
+    """Stage sizes along one side by the official code's formulas: the
+    dense backbones pad every embedding's input to a multiple of its
+    stride; the classifier does not (stem: 7x7 s4 p2 or 4x4 s4, then 3x3
+    s2 p1 or 2x2 s2)."""
+    sizes = []
+    for stride in (4, 2, 2, 2):
+        if not classifier:
+            size = -(-size // stride)
+        elif conv_embed:
+            kernel, pad = (7, 2) if stride == 4 else (3, 1)
+            size = (size + 2 * pad - kernel) // stride + 1
+        else:
+            size //= stride
+        sizes.append(size)
+    return sizes
+
+
+@pytest.mark.parametrize('arch,conv_embed', [(TINY, False),
+                                             (CONV_EMBED, True)])
+@pytest.mark.parametrize('classifier', [False, True])
+def test_stage_sizes_at_odd_input_sizes(arch, conv_embed, classifier):
+    model = FocalNet(arch=arch, classifier_form=classifier).eval()
+    with torch.no_grad():
+        outs = model(torch.randn(1, 3, 150, 211))
+    expected = list(zip(_official_sizes(150, conv_embed, classifier),
+                        _official_sizes(211, conv_embed, classifier)))
+    assert [tuple(o.shape[2:]) for o in outs] == expected
+    if conv_embed and classifier:
+        assert expected[0] == (37, 53)  # the official classifier's
+    if conv_embed and not classifier:
+        assert expected[0] == (38, 53)  # FocalNet-DINO's dense backbone
+
+
+def test_conv_embed_stem_padding_in_both_forms():
+    """The 7x7 stem convolves with padding 2: after a bottom/right pad to
+    a multiple of 4 in the dense form (FocalNet-DINO), on the image as it
+    is in the classifier."""
+    x = torch.randn(1, 3, 150, 211)
+    for classifier in (False, True):
+        stem = FocalNet(arch=CONV_EMBED,
+                        classifier_form=classifier).patch_embed.eval()
+        image = x if classifier else F.pad(x, (0, 1, 0, 2))
+        conv = F.conv2d(image, stem.proj.weight, stem.proj.bias, stride=4,
+                        padding=2)
+        with torch.no_grad():
+            torch.testing.assert_close(
+                stem(x), stem.norm(conv.permute(0, 2, 3, 1)))
 
 
 def test_more_focal_levels_keep_the_pretrained_gates():

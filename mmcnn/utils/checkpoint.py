@@ -7,12 +7,14 @@ checked numpy/mmengine extras and validates every record first; URLs and
 mmengine's ``*://`` prefixes are downloaded to the usual cache and read the
 same way (:mod:`mmcnn.utils.load_policy` routes mmengine and torch there).
 """
+import logging
 import os
 import pickle
 import zipfile
 from collections import OrderedDict
-from typing import Any, BinaryIO, Callable, Dict, List, Optional, Tuple, \
-    Union
+from dataclasses import dataclass, field
+from typing import (Any, BinaryIO, Callable, Dict, List, NamedTuple,
+                    Optional, Tuple, Union)
 
 import torch
 from torch import nn
@@ -163,6 +165,95 @@ def extract_state_dict(ckpt: dict, use_ema: bool = False) -> StateDict:
     return tensors
 
 
+class DroppedGroup(NamedTuple):
+    """Tensors of a checkpoint that were deliberately not loaded.
+
+    Attributes:
+        what: what they are, e.g. ``'classifier head'``.
+        reason: why they are not loaded.
+        keys: their names in the file.
+    """
+
+    what: str
+    reason: str
+    keys: Tuple[str, ...]
+
+    def describe(self) -> str:
+        """``what, N tensors: reason: key, key, ...``."""
+        count = len(self.keys)
+        return (f'{self.what}, {count} tensor{"s" * (count != 1)}: '
+                f'{self.reason}: {", ".join(self.keys)}')
+
+
+class Converted(NamedTuple):
+    """What a checkpoint filter makes of a file's state dict: the entries
+    for the model, and the groups of tensors it left out on purpose."""
+
+    state_dict: StateDict
+    dropped: List[DroppedGroup]
+
+
+FilterResult = Union[StateDict, Converted]
+
+
+@dataclass
+class LoadReport:
+    """What :func:`load_pretrained` did with a file.
+
+    Every tensor of the file's chosen weights that was not loaded is in
+    ``dropped`` (with the filter's reasons, the entries outside ``prefix``,
+    the unexpected and the mis-shaped ones); ``missing`` lists the model's
+    tensors the file did not fill.
+    """
+
+    source: str
+    model: str
+    weights: str
+    loaded: List[str]
+    expected: int
+    dropped: List[DroppedGroup]
+    missing: List[str]
+    unexpected: List[str] = field(default_factory=list)
+    mismatched: List[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line: file, tensors loaded of expected, which weights."""
+        dropped = sum(len(g.keys) for g in self.dropped)
+        return (f'Loaded {self.source} into {self.model}: '
+                f'{len(self.loaded)} of {self.expected} tensors, from '
+                f'{self.weights}; {dropped} tensor{"s" * (dropped != 1)} of '
+                f'the file not loaded, {len(self.missing)} of the model '
+                'not in the file.')
+
+    def details(self) -> List[str]:
+        """One line per group of tensors not loaded, then the model's
+        tensors the file lacks."""
+        lines = [f'  not loaded: {group.describe()}'
+                 for group in self.dropped]
+        if self.missing:
+            lines.append(
+                f'  not in the file, {len(self.missing)} tensors: they keep '
+                f'their initialisation: {", ".join(self.missing)}')
+        return lines
+
+    def __str__(self) -> str:
+        return '\n'.join([self.summary()] + self.details())
+
+
+def _weights_entry(ckpt: dict, use_ema: bool) -> str:
+    """Which weights :func:`extract_state_dict` takes from ``ckpt``, and
+    the other weight sets the file holds, in words."""
+    keys = EMA_KEYS if use_ema else WEIGHT_KEYS + EMA_KEYS
+    found = [k for k in keys if isinstance(ckpt.get(k), dict)]
+    if not found:
+        return 'the bare state dict (no EMA)'
+    kind = 'EMA weights' if found[0] in EMA_KEYS else 'regular weights'
+    others = [k for k in WEIGHT_KEYS + EMA_KEYS
+              if k != found[0] and isinstance(ckpt.get(k), dict)]
+    unused = f'; not used: {", ".join(map(repr, others))}' if others else ''
+    return f'{kind} {found[0]!r}{unused}'
+
+
 def strip_prefix(state_dict: StateDict, prefix: str) -> StateDict:
     """Keep the entries under ``prefix`` (e.g. ``backbone.``), unprefixed.
 
@@ -172,6 +263,23 @@ def strip_prefix(state_dict: StateDict, prefix: str) -> StateDict:
         return state_dict
     return OrderedDict((k[len(prefix):], v) for k, v in state_dict.items()
                        if k.startswith(prefix))
+
+
+def _match(model: nn.Module, state_dict: StateDict
+           ) -> Tuple[StateDict, List[str], List[str], List[str]]:
+    """Split ``state_dict`` against ``model``: the usable entries, the
+    model's missing keys, the unexpected keys and the shape mismatches
+    (``key: checkpoint (..) vs model (..)``)."""
+    own = model.state_dict()
+    mismatched = [
+        f'{k}: checkpoint {tuple(v.shape)} vs model {tuple(own[k].shape)}'
+        for k, v in state_dict.items() if k in own and v.shape != own[k].shape
+    ]
+    usable = OrderedDict((k, v) for k, v in state_dict.items()
+                         if k in own and v.shape == own[k].shape)
+    missing = [k for k in own if k not in usable]
+    unexpected = [k for k in state_dict if k not in own]
+    return usable, missing, unexpected, mismatched
 
 
 def load_state_dict_checked(model: nn.Module,
@@ -189,15 +297,7 @@ def load_state_dict_checked(model: nn.Module,
     Returns:
         (missing keys, unexpected keys), mismatched ones counted as both.
     """
-    own = model.state_dict()
-    mismatched = [
-        f'{k}: checkpoint {tuple(v.shape)} vs model {tuple(own[k].shape)}'
-        for k, v in state_dict.items() if k in own and v.shape != own[k].shape
-    ]
-    usable = OrderedDict((k, v) for k, v in state_dict.items()
-                         if k in own and v.shape == own[k].shape)
-    missing = [k for k in own if k not in usable]
-    unexpected = [k for k in state_dict if k not in own]
+    usable, missing, unexpected, mismatched = _match(model, state_dict)
     if strict and (missing or unexpected or mismatched):
         raise CheckpointError(
             f'{source} does not match {type(model).__name__}:\n' +
@@ -229,26 +329,78 @@ def _report(missing: List[str], unexpected: List[str],
 def load_pretrained(model: nn.Module,
                     path: str,
                     checkpoint_filter: Optional[Callable[
-                        [StateDict, nn.Module], StateDict]] = None,
+                        [StateDict, nn.Module], FilterResult]] = None,
                     prefix: str = '',
                     use_ema: bool = False,
-                    strict: bool = False) -> Tuple[List[str], List[str]]:
+                    strict: bool = False) -> LoadReport:
     """Load a (possibly official-format) checkpoint into ``model``.
+
+    Logs one INFO line (file, tensors loaded of expected, which weights)
+    followed by every tensor of the file that was not loaded, grouped with
+    the reason, and the model's tensors the file lacks; unexpected and
+    mis-shaped tensors are also logged as a warning.
 
     Args:
         model: the module to fill.
         path: checkpoint file.
         checkpoint_filter: the family's converter from its official key
-            layout to mmcnn's (timm's ``checkpoint_filter_fn`` convention).
+            layout to mmcnn's (timm's ``checkpoint_filter_fn`` convention);
+            it may return a :class:`Converted` naming what it left out.
         prefix: take only the entries under this prefix (``backbone.`` to
             load a backbone from a detector or classifier checkpoint).
         use_ema: prefer the EMA weights.
-        strict: raise on any difference instead of reporting it.
+        strict: raise on any missing, unexpected or mis-shaped tensor
+            (those the filter leaves out on purpose excepted) instead of
+            reporting it.
+
+    Returns:
+        The :class:`LoadReport`.
     """
-    state_dict = extract_state_dict(load_checkpoint_file(path), use_ema)
+    ckpt = load_checkpoint_file(path)
+    state_dict = extract_state_dict(ckpt, use_ema)
+    dropped = []
     if prefix:
-        state_dict = strip_prefix(state_dict, prefix)
+        kept = strip_prefix(state_dict, prefix)
+        if kept is not state_dict:
+            outside = tuple(k for k in state_dict if not k.startswith(prefix))
+            if outside:
+                dropped.append(DroppedGroup(
+                    f'outside prefix {prefix!r}',
+                    'init_cfg.prefix takes only the entries under it',
+                    outside))
+        state_dict = kept
     if checkpoint_filter is not None:
-        state_dict = checkpoint_filter(state_dict, model)
-    return load_state_dict_checked(model, state_dict, strict=strict,
-                                   source=repr(path))
+        result = checkpoint_filter(state_dict, model)
+        if isinstance(result, Converted):
+            state_dict = result.state_dict
+            dropped.extend(group for group in result.dropped if group.keys)
+        else:
+            state_dict = result
+    name = type(model).__name__
+    usable, missing, unexpected, mismatched = _match(model, state_dict)
+    if strict and (missing or unexpected or mismatched):
+        raise CheckpointError(
+            f'{path!r} does not match {name}:\n' +
+            _report(missing, unexpected, mismatched) +
+            '\nIs it a checkpoint of another architecture or variant?')
+    model.load_state_dict(usable, strict=False)
+    if unexpected:
+        dropped.append(DroppedGroup(
+            f'not in {name}', 'the model has no tensor of that name '
+            '(another architecture or variant, or a stage outside '
+            'out_indices?)', tuple(unexpected)))
+    if mismatched:
+        dropped.append(DroppedGroup(
+            'shape mismatch', 'the model\'s tensor has another shape',
+            tuple(mismatched)))
+    report = LoadReport(repr(path), name, _weights_entry(ckpt, use_ema),
+                        list(usable), len(model.state_dict()), dropped,
+                        missing, unexpected, mismatched)
+    from mmengine.logging import print_log
+    print_log(str(report), logger='current', level=logging.INFO)
+    if unexpected or mismatched:
+        print_log(f'{report.source}: {len(unexpected) + len(mismatched)} '
+                  f'tensors do not fit {name}:\n' +
+                  _report([], unexpected, mismatched), logger='current',
+                  level=logging.WARNING)
+    return report

@@ -21,10 +21,13 @@ nothing, unless every backbone tensor matched (``--allow-partial`` writes
 a partial conversion anyway).
 
 Without ``--keep-head`` the result holds the backbone's keys, for
-``init_cfg=dict(type='Pretrained', checkpoint=DST)``. With ``--keep-head``
-the classifier is kept under mmpretrain ``ImageClassifier`` names
-(``backbone.*`` and ``head.fc.*``), so ``load_from=DST`` works in the
-family's classification config.
+``init_cfg=dict(type='Pretrained', checkpoint=DST)``, and the classifier's
+final norm under its official name: loading applies the same rule as to
+the release file (used by the classification form, not loaded by the
+dense-prediction form). With ``--keep-head`` the backbone is converted in
+its classification form and the classifier is kept under mmpretrain
+``ImageClassifier`` names (``backbone.*`` and ``head.fc.*``), so
+``load_from=DST`` works in the family's classification config.
 """
 import argparse
 import json
@@ -44,6 +47,7 @@ import mmcnn.models  # noqa: E402,F401  (registers the backbones)
 from mmcnn import __version__  # noqa: E402
 from mmcnn.analysis import (CLASSIFIER_HEADS, backbone_families,  # noqa
                             resolve_backbone)
+from mmcnn.models.backbones.base import CLASSIFIER_NORM  # noqa: E402
 from mmcnn.registry import MODELS  # noqa: E402
 from mmcnn.utils.checkpoint import (CheckpointError, StateDict,  # noqa
                                     extract_state_dict, load_checkpoint_file,
@@ -136,8 +140,10 @@ def convert(ckpt: dict, family_name: str,
     head = OrderedDict((new, state_dict[old])
                        for old, new in family.head.items()
                        if old in state_dict)
-    model = cls(arch=arch)
-    backbone = cls.checkpoint_filter(state_dict, model)
+    form = ({cls.classifier_form_arg: True}
+            if keep_head and cls.classifier_form_arg else {})
+    model = cls(arch=arch, **form)
+    backbone, dropped = cls.convert_checkpoint(state_dict, model)
     own = model.state_dict()
     matched = [k for k, v in backbone.items()
                if k in own and v.shape == own[k].shape]
@@ -173,6 +179,9 @@ def convert(ckpt: dict, family_name: str,
         converted.update(head)
     else:
         converted = OrderedDict(backbone)
+        for group in dropped:
+            if group.what == CLASSIFIER_NORM:
+                converted.update((k, state_dict[k]) for k in group.keys)
     meta = dict(family=family_name, arch=arch, ema=use_ema,
                 keep_head=keep_head, official_args=plain_args(ckpt))
     if isinstance(ckpt.get('epoch'), int):

@@ -12,7 +12,18 @@ the same way in every family, as in mmpretrain and mmdet:
 * ``norm_eval``: batch-norm layers stay in eval mode during training;
 * ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix=...)``: loads an
   official or mmcnn checkpoint through the family's checkpoint filter with
-  weights-only unpickling and a report of unmatched keys.
+  weights-only unpickling, and logs what was loaded and every tensor that
+  was not, with the reason.
+
+One rule decides what happens to the official classifier's tensors
+(:meth:`ConvNetBackbone.split_classifier`): its head is never loaded; its
+final norm is loaded only into the classification form
+(:attr:`ConvNetBackbone.classifier_form`, e.g. ``gap_before_final_norm``),
+as the last stage's output norm, where the official classifier applies it.
+The dense-prediction form computes what the official detection and
+segmentation backbones compute on the released file: they build their
+output norms ``norm0``..``norm3`` fresh and load with ``strict=False``, so
+the classifier's norm is left out and ``norm3`` stays at weight 1, bias 0.
 """
 from numbers import Integral
 from typing import (Any, Dict, Iterable, List, Optional, Sequence, Tuple,
@@ -23,8 +34,13 @@ from mmengine.model import BaseModule
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from mmcnn.utils.checkpoint import StateDict, load_pretrained
+from mmcnn.utils.checkpoint import (Converted, DroppedGroup, StateDict,
+                                    load_pretrained)
 from ..layers.dwconv import to_channels_last
+
+
+CLASSIFIER_NORM = 'classifier norm'
+"""The name of the group the classifier's final norm is dropped in."""
 
 
 def _is_int(value: Any) -> bool:
@@ -36,13 +52,32 @@ class ConvNetBackbone(BaseModule):
     """Base class of mmcnn's hierarchical backbones.
 
     Subclasses define ``arch_zoo`` and ``arch_keys``, build their layers,
-    implement :meth:`stage_modules` and ``forward``, and may override
-    :meth:`checkpoint_filter` to convert their official key layout.
+    implement :meth:`stage_modules` and ``forward``, declare their official
+    classifier's keys (``classifier_head_prefixes``,
+    ``classifier_norm_prefixes``) and may override :meth:`rename_checkpoint`
+    to convert their official key layouts.
     """
 
     arch_zoo: Dict[str, dict] = {}
     arch_keys: Tuple[str, ...] = ()
     gap_before_final_norm: bool = False
+    classifier_head_prefixes: Tuple[str, ...] = ('head.', )
+    """Key prefixes of the official classifier's head (never loaded)."""
+    classifier_norm_prefixes: Tuple[str, ...] = ()
+    """Key prefixes of the official classifier's final norm (``norm.``,
+    timm's ``head.norm.``); empty when the classifier has none of its own.
+    Matched before ``classifier_head_prefixes``."""
+    classifier_norm_pooled: bool = True
+    """Whether the official classifier applies that norm after global
+    pooling (else to the last stage's map, before pooling)."""
+    classifier_form_arg: Optional[str] = None
+    """The constructor argument that builds the classification form
+    (``'gap_before_final_norm'``, or ``'classifier_form'`` where the
+    official classifier normalises the map before pooling); None where the
+    family has none."""
+    extra_dropped: Tuple[Tuple[str, Tuple[str, ...], str], ...] = ()
+    """Other release-file tensors that are not part of the backbone, as
+    ``(what, key prefixes, reason)``."""
 
     def __init__(self,
                  arch: Union[str, dict],
@@ -174,18 +209,105 @@ class ConvNetBackbone(BaseModule):
                     module.eval()
         return self
 
+    @property
+    def classifier_form(self) -> bool:
+        """Whether this backbone computes the official classifier's
+        features (classification configs), which use the classifier's
+        final norm; otherwise it is the dense-prediction form."""
+        return bool(self.gap_before_final_norm)
+
+    def final_norm_name(self) -> Optional[str]:
+        """The module that takes the classifier's final norm in the
+        classification form (the last stage's output norm), or None when
+        this model has none (the last stage not in ``out_indices``)."""
+        name = f'norm{self.num_stages - 1}'
+        return name if hasattr(self, name) else None
+
+    @classmethod
+    def split_classifier(cls, state_dict: StateDict,
+                         model: 'ConvNetBackbone') -> Tuple[
+                             StateDict, StateDict, List[DroppedGroup]]:
+        """Separate the official classifier's tensors (official key
+        names) from the backbone's: the one rule of every family.
+
+        Returns:
+            The backbone's entries; the classifier's final norm, unprefixed
+            (``weight``, ``bias``, ...), when ``model`` is in its
+            classification form and has the norm to take it, else empty;
+            and the groups of tensors left out, with the reasons.
+        """
+        norm_keys = [k for k in state_dict
+                     if k.startswith(cls.classifier_norm_prefixes)]
+        head_keys = [k for k in state_dict if k not in norm_keys
+                     and k.startswith(cls.classifier_head_prefixes)]
+        dropped = [DroppedGroup('classifier head', 'not part of a backbone',
+                                tuple(head_keys))]
+        extra = set()
+        for what, prefixes, reason in cls.extra_dropped:
+            keys = tuple(k for k in state_dict if k.startswith(prefixes))
+            dropped.append(DroppedGroup(what, reason, keys))
+            extra.update(keys)
+        norm = {}
+        target = model.final_norm_name()
+        if norm_keys and model.classifier_form and target:
+            for key in norm_keys:
+                prefix = next(p for p in cls.classifier_norm_prefixes
+                              if key.startswith(p))
+                norm[key[len(prefix):]] = state_dict[key]
+        elif norm_keys:
+            where = ('after global pooling' if cls.classifier_norm_pooled
+                     else 'to the last stage\'s map before pooling')
+            if model.classifier_form:
+                reason = (f'the official classifier applies it {where}; this '
+                          'model has no output norm of the last stage '
+                          '(out_indices)')
+            else:
+                reason = (f'applied {where} in the official classifier; the '
+                          'official dense backbone does not load it: its '
+                          'output norms, if any, start fresh (weight 1, bias '
+                          '0), as in this dense form')
+            dropped.append(DroppedGroup(CLASSIFIER_NORM, reason,
+                                        tuple(norm_keys)))
+        left_out = set(norm_keys) | set(head_keys) | extra
+        backbone = {k: v for k, v in state_dict.items() if k not in left_out}
+        return backbone, norm, dropped
+
+    @classmethod
+    def rename_checkpoint(cls, state_dict: StateDict,
+                          model: nn.Module) -> StateDict:
+        """Rename the backbone entries of an official, timm or mmpretrain
+        checkpoint to this model's keys (the classifier already split off
+        by :meth:`split_classifier`). Families with other layouts override
+        this; it only renames and reshapes."""
+        return state_dict
+
+    @classmethod
+    def convert_checkpoint(cls, state_dict: StateDict,
+                           model: 'ConvNetBackbone') -> Converted:
+        """The state dict for ``model`` and the groups of tensors left
+        out on purpose: :meth:`split_classifier`, then
+        :meth:`rename_checkpoint`, then the classifier norm (if it is
+        loaded) under :meth:`final_norm_name`."""
+        backbone, norm, dropped = cls.split_classifier(state_dict, model)
+        converted = dict(cls.rename_checkpoint(backbone, model))
+        target = model.final_norm_name()
+        for key, value in norm.items():
+            converted[f'{target}.{key}'] = value
+        return Converted(converted, [g for g in dropped if g.keys])
+
     @classmethod
     def checkpoint_filter(cls, state_dict: StateDict,
                           model: nn.Module) -> StateDict:
-        """Convert an official checkpoint's keys to this model's layout."""
-        return state_dict
+        """Convert an official checkpoint's keys to this model's layout
+        (:meth:`convert_checkpoint` without the report)."""
+        return cls.convert_checkpoint(state_dict, model).state_dict
 
     def init_weights(self) -> None:
         """Initialise from scratch, or load ``init_cfg``'s checkpoint."""
         cfg = self.init_cfg
         if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
             load_pretrained(self, cfg['checkpoint'],
-                            checkpoint_filter=self.checkpoint_filter,
+                            checkpoint_filter=self.convert_checkpoint,
                             prefix=cfg.get('prefix', ''),
                             use_ema=cfg.get('use_ema', False),
                             strict=cfg.get('strict', False))

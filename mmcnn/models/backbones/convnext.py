@@ -10,6 +10,7 @@ their mmdet/mmseg backbones with one output norm ``norm{i}`` per output
 stage), so official checkpoints load with a light key conversion; timm and
 mmpretrain checkpoints are converted as well.
 """
+import math
 import re
 from typing import List, Optional, Sequence, Union
 
@@ -34,7 +35,6 @@ _TIMM_TO_OFFICIAL = (
     (r'\.mlp\.fc(\d)\.', r'.pwconv\1.'),
     (r'\.mlp\.grn\.weight$', '.grn.gamma'),
     (r'\.mlp\.grn\.bias$', '.grn.beta'),
-    (r'^head\.norm\.', 'norm.'),
 )
 _MMPRETRAIN_TO_OFFICIAL = (
     (r'\.depthwise_conv\.', '.dwconv.'),
@@ -121,8 +121,10 @@ class ConvNeXt(ConvNetBackbone):
     layers (``downsample_layers.{i}``) lead into the stages of
     :class:`ConvNeXtBlock` (``stages.{i}``); stage ``i`` has stride
     ``2 ** (i + 2)``. Every output stage ``i`` gets its own channels-first
-    LayerNorm ``norm{i}`` (the official detection/segmentation backbone);
-    ``norm{last}`` takes the official classifier's final norm. The class
+    LayerNorm ``norm{i}`` (the official detection/segmentation backbone,
+    where all four start fresh); with ``gap_before_final_norm`` (the
+    classification form) ``norm{last}`` takes the official classifier's
+    final norm and is applied after pooling, as there. The class
     attribute ``use_grn`` (set by :class:`ConvNeXtV2`) adds GRN to blocks.
 
     Args:
@@ -140,7 +142,8 @@ class ConvNeXt(ConvNetBackbone):
             checkpoint).
         gap_before_final_norm: return ``norm{i}(GAP(x))`` as ``(N, C)``
             vectors, the official classifier's pooling order, instead of
-            normalised maps.
+            normalised maps; ``norm3`` then loads the classifier's
+            ``norm`` (the dense form starts it fresh).
         channels_last: run the layers on channels-last tensors (the
             input is converted once; shapes are unchanged): ``None`` on
             CPUs, where oneDNN's kernels are faster in it.
@@ -163,6 +166,12 @@ class ConvNeXt(ConvNetBackbone):
     }
     arch_keys = ('embed_dims', 'depths')
     use_grn = False
+    classifier_norm_prefixes = ('norm.', 'head.norm.')
+    classifier_form_arg = 'gap_before_final_norm'
+    extra_dropped = ((
+        'FCMAE decoder', ('proj.', 'decoder.', 'mask_token', 'pred.'),
+        'the masked-autoencoder pre-training decoder, not part of the '
+        'encoder (the backbone)'), )
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',
@@ -221,36 +230,65 @@ class ConvNeXt(ConvNetBackbone):
                 nn.init.zeros_(m.bias)
 
     @classmethod
-    def checkpoint_filter(cls, state_dict: StateDict,
+    def rename_checkpoint(cls, state_dict: StateDict,
                           model: nn.Module) -> StateDict:
-        """Convert official, timm or mmpretrain keys to mmcnn's.
+        """Convert official, timm, FCMAE or mmpretrain keys to mmcnn's.
 
         mmcnn keeps the official names; timm's (``stem``,
         ``stages.{i}.downsample``, ``blocks.{j}.conv_dw``, ``mlp.fc1``,
-        ``mlp.grn.weight``, ``head.norm``) and mmpretrain's
-        (``depthwise_conv``, ``pointwise_conv1``) are renamed, timm's 1x1
-        conv MLP weights become linear ones and GRN parameters are
-        flattened to ``(C,)``. The classifier's final norm ``norm`` becomes
-        the last stage's output norm; the ``head`` is dropped.
+        ``mlp.grn.weight``) and mmpretrain's (``depthwise_conv``,
+        ``pointwise_conv1``) are renamed, timm's 1x1 conv MLP weights become
+        linear ones and GRN parameters are flattened to ``(C,)``. ConvNeXt
+        V2's FCMAE pre-training files (``encoder.*`` with sparse-conv
+        ``kernel`` tensors) are converted to the dense encoder, as the
+        official fine-tuning does.
         """
+        if any(k.startswith('encoder.') for k in state_dict):
+            state_dict = _from_fcmae(state_dict)
         rules = _MMPRETRAIN_TO_OFFICIAL
         if any(k.startswith('stem.') for k in state_dict):
             rules = _TIMM_TO_OFFICIAL
-        final_norm = f'norm{model.num_stages - 1}.'
         result = {}
         for key, value in state_dict.items():
             for pattern, replacement in rules:
                 key = re.sub(pattern, replacement, key)
-            if key.startswith('head.'):
-                continue
-            if key.startswith('norm.'):
-                key = final_norm + key[len('norm.'):]
             if '.pwconv' in key and value.dim() == 4:
                 value = value.flatten(1)
             if key.endswith(('.grn.gamma', '.grn.beta')):
                 value = value.reshape(-1)
             result[key] = value
         return result
+
+
+def _from_fcmae(state_dict: StateDict) -> StateDict:
+    """The dense encoder of an FCMAE checkpoint (ConvNeXt V2 pre-training).
+
+    ``encoder.`` is removed; MinkowskiEngine's ``kernel`` of shape
+    ``(k*k, C_in, C_out)`` (``(k*k, C)`` depth-wise), indexed along the
+    width first, becomes a conv ``weight``; the ``ln``/``linear`` wrappers
+    are dropped and ``(1, C)`` biases and GRN parameters flattened.
+    """
+    result = {}
+    for key, value in state_dict.items():
+        if key.startswith('encoder.'):
+            key = key[len('encoder.'):]
+        parts = key.split('.')
+        if parts[-1] == 'kernel':
+            size = math.isqrt(value.shape[0])
+            if value.dim() == 3:
+                value = value.permute(2, 1, 0)
+            else:
+                value = value.t().unsqueeze(1)
+            value = value.reshape(*value.shape[:2], size, size)
+            value = value.transpose(2, 3)
+            parts[-1] = 'weight'
+        else:
+            parts = [p for p in parts[:-1] if p not in ('ln', 'linear')
+                     ] + parts[-1:]
+            if value.dim() == 2 and value.shape[0] == 1:
+                value = value.flatten()
+        result['.'.join(parts)] = value
+    return result
 
 
 @MODELS.register_module()

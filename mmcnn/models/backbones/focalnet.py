@@ -170,22 +170,25 @@ class FocalNetBlock(nn.Module):
 
 
 class PatchEmbed(nn.Module):
-    """Patch embedding, ``(N, C_in, H, W) -> (N, H / s, W / s, C_out)``.
+    """Patch embedding, ``(N, C_in, H, W) -> (N, H', W', C_out)``.
 
     A ``s x s`` stride-``s`` conv, or with ``conv_embed`` an overlapping
     7x7 (stem, s=4, padding 2) or 3x3 (s=2, padding 1) conv, then
-    LayerNorm. The input is zero-padded at the bottom/right to a multiple
-    of ``s``, as in the official dense-prediction backbone, so the output
-    is ``ceil(H / s) x ceil(W / s)``.
+    LayerNorm. With ``pad_input`` the input is first zero-padded at the
+    bottom/right to a multiple of ``s``, as in the official dense-prediction
+    backbones, so that ``H' = ceil(H / s)``; without it (the official
+    classifier) ``H' = floor((H + 2 p - k) / s) + 1``.
     """
 
     def __init__(self,
                  in_channels: int,
                  embed_dims: int,
                  stride: int,
-                 conv_embed: bool = False) -> None:
+                 conv_embed: bool = False,
+                 pad_input: bool = True) -> None:
         super().__init__()
         self.stride = stride
+        self.pad_input = pad_input
         if conv_embed:
             kernel_size, padding = (7, 2) if stride == 4 else (3, 1)
         else:
@@ -195,8 +198,8 @@ class PatchEmbed(nn.Module):
         self.norm = nn.LayerNorm(embed_dims)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        pad_h = -x.shape[2] % self.stride
-        pad_w = -x.shape[3] % self.stride
+        pad_h = -x.shape[2] % self.stride if self.pad_input else 0
+        pad_w = -x.shape[3] % self.stride if self.pad_input else 0
         if pad_h or pad_w:
             x = F.pad(x, (0, pad_w, 0, pad_h))
         return self.norm(self.proj(x).permute(0, 2, 3, 1))
@@ -240,6 +243,20 @@ class FocalNet(ConvNetBackbone):
     the stages in ``out_indices``. Outputs are NCHW with strides 4, 8, 16,
     32.
 
+    The default dense form computes what the official dense backbones do
+    (microsoft/FocalNet's detection/segmentation backbone; for the
+    conv-embedding large archs FocalNet-DINO's ``models/dino/focal.py``):
+    the input of every patch embedding is padded at the bottom/right to a
+    multiple of its stride, and all ``norm{i}`` start fresh (the
+    classifier's final norm is not loaded). The conv-embedding stem pads
+    by 2 as in FocalNet-DINO and the classifier; microsoft/FocalNet's
+    detection backbone pads it by 3, but it has no post-norm blocks or
+    normalised modulator, so it cannot run the large archs' weights, and
+    none of its configs use ``use_conv_embed``. The classification form
+    (``classifier_form=True``) is the official classifier's: no input
+    padding, and ``norm3`` takes the classifier's final norm, which it
+    applies to the last stage's tokens before pooling (the neck pools).
+
     Args:
         arch: ``'tiny-srf'``, ``'tiny-lrf'``, ``'small-srf'``,
             ``'small-lrf'``, ``'base-srf'``, ``'base-lrf'`` (SRF: 2 focal
@@ -260,6 +277,9 @@ class FocalNet(ConvNetBackbone):
         focal_windows: override the arch's first-level kernel sizes, e.g.
             ``(9, 9, 9, 9)`` as the official detection configs do; the
             classification kernels are then zero-padded on loading.
+        classifier_form: build the official classifier's form (for
+            classification configs): unpadded patch embeddings, and
+            ``norm3`` loaded from the classifier's ``norm``.
         channels_last: run the layers on channels-last tensors (the
             input is converted once; shapes are unchanged): ``None`` on
             CPUs, where oneDNN's kernels are faster in it.
@@ -294,6 +314,9 @@ class FocalNet(ConvNetBackbone):
                         _arch(256, [2, 2, 18, 2], 4, 3, **_LARGE)),
     }
     arch_keys = ('embed_dims', 'depths', 'focal_levels', 'focal_windows')
+    classifier_norm_prefixes = ('norm.', )
+    classifier_norm_pooled = False
+    classifier_form_arg = 'classifier_form'
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny-srf',
@@ -304,6 +327,7 @@ class FocalNet(ConvNetBackbone):
                  drop_rate: float = 0.,
                  drop_path_rate: float = 0.,
                  focal_windows: Optional[Sequence[int]] = None,
+                 classifier_form: bool = False,
                  channels_last: Optional[bool] = None,
                  deploy: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
@@ -320,14 +344,16 @@ class FocalNet(ConvNetBackbone):
                 f'({self.num_stages}), got {self.focal_windows}.')
         conv_embed = settings.get('conv_embed', False)
         self.in_channels = in_channels
+        self._classifier_form = classifier_form
+        pad_input = not classifier_form
         self.patch_embed = PatchEmbed(in_channels, self.embed_dims[0], 4,
-                                      conv_embed)
+                                      conv_embed, pad_input)
         dpr = drop_path_rates(drop_path_rate, sum(self.depths))
         self.layers = nn.ModuleList()
         for i, (width, depth) in enumerate(zip(self.embed_dims,
                                                self.depths)):
             downsample = None if i == 0 else PatchEmbed(
-                self.embed_dims[i - 1], width, 2, conv_embed)
+                self.embed_dims[i - 1], width, 2, conv_embed, pad_input)
             first = sum(self.depths[:i])
             blocks = [
                 FocalNetBlock(
@@ -345,6 +371,10 @@ class FocalNet(ConvNetBackbone):
         if deploy:
             self.switch_to_deploy()
         self._freeze_stages()
+
+    @property
+    def classifier_form(self) -> bool:
+        return self._classifier_form
 
     def stage_modules(self, index: int) -> List[nn.Module]:
         modules = [self.patch_embed] if index == 0 else []
@@ -376,15 +406,13 @@ class FocalNet(ConvNetBackbone):
         return tuple(outs)
 
     @classmethod
-    def checkpoint_filter(cls, state_dict: StateDict,
+    def rename_checkpoint(cls, state_dict: StateDict,
                           model: nn.Module) -> StateDict:
         """Convert official FocalNet keys and shapes to this model's.
 
         * The official ``layers.{i}.downsample`` closes stage ``i``; here it
-          opens stage ``i + 1``.
-        * The classifier's ``norm`` is the LayerNorm of the last stage's
-          tokens before pooling, so it becomes ``norm3``; ``head`` is
-          dropped. Detection checkpoints already have ``norm0``-``norm3``.
+          opens stage ``i + 1``. Detection checkpoints already have
+          ``norm0``-``norm3``.
         * As the official detection loader does, focal kernels of another
           size are zero-padded or centre-cropped, and the gate rows of
           ``modulation.f`` are kept when the model has more focal levels.
@@ -394,14 +422,10 @@ class FocalNet(ConvNetBackbone):
         own = model.state_dict()
         converted = {}
         for key, value in state_dict.items():
-            if key.startswith('head.'):
-                continue
             if official:
                 key = re.sub(r'^layers\.(\d+)\.downsample\.',
                              lambda m: f'layers.{int(m.group(1)) + 1}.'
                              'downsample.', key)
-                if key.startswith('norm.'):
-                    key = f'norm{len(model.layers) - 1}.' + key[len('norm.'):]
             target = own.get(key)
             if target is not None and target.shape != value.shape:
                 if '.focal_layers.' in key and value.dim() == 4:

@@ -213,7 +213,8 @@ class HorNet(ConvNetBackbone):
             CPUs, where oneDNN's kernels are faster in it.
         gap_before_final_norm: return ``norm{i}(GAP(x))`` as ``(N, C)``
             vectors, the official classifier's order (pool, then
-            LayerNorm), instead of normalised maps.
+            LayerNorm), instead of normalised maps; ``norm3`` then loads
+            the classifier's ``norm`` (the dense form starts it fresh).
         deploy: build the inference form of :meth:`switch_to_deploy` (layer
             scales folded into the preceding layers), which loads a
             checkpoint written by ``tools/deploy/reparameterize.py``.
@@ -232,6 +233,8 @@ class HorNet(ConvNetBackbone):
         **dict.fromkeys(['l-gf', 'large-gf'], _arch(192, True)),
     }
     arch_keys = ('embed_dims', 'depths', 'orders', 'global_filter')
+    classifier_norm_prefixes = ('norm.', )
+    classifier_form_arg = 'gap_before_final_norm'
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',
@@ -299,20 +302,17 @@ class HorNet(ConvNetBackbone):
                     nn.init.zeros_(m.bias)
 
     @classmethod
-    def checkpoint_filter(cls, state_dict: StateDict,
+    def rename_checkpoint(cls, state_dict: StateDict,
                           model: nn.Module) -> StateDict:
         """Convert official or mmpretrain HorNet keys to mmcnn's.
 
-        Official keys are mmcnn's; their classifier (``norm`` after pooling
-        and ``head``) is dropped. mmpretrain names the order projections
+        Official keys are mmcnn's. mmpretrain names the order projections
         ``projs`` and stores layer scales as ``gamma{1,2}.weight``. Global
         filters stored for another image size are resized bilinearly.
         """
         own = model.state_dict()
         converted = {}
         for key, value in state_dict.items():
-            if key.startswith(('head.', 'norm.')):
-                continue
             key = re.sub(r'\.gnconv\.projs\.', '.gnconv.pws.', key)
             key = re.sub(r'\.(gamma[12])\.weight$', r'.\1', key)
             target = own.get(key)

@@ -12,7 +12,6 @@ from mmcv.cnn import build_norm_layer
 from torch import nn
 
 from mmcnn.registry import MODELS
-from mmcnn.utils.checkpoint import StateDict
 from ..layers import (DepthwiseConv2d, DropPath, activate_, drop_path_rates,
                       residual_add)
 from ..layers.fuse import fold_input_bn, fold_output_affine
@@ -266,11 +265,3 @@ class InceptionNeXt(ConvNetBackbone):
             if i in self.out_indices:
                 outs.append(x)
         return tuple(outs)
-
-    @classmethod
-    def checkpoint_filter(cls, state_dict: StateDict,
-                          model: nn.Module) -> StateDict:
-        """Official (and timm) checkpoints share mmcnn's keys; the MLP
-        classifier ``head`` is dropped."""
-        return {k: v for k, v in state_dict.items()
-                if not k.startswith('head.')}

@@ -368,12 +368,12 @@ class InternImage(ConvNetBackbone):
         (r'^levels\.(\d+)\.norm\.0\.', r'levels.\1.norm.'),
         (r'\.post_norms\.(\d+)\.0\.', r'.post_norms.\1.'),
     ]
-    _CLASSIFIER_PREFIXES = ('head.', 'conv_head.', 'fc_norm.',
-                            'clip_projector.', 'dcnv3_head_x3.',
-                            'dcnv3_head_x4.')
+    classifier_head_prefixes = ('head.', 'conv_head.', 'fc_norm.',
+                                'clip_projector.', 'dcnv3_head_x3.',
+                                'dcnv3_head_x4.')
 
     @classmethod
-    def checkpoint_filter(cls, state_dict: StateDict,
+    def rename_checkpoint(cls, state_dict: StateDict,
                           model: nn.Module) -> StateDict:
         """Convert official InternImage keys to this model's.
 
@@ -381,9 +381,10 @@ class InternImage(ConvNetBackbone):
           closes official level ``i`` opens stage ``i + 1``;
         * the ``nn.Sequential`` wrappers of the official norms are dropped
           (``norm1.0`` -> ``norm1``, ``dw_conv.0`` -> ``dw_conv``,
-          ``dw_conv.1.1`` -> ``dw_norm``, ...);
-        * the classifier (``conv_head``, ``head``, and the CLIP projector
-          of InternImage-H/G) is dropped.
+          ``dw_conv.1.1`` -> ``dw_norm``, ...).
+
+        The classifier (``conv_head``, ``head``, and the CLIP projector of
+        InternImage-H/G) is split off before, by :meth:`split_classifier`.
 
         Detection checkpoints need ``prefix='backbone.'`` in ``init_cfg``.
         mmcnn checkpoints pass unchanged.
@@ -391,8 +392,6 @@ class InternImage(ConvNetBackbone):
         official = any(k.startswith('levels.') for k in state_dict)
         converted = {}
         for key, value in state_dict.items():
-            if key.startswith(cls._CLASSIFIER_PREFIXES):
-                continue
             if official:
                 for pattern, replacement in cls._OFFICIAL_KEYS:
                     key = re.sub(pattern, replacement, key)

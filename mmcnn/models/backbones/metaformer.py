@@ -427,7 +427,10 @@ class PoolFormer(_MetaFormerBackbone):
     stride-2 convs (no norm); ``stages[i]`` are :class:`PoolFormerBlock`;
     ``norm{i}`` is a GroupNorm(1) on the output of each stage in
     ``out_indices``, as in the official ``fork_feat`` models for detection
-    and segmentation.
+    and segmentation, which create them fresh and leave the classifier's
+    final ``norm`` unloaded. The classification form
+    (``classifier_form=True``) loads that norm into ``norm3``: the official
+    classifier applies it to the last stage's map before pooling.
 
     Args:
         arch: ``'s12'``, ``'s24'``, ``'s36'``, ``'m36'``, ``'m48'`` or a
@@ -440,6 +443,9 @@ class PoolFormer(_MetaFormerBackbone):
             has none; kept for the common interface).
         drop_rate: dropout in the MLPs.
         drop_path_rate: stochastic depth, linearly increasing per block.
+        classifier_form: build the official classifier's form (for
+            classification configs): ``norm3`` is loaded from the
+            classifier's ``norm``.
         deploy: build the inference form of :meth:`switch_to_deploy`
             (``layer_scale_2`` folded into the MLP, the first norm and
             ``layer_scale_1`` into one per-sample scale of the pooling
@@ -459,6 +465,9 @@ class PoolFormer(_MetaFormerBackbone):
         'm48': _poolformer_arch([96, 192, 384, 768], [8, 8, 24, 8], 1e-6),
     }
     arch_keys = ('embed_dims', 'depths', 'mlp_ratios')
+    classifier_norm_prefixes = ('norm.', )
+    classifier_norm_pooled = False
+    classifier_form_arg = 'classifier_form'
 
     def __init__(self,
                  arch: Union[str, dict] = 's12',
@@ -468,12 +477,14 @@ class PoolFormer(_MetaFormerBackbone):
                  norm_eval: bool = False,
                  drop_rate: float = 0.,
                  drop_path_rate: float = 0.,
+                 classifier_form: bool = False,
                  deploy: bool = False,
                  channels_last: Optional[bool] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(arch, in_channels, out_indices, frozen_stages,
                          norm_eval, init_cfg, channels_last)
         self.mlp_ratios = list(self.arch_settings['mlp_ratios'])
+        self._classifier_form = classifier_form
         layer_scale = self.arch_settings.get('layer_scale_init_value', 1e-5)
         dpr = drop_path_rates(drop_path_rate, sum(self.depths))
         channels = in_channels
@@ -498,6 +509,10 @@ class PoolFormer(_MetaFormerBackbone):
             self.switch_to_deploy()
         self._freeze_stages()
 
+    @property
+    def classifier_form(self) -> bool:
+        return self._classifier_form
+
     def init_from_scratch(self) -> None:
         """Official init: MLP convs ~ TN(0, 0.02) with zero biases; the
         downsampling convs keep PyTorch's default init."""
@@ -517,26 +532,21 @@ class PoolFormer(_MetaFormerBackbone):
         return tuple(outs)
 
     @classmethod
-    def checkpoint_filter(cls, state_dict: StateDict,
+    def rename_checkpoint(cls, state_dict: StateDict,
                           model: nn.Module) -> StateDict:
         """Convert sail-sg/poolformer keys to mmcnn's.
 
         The official model is a flat ``network`` list alternating stages
         (even entries) and downsamplings (odd entries) after
         ``patch_embed``; its dense-prediction outputs are ``norm0``,
-        ``norm2``, ``norm4``, ``norm6``. The classifier's ``norm`` is the
-        same GroupNorm on the last stage map (before pooling), so it becomes
-        ``norm3``; the ``head`` is dropped. mmcnn-layout checkpoints pass
+        ``norm2``, ``norm4``, ``norm6``. mmcnn-layout checkpoints pass
         unchanged.
         """
         if not any(k.startswith(('network.', 'patch_embed.'))
                    for k in state_dict):
-            return {k: v for k, v in state_dict.items()
-                    if not k.startswith('head.')}
+            return state_dict
 
-        def rename(key: str) -> Optional[str]:
-            if key.startswith('head.'):
-                return None
+        def rename(key: str) -> str:
             if key.startswith('patch_embed.proj.'):
                 return 'downsample_layers.0.' + key[len('patch_embed.proj.'):]
             match = re.match(r'^network\.(\d+)\.(.*)$', key)
@@ -549,16 +559,9 @@ class PoolFormer(_MetaFormerBackbone):
             match = re.match(r'^norm(\d+)\.(.*)$', key)
             if match:
                 return f'norm{int(match.group(1)) // 2}.{match.group(2)}'
-            if key.startswith('norm.'):
-                return 'norm3.' + key[len('norm.'):]
             return key
 
-        converted = {}
-        for key, value in state_dict.items():
-            new_key = rename(key)
-            if new_key is not None:
-                converted[new_key] = value
-        return converted
+        return {rename(key): value for key, value in state_dict.items()}
 
 
 @MODELS.register_module()
@@ -571,7 +574,8 @@ class ConvFormer(_MetaFormerBackbone):
     ``norm{i}`` a LayerNorm on the output of each stage in ``out_indices``,
     added for dense prediction (the classification model normalises only
     after pooling; these start with unit scale and zero shift). Outputs are
-    NCHW.
+    NCHW. With ``gap_before_final_norm`` (the classification form) ``norm3``
+    takes the official classifier's ``norm``.
 
     Args:
         arch: ``'s18'``, ``'s36'``, ``'m36'``, ``'b36'`` or a dict with
@@ -592,7 +596,8 @@ class ConvFormer(_MetaFormerBackbone):
             CPUs, where oneDNN's kernels are faster in it.
         gap_before_final_norm: return ``norm{i}(GAP(x))`` as ``(N, C)``
             vectors, the official classifier's order (pool, then
-            LayerNorm), instead of normalised maps.
+            LayerNorm), instead of normalised maps; ``norm3`` then loads
+            the classifier's ``norm`` (the dense form starts it fresh).
         init_cfg: initialisation, e.g. ``dict(type='Pretrained',
             checkpoint='convformer_s18.pth')``.
     """
@@ -604,6 +609,8 @@ class ConvFormer(_MetaFormerBackbone):
         'b36': dict(embed_dims=[128, 256, 512, 768], depths=[3, 12, 18, 3]),
     }
     res_scale_stages = (2, 3)
+    classifier_norm_prefixes = ('norm.', )
+    classifier_form_arg = 'gap_before_final_norm'
 
     def __init__(self,
                  arch: Union[str, dict] = 's18',
@@ -661,11 +668,3 @@ class ConvFormer(_MetaFormerBackbone):
                 else:
                     outs.append(norm(x).permute(0, 3, 1, 2).contiguous())
         return tuple(outs)
-
-    @classmethod
-    def checkpoint_filter(cls, state_dict: StateDict,
-                          model: nn.Module) -> StateDict:
-        """Official sail-sg/metaformer keys equal mmcnn's; the classifier
-        (``norm`` after pooling and the MLP ``head``) is dropped."""
-        return {k: v for k, v in state_dict.items()
-                if not k.startswith(('head.', 'norm.'))}

@@ -13,7 +13,6 @@ from mmcv.cnn import build_activation_layer, build_norm_layer
 from torch import nn
 
 from mmcnn.registry import MODELS
-from mmcnn.utils.checkpoint import StateDict
 from ..layers import (DepthwiseConv2d, DropPath, ElementScale, activate_,
                       addcmul_, drop_path_rates, inference_mode_on,
                       residual_add)
@@ -442,11 +441,3 @@ class MogaNet(ConvNetBackbone):
             if i in self.out_indices:
                 outs.append(x)
         return tuple(outs)
-
-    @classmethod
-    def checkpoint_filter(cls, state_dict: StateDict,
-                          model: nn.Module) -> StateDict:
-        """Official checkpoints share mmcnn's keys; the classifier ``head``
-        is dropped (mmpretrain's ``ImageClassifier`` keeps its own)."""
-        return {k: v for k, v in state_dict.items()
-                if not k.startswith('head.')}

@@ -15,7 +15,6 @@ from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 from mmcnn.registry import MODELS
-from mmcnn.utils.checkpoint import StateDict
 from ..layers import (DepthwiseConv2d, DropPath, activate_, drop_path_rates,
                       residual_add)
 from ..layers.reparam import ConvBN, conv_from_kernel, merge_kernel
@@ -230,7 +229,10 @@ class RepLKNet(ConvNetBackbone):
             input is converted once; shapes are unchanged): ``None`` on
             CPUs, where oneDNN's kernels are faster in it.
         init_cfg: e.g. ``dict(type='Pretrained',
-            checkpoint='RepLKNet-31B_ImageNet-1K_224.pth')``.
+            checkpoint='RepLKNet-31B_ImageNet-1K_224.pth')``. Official and
+            mmpretrain files (``prefix='backbone.'``) share mmcnn's keys;
+            the classifier's BN ``norm`` (applied before pooling) and
+            ``head`` are not loaded, as in the official dense code.
     """
 
     arch_zoo = {
@@ -245,6 +247,8 @@ class RepLKNet(ConvNetBackbone):
                               1.5, True)),
     }
     arch_keys = ('embed_dims', 'depths', 'large_kernel_sizes')
+    classifier_norm_prefixes = ('norm.', )
+    classifier_norm_pooled = False
 
     def __init__(self,
                  arch: Union[str, dict] = '31b',
@@ -336,12 +340,3 @@ class RepLKNet(ConvNetBackbone):
             if i in self.out_indices:
                 outs.append(stage.norm(x))
         return tuple(outs)
-
-    @classmethod
-    def checkpoint_filter(cls, state_dict: StateDict,
-                          model: nn.Module) -> StateDict:
-        """Official checkpoints share mmcnn's keys; the classifier's final
-        ``norm`` and ``head`` are dropped. mmpretrain's RepLKNet files
-        (``backbone.`` prefix, see ``init_cfg.prefix``) use the same keys."""
-        return {k: v for k, v in state_dict.items()
-                if not k.startswith(('head.', 'norm.'))}

@@ -167,7 +167,8 @@ class SLaK(ConvNetBackbone):
         norm_cfg: norm of the large-kernel branches.
         gap_before_final_norm: return ``norm{i}(GAP(x))`` as ``(N, C)``
             vectors, the official classifier's order (pool, then
-            LayerNorm), instead of normalised maps.
+            LayerNorm), instead of normalised maps; ``norm3`` then loads
+            the classifier's ``norm`` (the dense form starts it fresh).
         channels_last: run the layers on channels-last tensors (the
             input is converted once; shapes are unchanged): ``None`` on
             CPUs, where oneDNN's kernels are faster in it.
@@ -184,6 +185,8 @@ class SLaK(ConvNetBackbone):
                         _arch([3, 3, 27, 3], [128, 256, 512, 1024])),
     }
     arch_keys = ('embed_dims', 'depths', 'kernel_sizes')
+    classifier_norm_prefixes = ('norm.', )
+    classifier_form_arg = 'gap_before_final_norm'
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',
@@ -257,14 +260,12 @@ class SLaK(ConvNetBackbone):
                     nn.init.zeros_(m.bias)
 
     @classmethod
-    def checkpoint_filter(cls, state_dict: StateDict,
+    def rename_checkpoint(cls, state_dict: StateDict,
                           model: nn.Module) -> StateDict:
         """Rename the dense-prediction copies' ``LoRA1``/``LoRA2`` to
-        ``Decom1``/``Decom2`` and drop the classifier's ``norm``/``head``."""
+        ``Decom1``/``Decom2``."""
         out = {}
         for key, value in state_dict.items():
-            if key.startswith(('head.', 'norm.')):
-                continue
             key = key.replace('.LoRA1.', '.Decom1.').replace(
                 '.LoRA2.', '.Decom2.')
             out[key] = value

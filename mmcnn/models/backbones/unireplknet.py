@@ -281,7 +281,8 @@ class UniRepLKNet(ConvNetBackbone):
             as in the official dense-prediction models).
         gap_before_final_norm: return ``norm{i}(GAP(x))`` as ``(N, C)``
             vectors, the official classifier's order (pool, then
-            LayerNorm), instead of normalised maps.
+            LayerNorm), instead of normalised maps; ``norm3`` then loads
+            the classifier's ``norm`` (the dense form starts it fresh).
         channels_last: run the layers on channels-last tensors (the
             input is converted once; shapes are unchanged): ``None`` on
             CPUs, where oneDNN's kernels are faster in it.
@@ -319,6 +320,8 @@ class UniRepLKNet(ConvNetBackbone):
                               _KERNELS_S_B_L_XL)),
     }
     arch_keys = ('embed_dims', 'depths', 'kernel_sizes')
+    classifier_norm_prefixes = ('norm.', )
+    classifier_form_arg = 'gap_before_final_norm'
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',
@@ -411,15 +414,13 @@ class UniRepLKNet(ConvNetBackbone):
         return x
 
     @classmethod
-    def checkpoint_filter(cls, state_dict: StateDict,
+    def rename_checkpoint(cls, state_dict: StateDict,
                           model: nn.Module) -> StateDict:
         """Official checkpoints (training or re-parameterised form) share
         mmcnn's keys; their GRN parameters, stored as ``(1, 1, 1, C)``, are
-        flattened, and the classifier's ``norm``/``head`` are dropped."""
+        flattened."""
         out = {}
         for key, value in state_dict.items():
-            if key.startswith(('head.', 'norm.')):
-                continue
             if key.endswith(('.act.1.gamma', '.act.1.beta')):
                 value = value.reshape(-1)
             out[key] = value

@@ -274,12 +274,12 @@ class VAN(ConvNetBackbone):
         return tuple(outs)
 
     @classmethod
-    def checkpoint_filter(cls, state_dict: StateDict,
+    def rename_checkpoint(cls, state_dict: StateDict,
                           model: nn.Module) -> StateDict:
         """Convert official or mmpretrain VAN keys to mmcnn's.
 
-        Official checkpoints differ only by the nested ``mlp.dwconv.dwconv``
-        and the classifier ``head`` (dropped). mmpretrain's use
+        Official checkpoints differ only by the nested ``mlp.dwconv.dwconv``.
+        mmpretrain's use
         ``blocks{i}``, ``patch_embed{i}.projection`` and
         ``spatial_gating_unit.DW_conv`` / ``DW_D_conv``.
         """
@@ -294,8 +294,6 @@ class VAN(ConvNetBackbone):
         ]
         converted = {}
         for key, value in state_dict.items():
-            if key.startswith('head.'):
-                continue
             for pattern, replacement in renames:
                 key = re.sub(pattern, replacement, key)
             converted[key] = value
