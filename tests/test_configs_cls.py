@@ -96,6 +96,9 @@ def test_train_step_and_test_step(path):
         num_params = sum(p.numel() for p in model.parameters())
         assert num_params == pytest.approx(expected, rel=1e-2)
 
+    if type(model.backbone).classifier_form_arg is not None:
+        # the official classifier's features, its final norm included
+        assert model.backbone.classifier_form
     width = model.backbone.embed_dims[-1]
     assert model.head.fc.in_features == width
     num_classes = model.head.num_classes

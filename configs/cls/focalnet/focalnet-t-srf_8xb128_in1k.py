@@ -3,7 +3,8 @@
 # 20 warm-up epochs, cosine decay over 300 epochs, drop path 0.2,
 # RandAugment m9, Mixup 0.8 / CutMix 1.0, label smoothing 0.1, random
 # erasing 0.25; test crop ratio 0.875. The backbone's norm3 is the official
-# classifier's norm (before pooling).
+# classifier's norm, applied before pooling (classifier_form, which also
+# drops the dense form's input pad).
 _base_ = '../../_base_/cls/imagenet_8xb128_adamw-300e.py'
 
 model = dict(
@@ -11,7 +12,8 @@ model = dict(
         type='mmcnn.FocalNet',
         arch='tiny-srf',
         out_indices=(3, ),
-        drop_path_rate=0.2),
+        drop_path_rate=0.2,
+        classifier_form=True),
     head=dict(in_channels=768))
 
 optim_wrapper = dict(clip_grad=dict(max_norm=5.0))

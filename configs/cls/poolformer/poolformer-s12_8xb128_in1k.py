@@ -3,7 +3,8 @@
 # 5 warm-up epochs, cosine decay over 300 epochs, drop path 0.1,
 # RandAugment m9, Mixup 0.8 / CutMix 1.0, label smoothing 0.1, random
 # erasing 0.25; test crop ratio 0.9 (resize 248, crop 224). The backbone's
-# GroupNorm norm3 precedes the pooling, as in the official classifier.
+# GroupNorm norm3 is the official classifier's norm (classifier_form), and
+# precedes the pooling as there.
 _base_ = '../../_base_/cls/imagenet_8xb128_adamw-300e.py'
 
 model = dict(
@@ -11,7 +12,8 @@ model = dict(
         type='mmcnn.PoolFormer',
         arch='s12',
         out_indices=(3, ),
-        drop_path_rate=0.1),
+        drop_path_rate=0.1,
+        classifier_form=True),
     head=dict(in_channels=512))
 
 test_pipeline = [
