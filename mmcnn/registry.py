@@ -9,6 +9,7 @@ from mmengine.registry import \
     OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import LOOPS as MMENGINE_LOOPS
+from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import Registry
 
 MODELS = Registry(
@@ -21,8 +22,13 @@ OPTIM_WRAPPER_CONSTRUCTORS = Registry(
 HOOKS = Registry(
     'hook', parent=MMENGINE_HOOKS, scope='mmcnn',
     locations=['mmcnn.engine'])
+OPTIM_WRAPPERS = Registry(
+    'optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS, scope='mmcnn',
+    locations=['mmcnn.engine'])
 LOOPS = Registry(
     'loop', parent=MMENGINE_LOOPS, scope='mmcnn',
     locations=['mmcnn.engine'])
 
-__all__ = ['MODELS', 'OPTIM_WRAPPER_CONSTRUCTORS', 'HOOKS', 'LOOPS']
+__all__ = [
+    'MODELS', 'OPTIM_WRAPPER_CONSTRUCTORS', 'OPTIM_WRAPPERS', 'HOOKS', 'LOOPS'
+]

@@ -267,6 +267,68 @@ def test_reparameterize_config_model(tmp_path):
     assert count_params(deployed) < count_params(trained)
 
 
+def _trained_with_override(tmp_path: Path) -> tuple:
+    """A classifier trained with ``--cfg-options model.head.num_classes=10``:
+    its config (as mmengine saves it) and checkpoint path in a work dir."""
+    cfg = Config.fromfile(str(CLS_CONFIG))
+    cfg.model.head.num_classes = 10
+    work_dir = tmp_path / 'work'
+    work_dir.mkdir()
+    ckpt = work_dir / 'epoch_1.pth'
+    torch.save({'state_dict': randomize(_classifier(cfg)).state_dict(),
+                'meta': {}}, ckpt)
+    return cfg, ckpt
+
+
+def test_reparameterize_cfg_options_and_saved_config(tmp_path, capsys):
+    pytest.importorskip('mmpretrain')
+    tool = _load_tool('tools/deploy/reparameterize.py')
+    cfg, ckpt = _trained_with_override(tmp_path)
+    out = str(tmp_path / 'deploy.pth')
+    args = [str(CLS_CONFIG), str(ckpt), out, '--shape', '32']
+
+    with pytest.raises(SystemExit, match=r'(?s)head\.fc\.weight.*'
+                       'pass the same ones here'):
+        tool.main(args)
+    assert tool.main(args + ['--cfg-options', 'model.head.num_classes=10'
+                             ]) < 1e-4
+    assert f'model built from {CLS_CONFIG} with --cfg-options' in \
+        capsys.readouterr().out
+
+    # mmengine's copy of the training config beside the checkpoint wins.
+    saved = ckpt.parent / CLS_CONFIG.name
+    cfg.dump(str(saved))
+    assert tool.main(args) < 1e-4
+    printed = capsys.readouterr().out
+    assert f'model built from {saved} (saved in the work dir' in printed
+    assert f'The model was built from {saved}' in printed
+    with pytest.raises(SystemExit, match='pass the same ones here'):
+        tool.main(args + ['--no-saved-config'])
+
+
+def test_reparameterize_reads_meta_cfg_as_data_only(tmp_path, capsys):
+    pytest.importorskip('mmpretrain')
+    tool = _load_tool('tools/deploy/reparameterize.py')
+    cfg, ckpt = _trained_with_override(tmp_path)
+    state = torch.load(ckpt, weights_only=True)
+    moved = tmp_path / 'moved.pth'  # no saved config beside it
+    torch.save(dict(state, meta={'cfg': cfg.pretty_text}), moved)
+    out = str(tmp_path / 'deploy.pth')
+    assert tool.main([str(CLS_CONFIG), str(moved), out, '--shape',
+                      '32']) < 1e-4
+    assert f'model built from the meta.cfg of {moved}' in \
+        capsys.readouterr().out
+
+    marker = tmp_path / 'ran'
+    text = cfg.pretty_text + f'\nimport os\nos.mkdir({str(marker)!r})\n'
+    torch.save(dict(state, meta={'cfg': text}), moved)
+    with pytest.raises(SystemExit, match='pass the same ones here'):
+        tool.main([str(CLS_CONFIG), str(moved), out, '--shape', '32'])
+    assert "The checkpoint's meta.cfg is not plain data" in \
+        capsys.readouterr().out
+    assert not marker.exists()  # nothing in meta.cfg was run
+
+
 def check_deploy(build: Callable[..., ConvNetBackbone]) -> nn.Module:
     """Switch a randomised ``build()`` to deploy twice: outputs within 1e-4,
     fewer parameters, and ``build(deploy=True)`` loads the switched weights

@@ -166,11 +166,12 @@ def test_pose_train_then_test_on_coco_sample(shared_data, tmp_path):
     assert 0.0 <= _metric(test_log, 'coco/AR') <= 1.0
     with open(osp.join(shared_data, 'coco_sample',
                        'test_coco_det_AP_H_56.json')) as f:
-        num_boxes = sum(det['score'] >= 0.5 for det in json.load(f))
-    # mmpose draws one picture per top-down instance; tools/test.py puts
-    # them under the work dir, as for the other tasks.
-    drawn = glob.glob(osp.join(work_dir, 'vis', '*.jpg'))
-    assert len(drawn) == num_boxes
+        images = {det['image_id'] for det in json.load(f)
+                  if det['score'] >= 0.5}
+    # tools/test.py draws the persons of one image into one PNG, named
+    # after the image, in <work_dir>/vis as for the other tasks.
+    drawn = glob.glob(osp.join(work_dir, 'vis', '*.png'))
+    assert len(drawn) == len(images)
 
 
 @pytest.fixture(scope='module')

@@ -280,9 +280,12 @@ def test_dense_task_configs_match_paper(tool, config, shape, params, gflops):
     assert report.traced_on == 'meta'
 
 
-def test_shape_is_width_then_height(tool):
-    report = tool.main([str(ROOT / DET_T), '--shape', '320', '256'])
+def test_shape_is_height_then_width(tool):
+    """--shape is H W, as in torch and every mmcnn tool."""
+    report = tool.main([str(ROOT / DET_T), '--shape', '256', '320'])
     assert report.input_shape == (1, 3, 256, 320)
+    report = tool.main(['--arch', 'moganet-xtiny', '--shape', '96', '64'])
+    assert report.input_shape == (1, 3, 96, 64)
 
 
 def test_input_size_follows_the_config():

@@ -8,6 +8,9 @@ classifier file with ``strict=False``: the classifier's ``norm`` is not
 used and ``norm3`` stays at weight 1, bias 0. The classification form
 (``gap_before_final_norm``, or ``classifier_form`` where the official
 classifier normalises the map before pooling) loads it into ``norm3``.
+MogaNet, VAN and InternImage normalise every stage map in the classifier and
+their official dense backbones load those norms; RepLKNet's BN ``norm`` and
+InceptionNeXt's MLP head exist only in the classifiers.
 """
 import logging
 import re
@@ -19,8 +22,9 @@ import torch.nn.functional as F
 from mmengine.logging import MMLogger
 from torch import nn
 
-from mmcnn.models import (ConvFormer, ConvNeXt, ConvNeXtV2, FocalNet, HorNet,
-                          PoolFormer, SLaK, UniRepLKNet)
+from mmcnn.models import (VAN, ConvFormer, ConvNeXt, ConvNeXtV2, FocalNet,
+                          HorNet, InceptionNeXt, InternImage, MogaNet,
+                          PoolFormer, RepLKNet, SLaK, UniRepLKNet)
 from mmcnn.utils.checkpoint import load_pretrained
 
 FOCALNET = dict(embed_dims=[8, 16, 24, 32], depths=[1, 1, 1, 1],
@@ -171,6 +175,131 @@ def test_pooled_families_follow_the_same_rule(tmp_path, cls):
     pooled.init_weights()
     assert torch.equal(pooled.norm3.weight, official['norm.weight'])
     assert torch.equal(pooled.norm3.bias, official['norm.bias'])
+
+
+def _release(entry: str, weights: dict, ema: dict) -> dict:
+    """A file in a family's release layout: timm (``state_dict``,
+    ``state_dict_ema``, ``args``), FAIR (``model``, ``model_ema``,
+    ``args``), Swin (``model``, ``model_ema``, ``config``) or bare."""
+    import argparse
+    if entry == 'bare':
+        return weights
+    ema_entry = {'state_dict': 'state_dict_ema'}.get(entry, 'model_ema')
+    extra = ({'config': {'MODEL': {'TYPE': 'intern_image'}}}
+             if entry == 'swin' else {'args': argparse.Namespace(lr=4e-3)})
+    return {'model' if entry == 'swin' else entry: weights,
+            ema_entry: ema, 'epoch': 299, **extra}
+
+
+def _moganet_release(model: nn.Module) -> tuple:
+    state = _random(model)
+    width = model.embed_dims[-1]
+    return 'state_dict', state, {'head.weight': torch.randn(10, width),
+                                 'head.bias': torch.randn(10)}
+
+
+def _van_release(model: nn.Module) -> tuple:
+    from test_van import official_layout
+    state = official_layout(_random(model), model.embed_dims[-1])
+    head = {k: state.pop(k) for k in ('head.weight', 'head.bias')}
+    return 'state_dict', state, head
+
+
+def _internimage_release(model: nn.Module) -> tuple:
+    from test_internimage import official_key
+    state = {official_key(k): v for k, v in _random(model).items()}
+    width = model.embed_dims[-1]
+    return 'swin', state, {
+        'conv_head.0.weight': torch.randn(2 * width, width, 1, 1),
+        'conv_head.1.0.weight': torch.rand(2 * width) + 0.5,
+        'conv_head.1.0.bias': torch.randn(2 * width),
+        'conv_head.1.0.running_mean': torch.randn(2 * width),
+        'conv_head.1.0.running_var': torch.rand(2 * width) + 0.5,
+        'conv_head.1.0.num_batches_tracked': torch.tensor(7),
+        'head.weight': torch.randn(10, 2 * width),
+        'head.bias': torch.randn(10)}
+
+
+def _replknet_release(model: nn.Module) -> tuple:
+    width = model.embed_dims[-1]
+    return 'model', _random(model), {
+        'norm.weight': torch.rand(width) + 0.5,
+        'norm.bias': torch.randn(width),
+        'norm.running_mean': torch.randn(width),
+        'norm.running_var': torch.rand(width) + 0.5,
+        'norm.num_batches_tracked': torch.tensor(7),
+        'head.weight': torch.randn(10, width), 'head.bias': torch.randn(10)}
+
+
+def _inceptionnext_release(model: nn.Module) -> tuple:
+    width = model.embed_dims[-1]
+    hidden = 3 * width
+    return 'bare', _random(model), {
+        'head.fc1.weight': torch.randn(hidden, width),
+        'head.fc1.bias': torch.randn(hidden),
+        'head.norm.weight': torch.rand(hidden) + 0.5,
+        'head.norm.bias': torch.randn(hidden),
+        'head.fc2.weight': torch.randn(10, hidden),
+        'head.fc2.bias': torch.randn(10)}
+
+
+# family: (arch, the release file's layout builder, the groups the dense form
+# leaves out, the model's output norms that load from the file). MogaNet's
+# and VAN's classifiers normalise every stage map (the last one before
+# pooling) and their official dense backbones (MogaNet_feat, VAN-Segmentation)
+# load norm1..norm4 from the file; InternImage's levels end in their own LN,
+# loaded alike; RepLKNet's classifier BN ``norm`` and InceptionNeXt's MLP
+# head (with its LayerNorm) exist only in the classifiers.
+RELEASES: Dict[type, tuple] = {
+    MogaNet: ('xtiny', _moganet_release, {'classifier head': 2},
+              ['norm1', 'norm4']),
+    VAN: ('b0', _van_release, {'classifier head': 2}, ['norm1', 'norm4']),
+    InternImage: (dict(embed_dims=[16, 32, 64, 128], depths=[1, 1, 2, 1],
+                       groups=[1, 2, 4, 8]), _internimage_release,
+                  {'classifier head': 8}, ['stages.0.norm', 'stages.3.norm']),
+    RepLKNet: (dict(large_kernel_sizes=[7, 7, 7, 5], depths=[1, 1, 1, 1],
+                    embed_dims=[8, 16, 16, 32], small_kernel=3),
+               _replknet_release, {'classifier head': 2, 'classifier norm': 5},
+               []),
+    InceptionNeXt: (dict(embed_dims=[8, 16, 24, 32], depths=[1, 1, 1, 1],
+                         mlp_ratios=[2, 2, 2, 2]), _inceptionnext_release,
+                    {'classifier head': 6}, []),
+}
+
+
+@pytest.mark.parametrize('cls', list(RELEASES), ids=lambda c: c.__name__)
+def test_dense_form_loads_what_the_official_dense_code_loads(tmp_path, cls):
+    """Every backbone tensor of the release file loads (stage norms the
+    official dense code loads included); only the classifier's own
+    tensors are left out, each named in the report."""
+    arch, release, left_out, loaded_norms = RELEASES[cls]
+    model = cls(arch=arch)
+    entry, state, classifier = release(model)
+    ema = {k: v + 1 if v.is_floating_point() else v
+           for k, v in {**state, **classifier}.items()}
+    path = tmp_path / 'release.pth'
+    torch.save(_release(entry, {**state, **classifier}, ema), path)
+    report = load_pretrained(model, str(path),
+                             checkpoint_filter=model.convert_checkpoint)
+    assert not report.missing and not report.unexpected
+    assert {g.what: len(g.keys) for g in report.dropped} == left_out
+    assert {k for g in report.dropped for k in g.keys} == set(classifier)
+    assert len(report.loaded) == len(model.state_dict()) == len(state)
+    own = model.state_dict()
+    from_file = state
+    if cls is InternImage:
+        from test_internimage import official_key
+        from_file = {k: state[official_key(k)] for k in own}
+    for name in loaded_norms:
+        for param in ('weight', 'bias'):
+            key = f'{name}.{param}'
+            assert torch.equal(own[key], from_file[key]), key
+            assert not torch.equal(own[key], torch.full_like(
+                own[key], float(param == 'weight'))), key
+    if entry != 'bare':
+        use_ema = load_pretrained(cls(arch=arch), str(path), use_ema=True,
+                                  checkpoint_filter=model.convert_checkpoint)
+        assert use_ema.weights.startswith('EMA weights')
 
 
 class _Records(logging.Handler):

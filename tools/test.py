@@ -4,8 +4,15 @@
         [--cfg-options key=value ...] [--launcher none|pytorch|slurm|mpi]
 
 Prints the metrics of the config's ``test_evaluator`` (COCO AP, mIoU,
-keypoint AP, top-1...). ``--show-dir`` writes visualised predictions (PNG)
-under the work dir.
+keypoint AP, top-1...). ``--show-dir DIR`` draws the predictions of every
+test image into ``<work_dir>/DIR/<image name>.png`` (every task; one
+picture per image) and prints that folder at the end.
+
+Exits non-zero, saying why, when the run would evaluate nothing: a
+checkpoint whose weights do not fit the config's model (for heads trained
+for another number of classes, the message names the keys and the
+``num_classes`` to set), an empty test set, or an evaluator that returns
+no metric.
 """
 import argparse
 import os
@@ -15,9 +22,11 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.dist import get_rank, get_world_size  # noqa: E402
 
-from tools.misc.runner_setup import (build_runner, enable_visualization,  # noqa
-                                     setup_work_dir)
+from tools.misc.runner_setup import (NothingEvaluatedError,  # noqa: E402
+                                     add_show_dir_hook, build_runner,
+                                     run_test, setup_work_dir)
 
 
 def parse_args() -> argparse.Namespace:
@@ -27,7 +36,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', help='where to save the metrics')
     parser.add_argument(
         '--show-dir',
-        help='directory (under the work dir) for visualised predictions')
+        help='folder (relative to the work dir) for the drawn predictions: '
+        'one PNG per test image, named after the image')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config entries, e.g. test_dataloader.batch_size=2')
@@ -49,9 +59,16 @@ def main() -> None:
     if not osp.isfile(args.checkpoint):
         raise SystemExit(f'Checkpoint not found: {args.checkpoint!r}')
     cfg.load_from = args.checkpoint
-    if args.show_dir:
-        enable_visualization(cfg, args.show_dir)
-    build_runner(cfg).test()
+    runner = build_runner(cfg)
+    show = add_show_dir_hook(runner, args.show_dir) if args.show_dir \
+        else None
+    try:
+        run_test(runner)
+    except NothingEvaluatedError as err:
+        raise SystemExit(f'tools/test.py evaluated nothing. {err}') from None
+    if show is not None and get_rank() == 0:
+        count = f'{len(show.written)} ' if get_world_size() == 1 else ''
+        print(f'Drawn predictions of {count}images (PNG): {show.out_dir}')
 
 
 if __name__ == '__main__':

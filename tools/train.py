@@ -17,7 +17,7 @@ from mmengine.config import Config, DictAction  # noqa: E402
 
 from mmcnn.utils.resume import find_resume_checkpoint  # noqa: E402
 from tools.misc.runner_setup import (add_safety_hooks, build_runner,  # noqa
-                                     setup_work_dir, train,
+                                     setup_work_dir, train, use_amp,
                                      use_exact_resume_loop)
 
 
@@ -30,8 +30,10 @@ def parse_args() -> argparse.Namespace:
         help='resume from CKPT, or when no path is given from the one '
         'last_checkpoint in the work dir names (the newest loadable '
         'checkpoint there if that one is missing or unreadable)')
-    parser.add_argument('--amp', action='store_true',
-                        help='automatic mixed precision training')
+    parser.add_argument(
+        '--amp', action='store_true',
+        help='automatic mixed precision training: float16 with loss '
+        'scaling on a GPU, bfloat16 autocast on the CPU')
     parser.add_argument(
         '--auto-scale-lr', action='store_true',
         help='scale the learning rate by the actual total batch size')
@@ -56,8 +58,7 @@ def main() -> None:
     add_safety_hooks(cfg)
     use_exact_resume_loop(cfg)
     if args.amp:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        use_amp(cfg)
     if args.auto_scale_lr:
         cfg.setdefault('auto_scale_lr', {})['enable'] = True
     if args.resume == 'auto':

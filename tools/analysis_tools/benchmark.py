@@ -1,7 +1,7 @@
 """Inference speed of a backbone or a full model, on the CPU or a GPU.
 
     python tools/analysis_tools/benchmark.py --arch moganet-tiny \\
-        [--compare moganet-tiny:deploy] [--batch-size 1] [--shape 224] \\
+        [--compare moganet-tiny:deploy] [--batch-size 1] [--shape H [W]] \\
         [--channels-last] [--deploy] [--threads N] [--device cpu|cuda]
     python tools/analysis_tools/benchmark.py CONFIG [--compare CONFIG2] ...
 
@@ -40,6 +40,8 @@ from mmcnn.utils import keep_freed_memory  # noqa: E402
 from mmcnn.utils.benchmark import (build_backbone, build_from_config,  # noqa
                                    count_macs, peak_memory_mib,
                                    switch_to_deploy, time_rounds)
+from tools.analysis_tools.shape_arg import (add_shape_argument,  # noqa
+                                             parse_shape)
 
 OPTIONS = ('deploy', 'channels_last')
 
@@ -217,8 +219,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='channels_last memory format for the first '
                         'model')
     parser.add_argument('--batch-size', type=int, default=1)
-    parser.add_argument('--shape', type=int, nargs='+', default=[224],
-                        help='input size: H [W]')
+    add_shape_argument(parser, default=[224])
     parser.add_argument('--threads', type=int,
                         help='CPU threads (torch.set_num_threads)')
     parser.add_argument('--device', default=None,
@@ -233,10 +234,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if (args.config is None) == (args.arch is None):
         parser.error('give either a CONFIG or --arch')
-    if len(args.shape) == 1:
-        args.shape = args.shape * 2
-    elif len(args.shape) != 2:
-        parser.error('--shape takes H or H W')
+    args.shape = parse_shape(parser, args.shape)
     if min(args.rounds, args.iters, args.batch_size) < 1:
         parser.error('--rounds, --iters and --batch-size must be positive')
     return args

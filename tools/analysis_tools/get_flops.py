@@ -15,6 +15,11 @@ Examples::
         --ops conv linear
     python tools/analysis_tools/get_flops.py \\
         configs/det/moganet/retinanet_moganet-t_fpn_1x_coco.py --depth 2
+    python tools/analysis_tools/get_flops.py \\
+        configs/det/moganet/retinanet_moganet-t_fpn_1x_coco.py \\
+        --shape 800 1333
+
+``--shape`` is H W (height first), as in every mmcnn tool.
 """
 import argparse
 import os.path as osp
@@ -31,13 +36,14 @@ from mmcnn.analysis import (DEFAULT_SIZES, ComplexityReport,  # noqa: E402
                             build_task_model, config_task, image_batch,
                             task_inputs, weight_densities)
 
-SHAPE_HELP = (
-    'input size as W H, width first like mmdet\'s image scales: '
-    '"--shape 1280 800" is 1280 pixels wide and 800 high; one value gives '
-    'a square. Defaults: 224 for --arch and classification configs (their '
-    'test CenterCrop size), 1280 800 for detection, the test Resize scale '
-    'for segmentation (2048 512 on ADE20K) and the codec input_size for '
-    'pose (192 256, i.e. 256x192 as HxW)')
+from tools.analysis_tools.shape_arg import (add_shape_argument,  # noqa
+                                             parse_shape)
+
+SHAPE_DEFAULTS = (
+    'Defaults: 224 for --arch and classification configs (their test '
+    'CenterCrop size), 800 1280 for detection, the test Resize scale for '
+    'segmentation (512 2048 on ADE20K) and the codec input_size for pose '
+    '(256 192)')
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -51,7 +57,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--arch',
         help='a backbone as FAMILY-ARCH, e.g. moganet-tiny or convnext-t; '
         'FAMILY matches a registered mmcnn class case-insensitively')
-    parser.add_argument('--shape', type=int, nargs='+', help=SHAPE_HELP)
+    add_shape_argument(parser, extra_help=SHAPE_DEFAULTS)
     parser.add_argument(
         '--num-classes',
         type=int,
@@ -93,8 +99,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         action=DictAction,
         help='override config settings, as in tools/train.py')
     args = parser.parse_args(argv)
-    if args.shape is not None and len(args.shape) not in (1, 2):
-        parser.error('--shape takes W H or a single size.')
+    args.shape = parse_shape(parser, args.shape)
     if args.config and args.num_classes is not None:
         parser.error('--num-classes goes with --arch; a config brings its '
                      'own head.')
@@ -105,10 +110,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return args
 
 
-def _size(shape: Optional[List[int]]) -> Optional[Tuple[int, int]]:
+def _size(shape: Optional[Tuple[int, int]]) -> Optional[Tuple[int, int]]:
+    """``(H, W)`` from ``--shape`` -> the ``(width, height)`` that
+    :mod:`mmcnn.analysis` takes, like mmdet's image scales."""
     if shape is None:
         return None
-    return (shape[0], shape[-1])
+    return (shape[1], shape[0])
 
 
 def _count_backbone(args: argparse.Namespace, size: Tuple[int, int],

@@ -2,7 +2,7 @@
 
     python tools/analysis_tools/visualize_erf.py --arch moganet-tiny \\
         --images DIR --out erf.png [--checkpoint CKPT] [--num-images 50] \\
-        [--shape 1024]
+        [--shape H [W]]
 
 The method of RepLKNet (Ding et al., CVPR 2022; also used by SLaK): every
 image is resized to ``--shape``, normalised with the ImageNet statistics
@@ -11,9 +11,15 @@ channels of the (ReLU-ed) centre pixel of the last stage's feature map.
 Its gradient with respect to the input, ReLU-ed (``--grad abs`` takes the
 absolute value instead) and summed over the colour channels, is averaged
 over the images. The map ``log10(x + 1)``, rescaled to [0, 1], is saved as
-a heat map, and for each threshold t the smallest centred square holding
-more than t of the map's total is printed with its share of the image
-area (the "high-contribution area ratio").
+a heat map (colour bar 0..1), and for each threshold t the smallest centred
+square holding more than t of the map's total is printed with its share of
+the image area (the "high-contribution area ratio").
+
+A progress bar on stderr counts the images (each is a forward and a
+backward pass at ``--shape``; 50 images at 1024x1024 take minutes on a
+CPU). Without ``--checkpoint`` the backbone keeps its random
+initialisation, whose ERF says little about the trained network: the tool
+then warns on stderr and says so in the heat map's title.
 """
 import argparse
 import os
@@ -24,6 +30,7 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 import torch.nn.functional as F
+from mmengine.utils import ProgressBar
 from torch import nn
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
@@ -31,11 +38,18 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
 
 from mmcnn.utils.benchmark import build_backbone  # noqa: E402
 from mmcnn.utils.checkpoint import load_pretrained  # noqa: E402
+from tools.analysis_tools.shape_arg import (add_shape_argument,  # noqa
+                                             parse_shape)
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
 THRESHOLDS = (0.2, 0.3, 0.5, 0.99)
+RANDOM_WEIGHTS_WARNING = (
+    'WARNING: no --checkpoint given: {arch} keeps its random '
+    'initialisation, so this is the ERF of an untrained network, not of '
+    'the model the papers show. Pass --checkpoint with trained (official, '
+    'backbone or classifier) weights.')
 
 
 def list_images(folder: str) -> List[str]:
@@ -74,16 +88,23 @@ def input_gradient(model: nn.Module, x: torch.Tensor,
 
 
 def erf_map(model: nn.Module, paths: Sequence[str],
-            shape: Tuple[int, int], grad: str = 'relu') -> np.ndarray:
-    """The contribution map averaged over the images (NaN maps skipped)."""
+            shape: Tuple[int, int], grad: str = 'relu',
+            progress: bool = True) -> np.ndarray:
+    """The contribution map averaged over the images (NaN maps skipped),
+    with a progress bar on stderr unless ``progress`` is False."""
     total, count = None, 0
+    bar = ProgressBar(len(paths), file=sys.stderr) if progress else None
     for path in paths:
         contribution = input_gradient(model, load_image(path, shape), grad)
+        if bar is not None:
+            bar.update()
         if not torch.isfinite(contribution).all():
-            print(f'skipped {path}: non-finite gradient')
+            print(f'skipped {path}: non-finite gradient', file=sys.stderr)
             continue
         total = contribution if total is None else total + contribution
         count += 1
+    if bar is not None:
+        sys.stderr.write('\n')
     if not count:
         raise SystemExit('Every image gave a non-finite gradient.')
     return (total / count).double().numpy()
@@ -115,21 +136,29 @@ def area_ratios(data: np.ndarray,
     return results
 
 
-def save_heatmap(data: np.ndarray, out: str) -> None:
-    """Save ``data`` (in [0, 1]) as a PNG heat map with a colour bar."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6, 6.4))
-    image = ax.imshow(data, cmap='RdYlGn', vmin=-1, vmax=1)
+def heatmap_figure(data: np.ndarray,
+                   title: Optional[str] = None) -> 'matplotlib.figure.Figure':
+    """A matplotlib figure of ``data`` (in [0, 1], as :func:`normalise`
+    gives it) with a colour bar spanning exactly 0..1."""
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(6, 6.6 if title else 6.4))
+    ax = fig.add_subplot()
+    image = ax.imshow(data, cmap='RdYlGn', vmin=0., vmax=1.)
     ax.set_xticks([])
     ax.set_yticks([])
     fig.colorbar(image, ax=ax, orientation='horizontal', location='top',
                  fraction=0.05, pad=0.02)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def save_heatmap(data: np.ndarray, out: str,
+                 title: Optional[str] = None) -> None:
+    """Save ``data`` (in [0, 1]) as a PNG heat map with a 0..1 colour bar."""
     folder = osp.dirname(osp.abspath(out))
     os.makedirs(folder, exist_ok=True)
-    fig.savefig(out, bbox_inches='tight')
-    plt.close(fig)
+    heatmap_figure(data, title).savefig(out, bbox_inches='tight')
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -138,22 +167,19 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--arch', required=True,
                         help='backbone FAMILY-ARCH, e.g. moganet-tiny')
     parser.add_argument('--checkpoint', help='weights (official, backbone '
-                        'or classifier checkpoint); random if omitted')
+                        'or classifier checkpoint); without it the random '
+                        'initialisation is used, with a warning')
     parser.add_argument('--images', required=True, help='folder of images')
     parser.add_argument('--out', default='erf.png', help='output PNG')
     parser.add_argument('--num-images', type=int, default=50)
-    parser.add_argument('--shape', type=int, nargs='+', default=[1024],
-                        help='input size: H [W]')
+    add_shape_argument(parser, default=[1024])
     parser.add_argument('--grad', choices=('relu', 'abs'), default='relu',
                         help='keep positive gradients (RepLKNet) or their '
                         'absolute values')
     parser.add_argument('--thresholds', type=float, nargs='+',
                         default=list(THRESHOLDS))
     args = parser.parse_args(argv)
-    if len(args.shape) == 1:
-        args.shape = args.shape * 2
-    elif len(args.shape) != 2:
-        parser.error('--shape takes H or H W')
+    args.shape = parse_shape(parser, args.shape)
     return args
 
 
@@ -161,20 +187,24 @@ def main(argv: Optional[Sequence[str]] = None
          ) -> List[Tuple[float, int, float]]:
     args = parse_args(argv)
     model = build_backbone(args.arch, out_indices=(-1, ))
+    title = None
     if args.checkpoint:
         load_pretrained(model, args.checkpoint,
-                        checkpoint_filter=model.checkpoint_filter,
+                        checkpoint_filter=model.convert_checkpoint,
                         prefix='backbone.')
+    else:
+        print(RANDOM_WEIGHTS_WARNING.format(arch=args.arch), file=sys.stderr)
+        title = f'{args.arch}: random weights (no --checkpoint)'
     model.eval().requires_grad_(False)
     paths = list_images(args.images)[:args.num_images]
-    data = normalise(erf_map(model, paths, tuple(args.shape), args.grad))
+    data = normalise(erf_map(model, paths, args.shape, args.grad))
     ratios = area_ratios(data, sorted(args.thresholds))
     print(f'ERF of {args.arch} over {len(paths)} images at '
           f'{args.shape[0]}x{args.shape[1]}; high-contribution area ratio:')
     print('threshold  side  area ratio')
     for thresh, side, ratio in ratios:
         print(f'{thresh:<9g}  {side:<4d}  {ratio:.4f}')
-    save_heatmap(data, args.out)
+    save_heatmap(data, args.out, title)
     print(f'heat map saved to {args.out}')
     return ratios
 
