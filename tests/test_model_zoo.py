@@ -228,3 +228,102 @@ def test_metafiles_get_the_release_of_each_config(zoo, tmp_path):
     assert f'[download]({moganet.url})' in markdown
     assert f'manual: [page]({slak.page}), place at `{slak.local_path}`' in (
         markdown)
+
+
+# The papers' own counts (classification tables) in their conventions:
+# (config, params in M, GFLOPs, relative tolerance of params, of FLOPs).
+PAPER_TABLES = [
+    ('configs/cls/slak/slak-t_32xb128_in1k.py', 30, 5.0, 0.02, 0.06),
+    ('configs/cls/replknet/replknet-31b_32xb64_in1k.py', 79, 15.3, 0.01,
+     0.01),
+    ('configs/cls/unireplknet/unireplknet-t_32xb128_in1k.py', 31, 4.9,
+     0.01, 0.01),
+]
+
+
+def test_paper_convention_families_have_both_counts(zoo, models):
+    """Every model of SLaK, RepLKNet and UniRepLKNet has the count in its
+    paper's convention, below the as-built count (sparse weights, merged
+    branches); the others have none."""
+    families = set()
+    for model in models.values():
+        counting = zoo.PAPER_COUNTINGS.get(model.collection)
+        if counting is None:
+            assert model.paper_params is None and model.paper_flops is None
+            continue
+        families.add(model.collection)
+        assert model.paper_params and model.paper_flops, (
+            f'{model.name} lacks Paper Parameters / FLOPs; run '
+            'tools/misc/gen_model_zoo.py --update-metadata --match ...')
+        assert model.paper_params < model.params, model.name
+        assert model.paper_flops < model.flops, model.name
+    assert families == set(zoo.PAPER_COUNTINGS)
+
+
+@pytest.mark.parametrize('config, params, flops, rel_params, rel_flops',
+                         PAPER_TABLES)
+def test_paper_counts_agree_with_the_papers(models, config, params, flops,
+                                            rel_params, rel_flops):
+    model = models[config]
+    assert model.paper_params / 1e6 == pytest.approx(params, rel=rel_params)
+    assert model.paper_flops / 1e9 == pytest.approx(flops, rel=rel_flops)
+
+
+def test_committed_zoo_shows_both_counts_and_the_footnote(zoo):
+    markdown = (ROOT / 'docs' / 'model_zoo.md').read_text()
+    assert ('| slak-t_32xb128_in1k | [config](../configs/cls/slak/'
+            'slak-t_32xb128_in1k.py) | 30.47 | 5.26 | 50.70 | 8.74 | 82.5 |'
+            ) in markdown
+    sections = markdown.split('\n## ')
+    for family, counting in zoo.PAPER_COUNTINGS.items():
+        section = next(s for s in sections if s.startswith(family + '\n'))
+        assert counting.note in section
+        assert (f'| Params (M)¹ | FLOPs (G)¹ | Params, {counting.built} (M) '
+                f'| FLOPs, {counting.built} (G) |') in section
+        assert '| Params (M) | FLOPs (G) |' not in section
+
+
+@pytest.mark.parametrize('config, family', [
+    ('configs/cls/unireplknet/unireplknet-t_32xb128_in1k.py', 'UniRepLKNet'),
+    ('configs/cls/slak/slak-t_32xb128_in1k.py', 'SLaK'),
+])
+def test_paper_counts_match_a_fresh_measurement(zoo, models, config,
+                                                family):
+    params, flops = zoo.measure_config(str(ROOT), config,
+                                       zoo.PAPER_COUNTINGS[family])
+    assert params == pytest.approx(models[config].paper_params, rel=0.01)
+    assert flops == pytest.approx(models[config].paper_flops, rel=0.01)
+
+
+def test_paper_convention_table_rendering(zoo, tmp_path):
+    """A family with a paper convention gets four count columns, the
+    paper's first, 'n/a' where a figure is missing, and its footnote."""
+    metafile = tmp_path / 'configs' / 'cls' / 'replknet' / 'metafile.yml'
+    metafile.parent.mkdir(parents=True)
+    metafile.write_text(textwrap.dedent("""\
+        Models:
+          - Name: rlk-a
+            In Collection: RepLKNet
+            Config: configs/cls/replknet/rlk-a.py
+            Metadata:
+              Parameters: 2000000
+              FLOPs: 4000000000
+              Paper Parameters: 1900000
+              Paper FLOPs: 3900000000
+          - Name: rlk-b
+            In Collection: RepLKNet
+            Config: configs/cls/replknet/rlk-b.py
+            Metadata:
+              Parameters: 3000000
+              FLOPs: 5000000000
+        """))
+    assert zoo.main(['--root', str(tmp_path)]) == 0
+    markdown = (tmp_path / 'docs' / 'model_zoo.md').read_text()
+    assert ('| Model | Config | Params (M)¹ | FLOPs (G)¹ | '
+            'Params, training form (M) | FLOPs, training form (G) |'
+            ) in markdown
+    assert '| rlk-a | [config](../configs/cls/replknet/rlk-a.py) | 1.90 | '\
+        '3.90 | 2.00 | 4.00 |' in markdown
+    assert '| rlk-b | [config](../configs/cls/replknet/rlk-b.py) | n/a | '\
+        'n/a | 3.00 | 5.00 |' in markdown
+    assert zoo.PAPER_COUNTINGS['RepLKNet'].note in markdown

@@ -19,7 +19,11 @@ release without a direct link) for a config whose backbone starts from a
 checkpoint, and ``Weights`` of a classification model (the released
 classifier, when it has a URL). ``--update-metadata`` re-measures each
 model's config and writes only the ``Metadata`` fields ``Parameters`` and
-``FLOPs`` of its metafile.
+``FLOPs`` of its metafile (the model as built), plus ``Paper Parameters``
+and ``Paper FLOPs`` for the families whose papers count another form
+(:data:`PAPER_COUNTINGS`: SLaK's non-zero weights, RepLKNet's and
+UniRepLKNet's re-parameterised inference form). Their tables show the
+paper's count first, the as-built count beside it, and a footnote.
 """
 import argparse
 import ast
@@ -69,7 +73,11 @@ input the task is reported at: the test crop for classification (224x224),
 ADE20K) and the model input for pose (the size in the config name, HxW).
 Detection and segmentation counts include the necks and heads (the
 auxiliary head too), pose counts the heatmap head. Metrics are the ones the
-papers report for these settings.
+papers report for these settings. Where a family's papers count another
+form than the model as built (SLaK: non-zero weights of the sparse
+network; RepLKNet, UniRepLKNet: the re-parameterised inference form), its
+tables give the count in the paper's convention first (marked ¹) and the
+as-built count beside it; a footnote under the family says which is which.
 """
 
 
@@ -86,6 +94,55 @@ class ZooModel:
     metrics: Dict[str, Any] = field(default_factory=OrderedDict)
     datasets: List[str] = field(default_factory=list)
     weights: Optional[str] = None
+    paper_params: Optional[int] = None
+    paper_flops: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class PaperCounting:
+    """How a family's papers count Parameters and FLOPs when that is not
+    the model as built (what tools/train.py trains).
+
+    ``form`` is ``'deploy'`` (the backbone's ``switch_to_deploy()`` form)
+    or ``'sparse'`` (non-zero weights at ``sparsity``: every conv/linear
+    weight of a classifier, the backbone's of a dense-task model).
+    ``built`` names the as-built columns; ``note`` is the footnote.
+    """
+
+    form: str
+    built: str
+    note: str
+    sparsity: float = 0.
+
+
+PAPER_COUNTINGS: Dict[str, PaperCounting] = {
+    'SLaK': PaperCounting(
+        'sparse', 'dense', sparsity=0.4,
+        note='¹ Non-zero weights at 40 % sparsity, as the SLaK paper '
+        'counts: every conv and linear weight keeps 60 % of its entries '
+        '(`get_flops.py --arch slak-tiny --sparsity 0.4` for the '
+        'classifier; detection, segmentation and pose count the backbone '
+        'sparse and the necks and heads dense). *dense*: every weight of '
+        'the network as built and trained (SLaK trains dense tensors '
+        'under masks), what `get_flops.py CONFIG` reports.'),
+    'RepLKNet': PaperCounting(
+        'deploy', 'training form',
+        note='¹ The re-parameterised inference form, as the RepLKNet '
+        'paper counts: small kernels merged into the large ones and batch '
+        'norms folded (`get_flops.py --arch replknet-31b --deploy`, '
+        '`tools/deploy/reparameterize.py`). *training form*: with the '
+        'parallel branches and batch norms, what `tools/train.py` builds '
+        'and `get_flops.py CONFIG` reports.'),
+    'UniRepLKNet': PaperCounting(
+        'deploy', 'training form',
+        note='¹ The re-parameterised inference form, as the UniRepLKNet '
+        'paper counts: dilated branches merged into the large kernel and '
+        'batch norms folded (`get_flops.py --arch unireplknet-tiny '
+        '--deploy`, `tools/deploy/reparameterize.py`). *training form*: '
+        'with the parallel branches and batch norms, what '
+        '`tools/train.py` builds and `get_flops.py CONFIG` reports.'),
+}
+PAPER_KEYS = ('Paper Parameters', 'Paper FLOPs')  # Metadata keys
 
 
 PRETRAINED_KEY = 'Pretrained Weights'
@@ -312,7 +369,9 @@ def load_models(root: str, metafiles: List[str],
                     flops=_as_int(metadata.get('FLOPs')),
                     metrics=metrics,
                     datasets=datasets,
-                    weights=entry.get('Weights')))
+                    weights=entry.get('Weights'),
+                    paper_params=_as_int(metadata.get(PAPER_KEYS[0])),
+                    paper_flops=_as_int(metadata.get(PAPER_KEYS[1]))))
     return models, collections
 
 
@@ -320,21 +379,29 @@ def _figure(count: Optional[int], scale: float) -> str:
     return 'n/a' if count is None else f'{count / scale:.2f}'
 
 
-def _table(models: List[ZooModel]) -> List[str]:
+def _table(models: List[ZooModel],
+           counting: Optional[PaperCounting] = None) -> List[str]:
     metric_names = list(
         OrderedDict.fromkeys(name for m in models for name in m.metrics))
     with_weights = any(m.weights for m in models)
-    header = ['Model', 'Config', 'Params (M)', 'FLOPs (G)', *metric_names]
+    counts = ['Params (M)', 'FLOPs (G)']
+    if counting is not None:
+        counts = ['Params (M)¹', 'FLOPs (G)¹',
+                  f'Params, {counting.built} (M)',
+                  f'FLOPs, {counting.built} (G)']
+    header = ['Model', 'Config', *counts, *metric_names]
     if with_weights:
         header.append('Weights')
-    align = [':---'] * 2 + ['---:'] * (2 + len(metric_names))
+    align = [':---'] * 2 + ['---:'] * (len(counts) + len(metric_names))
     align += [':---'] * with_weights
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '|'.join(align) + '|']
     for m in models:
+        figures = [_figure(m.params, 1e6), _figure(m.flops, 1e9)]
+        if counting is not None:
+            figures = [_figure(m.paper_params, 1e6),
+                       _figure(m.paper_flops, 1e9), *figures]
         row = [
-            m.name, f'[config](../{m.config})',
-            _figure(m.params, 1e6),
-            _figure(m.flops, 1e9),
+            m.name, f'[config](../{m.config})', *figures,
             *[str(m.metrics.get(name, '-')) for name in metric_names]
         ]
         if with_weights:
@@ -382,7 +449,10 @@ def render_zoo(models: List[ZooModel], collections: Dict[str, dict]) -> str:
             datasets = list(OrderedDict.fromkeys(
                 d for m in rows for d in m.datasets))
             suffix = f' ({", ".join(datasets)})' if datasets else ''
-            lines += [f'### {title}{suffix}', '', *_table(rows), '']
+            lines += [f'### {title}{suffix}', '',
+                      *_table(rows, PAPER_COUNTINGS.get(family)), '']
+        if family in PAPER_COUNTINGS:
+            lines += [PAPER_COUNTINGS[family].note, '']
     return '\n'.join(lines).rstrip('\n') + '\n'
 
 
@@ -470,17 +540,31 @@ def check(root: str) -> List[str]:
     return stale
 
 
-def measure_config(root: str, config: str) -> Tuple[int, int]:
-    """(params, FLOPs) of a config, as get_flops.py counts them."""
+def measure_config(root: str, config: str,
+                   counting: Optional[PaperCounting] = None
+                   ) -> Tuple[int, int]:
+    """(params, FLOPs) of a config, as get_flops.py counts them; with
+    ``counting``, in that paper's convention instead."""
     from mmengine.config import Config
 
     from mmcnn.analysis import (analyze, build_task_model, config_task,
-                                task_inputs)
+                                task_inputs, weight_densities)
     cfg = Config.fromfile(osp.join(root, config))
     task = config_task(cfg)
     model = build_task_model(cfg)
+    density = None
+    if counting is not None and counting.form == 'deploy':
+        model.backbone.switch_to_deploy()
+    elif counting is not None:
+        prefix = '' if task == 'cls' else 'backbone.'
+        sparse = model if task == 'cls' else model.backbone
+        density = {
+            prefix + name: value
+            for name, value in weight_densities(
+                sparse, counting.sparsity).items()
+        }
     inputs, forward = task_inputs(cfg, task, model)
-    report = analyze(model, (inputs, ), forward)
+    report = analyze(model, (inputs, ), forward, weight_density=density)
     return report.params, report.flops
 
 
@@ -565,6 +649,14 @@ def update_metadata(root: str, match: Optional[str] = None) -> None:
                   f'{flops / 1e9:.2f}G FLOPs')
             figures[model.name] = OrderedDict(
                 [('FLOPs', flops), ('Parameters', params)])
+            counting = PAPER_COUNTINGS.get(model.collection)
+            if counting is not None:
+                params, flops = measure_config(root, model.config, counting)
+                print(f'{model.name} ({counting.form}): '
+                      f'{params / 1e6:.2f}M params, {flops / 1e9:.2f}G '
+                      'FLOPs')
+                figures[model.name].update([('Paper FLOPs', flops),
+                                            ('Paper Parameters', params)])
         if figures and update_metafile(root, metafile, figures):
             print(f'updated {metafile}')
 

@@ -15,11 +15,19 @@ Layout written under ``--out`` (default ``data/demo``)::
     ade/images/{training,validation}/*.jpg           ADE20K style
     ade/annotations/{training,validation}/*.png      (0 = other/ignore)
 
+``--layout flat`` writes the same data in another arrangement, the way
+one's own data often lies (see docs/custom_dataset.md)::
+
+    shapes/{train,val}.json, shapes/images/{train,val}/*.jpg    COCO boxes
+    figures/{train,val}.json, figures/images/{train,val}/*.jpg  keypoints
+    figures/val_boxes.json                                      detections
+    scenes/{train,val}/images/*.jpg, scenes/{train,val}/labels/*.png
+
 Usage::
 
     python tools/misc/make_demo_data.py [--out data/demo] [--seed 0]
         [--tasks det seg pose] [--num-train N] [--num-val N]
-        [--img-size W H] [--seg-size W H] [--force]
+        [--img-size W H] [--seg-size W H] [--layout coco|flat] [--force]
 
 A task whose output directory already exists is skipped unless ``--force``
 is given.  From Python, call :func:`make_demo_data`.
@@ -56,6 +64,9 @@ COCO_SKELETON: List[List[int]] = [
 
 TASKS: Tuple[str, ...] = ('det', 'seg', 'pose')
 TASK_DIRS: Dict[str, str] = {'det': 'coco', 'seg': 'ade', 'pose': 'coco_kpt'}
+LAYOUTS: Tuple[str, ...] = ('coco', 'flat')
+FLAT_TASK_DIRS: Dict[str, str] = {
+    'det': 'shapes', 'seg': 'scenes', 'pose': 'figures'}
 DEFAULT_COUNTS: Dict[str, Tuple[int, int]] = {
     'det': (48, 16), 'seg': (32, 8), 'pose': (48, 16)}
 JPEG_QUALITY = 95
@@ -453,6 +464,38 @@ def _jitter_detections(rng: np.random.Generator, anns: List[dict], w: int,
 _MAKERS = {'det': _make_det, 'seg': _make_seg, 'pose': _make_pose}
 
 
+def _flat_paths(task: str, root: str) -> Dict[str, str]:
+    """The paths of a task's output in the ``flat`` layout."""
+    paths = dict(root=root)
+    for split in ('train', 'val'):
+        if task == 'seg':
+            paths[f'{split}_img'] = osp.join(root, split, 'images')
+            paths[f'{split}_ann'] = osp.join(root, split, 'labels')
+        else:
+            paths[f'{split}_img'] = osp.join(root, 'images', split)
+            paths[f'{split}_ann'] = osp.join(root, f'{split}.json')
+    if task == 'pose':
+        paths['val_det'] = osp.join(root, 'val_boxes.json')
+    return paths
+
+
+def _to_flat_layout(task: str, root: str,
+                    paths: Dict[str, str]) -> Dict[str, str]:
+    """Move a task's files from the standard to the ``flat`` layout
+    (inside ``root``); return the new paths."""
+    flat = _flat_paths(task, root)
+    for key, target in sorted(flat.items()):
+        if key == 'root':
+            continue
+        os.makedirs(osp.dirname(target), exist_ok=True)
+        os.replace(paths[key], target)
+        parent = osp.dirname(paths[key])
+        while parent != root and not os.listdir(parent):
+            os.rmdir(parent)
+            parent = osp.dirname(parent)
+    return flat
+
+
 def make_demo_data(out_dir: str = 'data/demo',
                    seed: int = 0,
                    tasks: Sequence[str] = TASKS,
@@ -461,36 +504,44 @@ def make_demo_data(out_dir: str = 'data/demo',
                    img_size: Tuple[int, int] = (320, 256),
                    seg_size: Tuple[int, int] = (256, 256),
                    force: bool = False,
-                   verbose: bool = True) -> Dict[str, Dict[str, str]]:
+                   verbose: bool = True,
+                   layout: str = 'coco') -> Dict[str, Dict[str, str]]:
     """Generate the demo sets of ``tasks``; return their paths per task.
 
     ``num_train``/``num_val`` override every task's default counts;
     ``img_size`` (W, H) is used for det and pose, ``seg_size`` for seg.
-    Existing task outputs are kept (and their paths returned) unless
-    ``force``; each task is built in a temporary directory and moved in
-    place when complete.
+    ``layout`` is ``'coco'`` (the standard folders) or ``'flat'`` (see the
+    module docstring). Existing task outputs are kept (and their paths
+    returned) unless ``force``; each task is built in a temporary
+    directory and moved in place when complete.
     """
     unknown = set(tasks) - set(TASKS)
     if unknown:
         raise ValueError(f'unknown tasks {sorted(unknown)}, use {TASKS}')
+    if layout not in LAYOUTS:
+        raise ValueError(f'unknown layout {layout!r}, use {LAYOUTS}')
+    task_dirs = FLAT_TASK_DIRS if layout == 'flat' else TASK_DIRS
     os.makedirs(out_dir, exist_ok=True)
     result: Dict[str, Dict[str, str]] = {}
     for task in TASKS:
         if task not in tasks:
             continue
-        root = osp.join(out_dir, TASK_DIRS[task])
+        root = osp.join(out_dir, task_dirs[task])
         counts = (DEFAULT_COUNTS[task][0] if num_train is None else num_train,
                   DEFAULT_COUNTS[task][1] if num_val is None else num_val)
         size = seg_size if task == 'seg' else img_size
         if osp.isdir(root) and not force:
-            result[task] = _existing_paths(task, root)
+            result[task] = (_flat_paths(task, root) if layout == 'flat'
+                            else _existing_paths(task, root))
             if verbose:
                 print(f'[{task}] {root} exists, skipped (use --force)')
             continue
         start = time.perf_counter()
-        tmp = osp.join(out_dir, f'.{TASK_DIRS[task]}.tmp')
+        tmp = osp.join(out_dir, f'.{task_dirs[task]}.tmp')
         shutil.rmtree(tmp, ignore_errors=True)
         paths = _MAKERS[task](tmp, seed, counts, tuple(size))
+        if layout == 'flat':
+            paths = _to_flat_layout(task, tmp, paths)
         shutil.rmtree(root, ignore_errors=True)
         os.replace(tmp, root)
         result[task] = {k: v.replace(tmp, root, 1) for k, v in paths.items()}
@@ -536,6 +587,9 @@ def parse_args() -> argparse.Namespace:
                         metavar=('W', 'H'), help='det/pose image size')
     parser.add_argument('--seg-size', type=int, nargs=2, default=[256, 256],
                         metavar=('W', 'H'), help='seg image size')
+    parser.add_argument('--layout', default='coco', choices=LAYOUTS,
+                        help='folder layout (default: coco; flat: see '
+                        'the module docstring)')
     parser.add_argument('--force', action='store_true',
                         help='regenerate existing outputs')
     return parser.parse_args()
@@ -547,7 +601,8 @@ def main() -> None:
     make_demo_data(args.out, seed=args.seed, tasks=args.tasks,
                    num_train=args.num_train, num_val=args.num_val,
                    img_size=tuple(args.img_size),
-                   seg_size=tuple(args.seg_size), force=args.force)
+                   seg_size=tuple(args.seg_size), force=args.force,
+                   layout=args.layout)
 
 
 if __name__ == '__main__':
