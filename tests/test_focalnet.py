@@ -7,6 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
+from test_official_dense import assert_final_norm_rule
 
 from mmcnn.models import FocalNet
 from mmcnn.models.backbones.focalnet import FocalModulation
@@ -182,22 +183,7 @@ def test_official_checkpoint_loads_through_init_cfg(tmp_path):
     state = randomized_state(FocalNet(arch='tiny-srf', out_indices=(3, )))
     path = tmp_path / 'focalnet_tiny_srf.pth'
     torch.save({'model': official_layout(state), 'epoch': 299}, path)
-    classifier = FocalNet(arch='tiny-srf', out_indices=(3, ),
-                          classifier_form=True, init_cfg=dict(
-                              type='Pretrained', checkpoint=str(path),
-                              strict=True))
-    classifier.init_weights()
-    for key, value in classifier.state_dict().items():
-        assert torch.equal(value, state[key]), key
-    dense = FocalNet(arch='tiny-srf', out_indices=(3, ), init_cfg=dict(
-        type='Pretrained', checkpoint=str(path)))
-    dense.init_weights()
-    for key, value in dense.state_dict().items():
-        if key.startswith('norm3.'):
-            expected = torch.full_like(value, float(key.endswith('weight')))
-        else:
-            expected = state[key]
-        assert torch.equal(value, expected), key
+    assert_final_norm_rule(FocalNet, 'tiny-srf', path, state)
 
 
 def test_detection_windows_pad_the_classification_kernels(tmp_path):

@@ -5,6 +5,7 @@ import re
 import pytest
 import torch
 import torch.nn.functional as F
+from test_official_dense import assert_final_norm_rule
 from torch import nn
 
 from mmcnn.models import ConvFormer, PoolFormer
@@ -187,23 +188,7 @@ def test_poolformer_official_checkpoint_loads_through_init_cfg(tmp_path):
     state = randomized_state(PoolFormer(arch='s12', out_indices=(3, )))
     path = tmp_path / 'poolformer_s12.pth.tar'
     torch.save(poolformer_official(state, 512), path)
-    classifier = PoolFormer(arch='s12', out_indices=(3, ),
-                            classifier_form=True, init_cfg=dict(
-                                type='Pretrained', checkpoint=str(path),
-                                strict=True))
-    classifier.init_weights()
-    for key, value in classifier.state_dict().items():
-        assert torch.equal(value, state[key]), key
-    dense = PoolFormer(arch='s12', out_indices=(3, ), init_cfg=dict(
-        type='Pretrained', checkpoint=str(path)))
-    dense.init_weights()
-    for key, value in dense.state_dict().items():
-        if key.startswith('norm3.'):
-            # fork_feat: the official dense model starts it fresh
-            expected = torch.full_like(value, float(key.endswith('weight')))
-        else:
-            expected = state[key]
-        assert torch.equal(value, expected), key
+    assert_final_norm_rule(PoolFormer, 's12', path, state)
 
 
 def test_poolformer_official_detector_checkpoint(tmp_path):

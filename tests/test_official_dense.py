@@ -97,6 +97,25 @@ def _last_stage_map(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     return feature, outs
 
 
+def assert_final_norm_rule(cls: type, arch: str, path: str,
+                           state: dict) -> None:
+    """From the official file at ``path`` (made from ``state``), the
+    classification form loads every tensor strictly; the dense form loads
+    the same except ``norm3``, which starts fresh (weight 1, bias 0)."""
+    checkpoint = dict(type='Pretrained', checkpoint=str(path))
+    classifier = cls(arch=arch, out_indices=(3, ), classifier_form=True,
+                     init_cfg=dict(checkpoint, strict=True))
+    classifier.init_weights()
+    for key, value in classifier.state_dict().items():
+        assert torch.equal(value, state[key]), key
+    dense = cls(arch=arch, out_indices=(3, ), init_cfg=checkpoint)
+    dense.init_weights()
+    for key, value in dense.state_dict().items():
+        expected = (torch.full_like(value, float(key.endswith('weight')))
+                    if key.startswith('norm3.') else state[key])
+        assert torch.equal(value, expected), key
+
+
 def _classifier_kwargs(cls: type) -> dict:
     return {cls.classifier_form_arg: True}
 

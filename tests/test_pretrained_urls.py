@@ -4,7 +4,6 @@ release, a URL is downloaded into the torch hub cache on first use (shown
 against a server on 127.0.0.1 serving a file in the release's layout) and
 the errors for a missing file or a failed download say what to do."""
 import argparse
-import importlib.util
 import os.path as osp
 from pathlib import Path
 from urllib.parse import urlparse
@@ -13,6 +12,7 @@ import pytest
 import torch
 import yaml
 from mmengine.config import Config
+from test_model_zoo import zoo  # noqa: F401
 
 from mmcnn.models import MogaNet
 from mmcnn.utils.pretrained import (LAYOUTS, RELEASES, SCRATCH_OVERRIDE,
@@ -31,19 +31,6 @@ DIRECT_HOSTS = ('https://github.com/', 'https://dl.fbaipublicfiles.com/',
 DEMO_CONFIG = 'configs/det/moganet/retinanet_moganet-xt_fpn_1x_coco.py'
 TINY = dict(embed_dims=[8, 16, 24, 32], depths=[1, 1, 1, 1],
             ffn_ratios=[2, 2, 2, 2])
-
-
-def load_tool():
-    path = ROOT / 'tools' / 'misc' / 'gen_model_zoo.py'
-    spec = importlib.util.spec_from_file_location('gen_model_zoo', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope='module')
-def zoo():
-    return load_tool()
 
 
 def all_configs():
