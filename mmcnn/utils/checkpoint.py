@@ -282,6 +282,26 @@ def _match(model: nn.Module, state_dict: StateDict
     return usable, missing, unexpected, mismatched
 
 
+def _load_matching(model: nn.Module, state_dict: StateDict, strict: bool,
+                   source: str
+                   ) -> Tuple[StateDict, List[str], List[str], List[str]]:
+    """Load the entries of ``state_dict`` that fit ``model``; with
+    ``strict`` raise one :class:`CheckpointError` for any difference.
+
+    Returns:
+        What :func:`_match` returns: the loaded entries, the missing,
+        unexpected and mis-shaped keys.
+    """
+    usable, missing, unexpected, mismatched = _match(model, state_dict)
+    if strict and (missing or unexpected or mismatched):
+        raise CheckpointError(
+            f'{source} does not match {type(model).__name__}:\n' +
+            _report(missing, unexpected, mismatched) +
+            '\nIs it a checkpoint of another architecture or variant?')
+    model.load_state_dict(usable, strict=False)
+    return usable, missing, unexpected, mismatched
+
+
 def load_state_dict_checked(model: nn.Module,
                             state_dict: StateDict,
                             strict: bool = False,
@@ -297,13 +317,8 @@ def load_state_dict_checked(model: nn.Module,
     Returns:
         (missing keys, unexpected keys), mismatched ones counted as both.
     """
-    usable, missing, unexpected, mismatched = _match(model, state_dict)
-    if strict and (missing or unexpected or mismatched):
-        raise CheckpointError(
-            f'{source} does not match {type(model).__name__}:\n' +
-            _report(missing, unexpected, mismatched) +
-            '\nIs it a checkpoint of another architecture or variant?')
-    model.load_state_dict(usable, strict=False)
+    _, missing, unexpected, mismatched = _load_matching(
+        model, state_dict, strict, source)
     if missing or unexpected or mismatched:
         from mmengine.logging import print_log
         print_log(f'Loaded {source} into {type(model).__name__} with '
@@ -377,13 +392,8 @@ def load_pretrained(model: nn.Module,
         else:
             state_dict = result
     name = type(model).__name__
-    usable, missing, unexpected, mismatched = _match(model, state_dict)
-    if strict and (missing or unexpected or mismatched):
-        raise CheckpointError(
-            f'{path!r} does not match {name}:\n' +
-            _report(missing, unexpected, mismatched) +
-            '\nIs it a checkpoint of another architecture or variant?')
-    model.load_state_dict(usable, strict=False)
+    usable, missing, unexpected, mismatched = _load_matching(
+        model, state_dict, strict, repr(path))
     if unexpected:
         dropped.append(DroppedGroup(
             f'not in {name}', 'the model has no tensor of that name '
