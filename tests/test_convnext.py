@@ -229,6 +229,18 @@ def official_layout(state: dict, width: int) -> dict:
     return official
 
 
+def assert_classifier_form_loads(cls: type, path, state: dict) -> None:
+    """The classification form loads every tensor of ``state`` from the
+    release file at ``path`` strictly, the classifier's norm as norm3."""
+    classifier = cls(arch='atto', out_indices=(3, ),
+                     gap_before_final_norm=True,
+                     init_cfg=dict(type='Pretrained', checkpoint=str(path),
+                                   strict=True))
+    classifier.init_weights()
+    for key, value in classifier.state_dict().items():
+        assert torch.equal(value, state[key]), key
+
+
 @pytest.mark.parametrize('cls', [ConvNeXt, ConvNeXtV2])
 def test_official_checkpoint_loads_through_init_cfg(tmp_path, cls):
     import argparse
@@ -248,13 +260,7 @@ def test_official_checkpoint_loads_through_init_cfg(tmp_path, cls):
         else:
             expected = state[key]
         assert torch.equal(value, expected), key
-    classifier = cls(arch='atto', out_indices=(3, ),
-                     gap_before_final_norm=True,
-                     init_cfg=dict(type='Pretrained', checkpoint=str(path),
-                                   strict=True))
-    classifier.init_weights()
-    for key, value in classifier.state_dict().items():
-        assert torch.equal(value, state[key]), key
+    assert_classifier_form_loads(cls, path, state)
 
 
 def timm_layout(state: dict) -> dict:
@@ -285,13 +291,7 @@ def test_timm_checkpoint_loads(tmp_path, cls):
     state = randomized_state(cls(arch='atto', out_indices=(3, )))
     path = tmp_path / 'timm_convnext_atto.pth'
     torch.save(timm_layout(state), path)
-    classifier = cls(arch='atto', out_indices=(3, ),
-                     gap_before_final_norm=True,
-                     init_cfg=dict(type='Pretrained', checkpoint=str(path),
-                                   strict=True))
-    classifier.init_weights()
-    for key, value in classifier.state_dict().items():
-        assert torch.equal(value, state[key]), key
+    assert_classifier_form_loads(cls, path, state)
     dense = cls(arch='atto', out_indices=(3, ))
     report = load_pretrained(dense, str(path),
                              checkpoint_filter=dense.convert_checkpoint)

@@ -6,7 +6,6 @@ Each run is a subprocess of the tool on a demo config, the demo data of
 tools/misc/make_demo_data.py (3 validation images, small) and a checkpoint
 of the config's own model built here with random weights: no training.
 """
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -21,6 +20,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from torch import nn
 
+from tools.misc.make_demo_data import make_demo_data
 from tools.misc.runner_setup import head_mismatch_message
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -37,11 +37,7 @@ NUM_VAL = 3
 @pytest.fixture(scope='module')
 def demo(tmp_path_factory) -> Dict[str, Dict[str, str]]:
     """Small det, seg and pose demo sets (3 validation images each)."""
-    path = osp.join(REPO_ROOT, 'tools', 'misc', 'make_demo_data.py')
-    spec = importlib.util.spec_from_file_location('make_demo_data', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.make_demo_data(
+    return make_demo_data(
         str(tmp_path_factory.mktemp('demo')), num_train=1, num_val=NUM_VAL,
         img_size=(160, 128), seg_size=(64, 64), verbose=False)
 
