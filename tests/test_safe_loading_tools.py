@@ -67,3 +67,45 @@ def test_tools_refuse_code_running_checkpoints(tmp_path, http_root,  # noqa
     if unsafe_env:
         assert 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 is set' in output
         assert 'mmcnn ignores it' in output
+
+
+def test_train_tool_downloads_the_configs_release(tmp_path, http_root,  # noqa
+                                                  demo_root):
+    """``tools/train.py`` on a det config whose backbone names its official
+    release URL (here served from 127.0.0.1) downloads the file into the
+    torch hub cache, loads it through the safe reader (one INFO line) and
+    trains; nothing is downloaded by hand."""
+    import torch
+    from test_pretrained_urls import timm_release
+
+    from mmcnn.models import MogaNet
+    from mmcnn.utils.pretrained import release_for
+    root, base = http_root
+    release = release_for('MogaNet', 'xtiny')
+    torch.save(timm_release(MogaNet(arch='xtiny'), seed=0),
+               root / release.file_name)
+    config = tmp_path / 'own.py'
+    config.write_text(
+        f"_base_ = '{REPO}/configs/det/moganet/"
+        "retinanet_moganet-xt_fpn_1x_coco.py'\n"
+        'from mmcnn.custom_data import use_custom_data  # noqa: E402\n'
+        f'use_custom_data(_base_, data_root={demo_root + "/"!r}, '
+        "classes=('circle', 'square', 'triangle'), "
+        "train=dict(ann_file='annotations/instances_train.json', "
+        "img='train/'), val=dict(ann_file='annotations/instances_val.json',"
+        " img='val/'), resize_ratio=0.25)\n")
+    proc = run(['tools/train.py', str(config), '--work-dir',
+                str(tmp_path / 'work'), '--cfg-options',
+                f'model.backbone.init_cfg.checkpoint={base}/'
+                f'{release.file_name}', 'train_cfg.max_epochs=1'],
+               tmp_path, unsafe_env=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-3000:]
+    cached = tmp_path / 'torch_home' / 'hub' / 'checkpoints' / \
+        release.file_name
+    assert cached.is_file()
+    loaded = [line for line in output.splitlines()
+              if f"Loaded '{base}/{release.file_name}' into MogaNet" in line]
+    assert len(loaded) == 1, output[-3000:]
+    assert '0 of the model not in the file' in loaded[0]
+    assert (tmp_path / 'work' / 'epoch_1.pth').is_file()
