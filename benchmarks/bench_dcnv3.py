@@ -17,7 +17,6 @@ import argparse
 import os.path as osp
 import statistics
 import sys
-import time
 from typing import Callable, Dict, List, Optional, Sequence
 from unittest import mock
 
@@ -27,6 +26,7 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.join(ROOT, 'tests'))
 
+from mmcnn.analysis import CLOCKS, time_interleaved  # noqa: E402
 from mmcnn.models import InternImage  # noqa: E402
 from mmcnn.models.layers import dcnv3_core  # noqa: E402
 from test_dcnv3 import reference_dcnv3  # noqa: E402
@@ -49,14 +49,10 @@ def interleaved(fns: Dict[str, Callable[[], object]], rounds: int,
     """Milliseconds per image of every round, the candidates alternating."""
     for fn in fns.values():
         fn()
-    results = {name: [] for name in fns}
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            start = clock()
-            for _ in range(iters):
-                fn()
-            results[name].append((clock() - start) * 1e3 / iters / images)
-    return results
+    timings = time_interleaved(list(fns.values()), rounds, iters,
+                               clock=clock)
+    return {name: [1e3 * t / images for t in seconds]
+            for name, seconds in zip(fns, timings)}
 
 
 def network_case(arch: str, shape: int, batch: int, rounds: int,
@@ -111,7 +107,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--iters', type=int, default=3)
     parser.add_argument(
-        '--clock', choices=('wall', 'cpu'), default='wall',
+        '--clock', choices=tuple(CLOCKS), default='wall',
         help='wall-clock time, or the CPU time of this process (with '
         '--threads 1, the work done, unaffected by other processes '
         'sharing the cores)')
@@ -121,7 +117,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> List[str]:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
-    clock = time.perf_counter if args.clock == 'wall' else time.process_time
+    clock = CLOCKS[args.clock]
     settings = InternImage.arch_zoo[args.arch]
     lines = [
         f'InternImage-{args.arch.upper()} at {args.shape}x{args.shape}, '

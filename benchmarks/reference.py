@@ -33,12 +33,12 @@ others on a channels-last one) and the one ``'auto'`` picks.
 """
 import argparse
 import contextlib
+import functools
 import importlib.util
 import os.path as osp
 import platform
 import statistics
 import sys
-import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -47,10 +47,10 @@ from torch import nn
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from mmcnn.analysis import (CLOCKS, build_backbone,  # noqa: E402
+                            count_macs, switch_to_deploy, time_interleaved)
 from mmcnn.models.layers import DepthwiseConv2d, dwconv  # noqa: E402
 from mmcnn.utils import keep_freed_memory  # noqa: E402
-from mmcnn.utils.benchmark import (build_backbone, count_macs,  # noqa: E402
-                                   switch_to_deploy)
 
 CL = torch.channels_last
 REFERENCES: Dict[str, Tuple[str, ...]] = {
@@ -178,17 +178,15 @@ def prepare(model: nn.Module, inputs: torch.Tensor, channels_last: bool,
     return model, inputs
 
 
-def time_interleaved(variants: Sequence[Variant], rounds: int,
-                     round_seconds: float, clock: str = 'wall') -> None:
+def time_variants(variants: Sequence[Variant], rounds: int,
+                  round_seconds: float, clock: str = 'wall') -> None:
     """Fill each variant's per-call seconds, one round of each in turn.
 
     Each variant's first calls warm it up (the depth-wise algorithm trials
     included); its calls per round are chosen to last about
-    ``round_seconds``. ``clock='cpu'`` measures the process's CPU time
-    instead of wall time: with one thread on a shared machine it leaves
-    out the time other processes held the core.
+    ``round_seconds``. ``clock`` is a key of :data:`mmcnn.analysis.CLOCKS`.
     """
-    now = time.process_time if clock == 'cpu' else time.perf_counter
+    now = CLOCKS[clock]
     iters = []
     for variant in variants:
         variant.step()
@@ -196,12 +194,10 @@ def time_interleaved(variants: Sequence[Variant], rounds: int,
         variant.step()
         once = now() - start
         iters.append(max(1, round(round_seconds / max(once, 1e-6))))
-    for _ in range(rounds):
-        for variant, n in zip(variants, iters):
-            start = now()
-            for _ in range(n):
-                variant.step()
-            variant.rounds.append((now() - start) / n)
+    timings = time_interleaved([v.step for v in variants], rounds, iters,
+                               clock=now)
+    for variant, seconds in zip(variants, timings):
+        variant.rounds += seconds
 
 
 def params_m(model: nn.Module) -> float:
@@ -230,7 +226,7 @@ def compare(name: str, ref: str, batch: int, shape: Tuple[int, int],
             model, image, channels_last, args.train), None, args.train))
     variants += mm_forms
     known = set(dwconv.algorithm_cache())
-    time_interleaved(variants, args.rounds, args.round_seconds, args.clock)
+    time_variants(variants, args.rounds, args.round_seconds, args.clock)
     picks = sorted(f'{k[3][0]}x{k[3][1]}@{k[7]}x{k[8]}:{v[0]}'
                    for k, v in dwconv.algorithm_cache().items()
                    if k not in known)
@@ -286,7 +282,6 @@ def dwconv_table(args: argparse.Namespace) -> List[str]:
                 variants.append((name, x if name == 'direct' else x_cl,
                                  name))
         variants.append(('auto', x_cl, 'auto'))
-        timings: Dict[str, List[float]] = {v[0]: [] for v in variants}
 
         def call(inputs: torch.Tensor, algorithm: str) -> None:
             if not args.train:
@@ -299,14 +294,12 @@ def dwconv_table(args: argparse.Namespace) -> List[str]:
             out = dwconv.depthwise_conv2d(*leaves, 1, padding, d, algorithm)
             out.backward(torch.ones_like(out))
 
-        for _, inputs, algorithm in variants:
-            call(inputs, algorithm)
-        now = time.process_time if args.clock == 'cpu' else time.perf_counter
-        for _ in range(args.rounds):
-            for label, inputs, algorithm in variants:
-                start = now()
-                call(inputs, algorithm)
-                timings[label].append(now() - start)
+        calls = [functools.partial(call, inputs, algorithm)
+                 for _, inputs, algorithm in variants]
+        for warm_up in calls:
+            warm_up()
+        timings = dict(zip((v[0] for v in variants), time_interleaved(
+            calls, args.rounds, 1, clock=CLOCKS[args.clock])))
         choice = [v for k, v in dwconv.algorithm_cache().items()
                   if k[3] == (kh, kw) and k[7:10] == (h, h, c)
                   and k[-1] == args.train]
@@ -337,7 +330,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         'batch 1 (slow)')
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--rounds', type=int, default=5)
-    parser.add_argument('--clock', choices=('wall', 'cpu'), default='wall',
+    parser.add_argument('--clock', choices=tuple(CLOCKS), default='wall',
                         help='wall time, or the process\'s CPU time (with '
                         '--threads 1 on a shared machine)')
     parser.add_argument('--round-seconds', type=float, default=1.,

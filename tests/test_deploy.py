@@ -18,7 +18,7 @@ from mmcnn.models.backbones.base import ConvNetBackbone
 from mmcnn.models.layers.fuse import (bn_to_affine, fold_input_affine,
                                       fold_input_bn, fold_output_affine,
                                       fold_output_bn)
-from mmcnn.utils.benchmark import count_macs
+from mmcnn.analysis import count_macs
 
 ROOT = Path(__file__).resolve().parents[1]
 CLS_CONFIG = ROOT / 'configs' / 'cls' / 'moganet' / 'moganet-xt_8xb128_in1k.py'

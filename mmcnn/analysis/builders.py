@@ -30,13 +30,14 @@ DEFAULT_SIZES = {
 
 
 def backbone_families() -> Dict[str, Type[nn.Module]]:
-    """mmcnn's registered backbone classes by lower-case name."""
-    import mmcnn.models  # noqa: F401
-    from mmcnn.models.backbones import ConvNetBackbone
+    """mmcnn's backbone families by lower-case name: the classes registered
+    in :data:`mmcnn.registry.MODELS` (mmcnn's own and those of projects)
+    that carry the backbone contract's ``arch_zoo``."""
+    MODELS.import_from_location()
     return {
         name.lower(): cls
         for name, cls in MODELS.module_dict.items() if isinstance(cls, type)
-        and issubclass(cls, ConvNetBackbone) and cls is not ConvNetBackbone
+        and issubclass(cls, nn.Module) and getattr(cls, 'arch_zoo', None)
     }
 
 
@@ -50,6 +51,48 @@ def resolve_backbone(name: str) -> Tuple[Type[nn.Module], str]:
             f'Cannot resolve {name!r}: use FAMILY-ARCH with FAMILY one of '
             f'{", ".join(sorted(families))} (e.g. moganet-tiny).')
     return families[family.lower()], arch
+
+
+def build_backbone(name: str, **kwargs) -> nn.Module:
+    """Build the backbone named ``FAMILY-ARCH`` with extra ``kwargs``.
+
+    Raises:
+        ValueError: unknown family (lists the registered ones).
+        KeyError: unknown arch of the family (lists its arch names).
+    """
+    cls, arch = resolve_backbone(name)
+    cls.resolve_arch(arch)
+    return cls(arch=arch.lower(), **kwargs)
+
+
+def find_backbones(model: nn.Module) -> Dict[str, nn.Module]:
+    """The outermost mmcnn backbones in ``model`` (``model`` itself
+    included, named ``''``) by module name."""
+    families = tuple(backbone_families().values())
+    found: Dict[str, nn.Module] = {}
+    for name, module in model.named_modules():
+        if isinstance(module, families) and not any(
+                not outer or name.startswith(f'{outer}.') for outer in found):
+            found[name] = module
+    return found
+
+
+def switch_to_deploy(model: nn.Module) -> int:
+    """Re-parameterise every mmcnn backbone in ``model`` (or ``model``).
+
+    Returns:
+        The number of backbones switched.
+
+    Raises:
+        ValueError: ``model`` holds no mmcnn backbone.
+    """
+    backbones = find_backbones(model).values()
+    if not backbones:
+        raise ValueError(f'{type(model).__name__} holds no mmcnn backbone '
+                         'to re-parameterise.')
+    for backbone in backbones:
+        backbone.switch_to_deploy()
+    return len(backbones)
 
 
 # The official classifier heads that are more than GAP + linear, as the
@@ -120,8 +163,8 @@ def build_backbone_model(name: str,
     ``device='meta'`` builds without allocating weights (for counting),
     or on the CPU when the family's constructor needs real tensors.
     """
-    cls, arch = resolve_backbone(name)
-    kwargs = dict(arch=arch)
+    cls, _ = resolve_backbone(name)
+    kwargs = {}
     if deploy:
         if 'deploy' not in inspect.signature(cls).parameters:
             raise ValueError(f'{cls.__name__} has no deploy form; count it '
@@ -131,10 +174,10 @@ def build_backbone_model(name: str,
         kwargs['out_indices'] = (-1, )
     try:
         with torch.device(device):
-            backbone = cls(**kwargs).eval()
+            backbone = build_backbone(name, **kwargs).eval()
     except NotImplementedError:  # the constructor reads tensor values
         device = 'cpu'
-        backbone = cls(**kwargs).eval()
+        backbone = build_backbone(name, **kwargs).eval()
     if num_classes <= 0:
         return backbone
     channels = _last_stage_channels(backbone, size)

@@ -9,6 +9,7 @@ from mmengine.analysis import FlopAnalyzer, parameter_count
 from mmengine.analysis.print_helper import complexity_stats_table
 from torch import nn
 
+from mmcnn.models.layers.sparsity import layer_densities, sparse_weights
 from .handles import NO_ARITHMETIC_OPS, PAPER_FLOP_HANDLES, ZERO_BY_CONVENTION
 from .shape_trace import MetaTraceMode, meta_copy
 
@@ -256,15 +257,12 @@ def weight_densities(model: nn.Module,
 
     With ``sparsity`` the densities of a freshly sparsified model: the same
     ``1 - sparsity`` for every weight (``layout='uniform'``) or spread by
-    the hook's Erdos-Renyi-kernel rule (``'erk'``); shapes suffice, so this
-    works on the meta device. Without it, the measured fraction of non-zero
-    entries of each weight of a trained sparse model.
+    the Erdos-Renyi-kernel rule (``'erk'``); the rules are
+    :mod:`mmcnn.models.layers.sparsity`'s. Shapes suffice, so this works on
+    the meta device. Without it, the measured fraction of non-zero entries
+    of each weight of a trained sparse model.
     """
-    from mmcnn.engine.hooks.dynamic_sparsity_hook import erk_densities
-    weights = {
-        name: p
-        for name, p in model.named_parameters() if p.dim() in (2, 4)
-    }
+    weights = sparse_weights(model)
     if sparsity is None:
         return {
             name: float((p != 0).float().mean())
@@ -272,11 +270,5 @@ def weight_densities(model: nn.Module,
         }
     if not 0. <= sparsity < 1.:
         raise ValueError(f'sparsity must be in [0, 1), got {sparsity}.')
-    if layout == 'erk':
-        return erk_densities({
-            n: p.shape
-            for n, p in weights.items()
-        }, 1. - sparsity)
-    if layout != 'uniform':
-        raise ValueError(f"layout must be 'uniform' or 'erk', got {layout!r}.")
-    return dict.fromkeys(weights, 1. - sparsity)
+    shapes = {name: p.shape for name, p in weights.items()}
+    return layer_densities(shapes, 1. - sparsity, layout)

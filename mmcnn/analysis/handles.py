@@ -19,9 +19,9 @@ HorNet's own counter for its global filter); grid sampling at 4 / 1 / 16
 FLOPs per sampled value (bilinear / nearest / bicubic); deformable
 convolutions as a convolution plus 4 FLOPs per bilinear sample and 1 for
 the DCNv2 modulation. DCNv3 costs ``5 * HW * K * C``, the figure
-InternImage's own counter adds: mmcnn's ``DCNv3Function`` has its handle in
-:mod:`mmcnn.models.layers.dcnv3`, and a core written with ``grid_sample``
-and a masked sum over the K points comes to the same count.
+InternImage's own counter adds (:func:`mmcnn.models.layers.dcnv3.dcnv3_macs`
+for mmcnn's ``DCNv3Function``), and a core written with ``grid_sample`` and
+a masked sum over the K points comes to the same count.
 """
 from collections import Counter
 from math import ceil, log2, prod
@@ -32,7 +32,7 @@ from mmengine.analysis.jit_handles import (Handle, bmm_flop_jit,
                                            conv_flop_jit,
                                            elementwise_flop_counter, get_shape)
 
-from mmcnn.models.layers.dcnv3 import DCNV3_FLOP_HANDLES
+from mmcnn.models.layers.dcnv3 import dcnv3_macs
 
 Values = List[Any]
 
@@ -55,6 +55,19 @@ def scaled_linear_flop_jit(inputs: Values, outputs: Values) -> Counter:
     its weight (:meth:`mmcnn.models.layers.GRN.project`), counted as the
     linear layer it computes."""
     return Counter({'linear': bmm_flop_jit(inputs[1:3], outputs)})
+
+
+def dcnv3_flop_jit(inputs: Values, outputs: Values) -> Counter:
+    """``prim::PythonOp.DCNv3Function``: the MACs of the DCNv3 sampling
+    (:func:`~mmcnn.models.layers.dcnv3.dcnv3_macs`), its K points read from
+    the last dimension of the mask."""
+    mask_shape = inputs[2].type().sizes()
+    output_shape = outputs[0].type().sizes()
+    return Counter({'dcnv3': dcnv3_macs(output_shape, mask_shape[-1])})
+
+
+# Register with ``FlopAnalyzer.set_op_handle(**DCNV3_FLOP_HANDLES)``.
+DCNV3_FLOP_HANDLES = {'prim::PythonOp.DCNv3Function': dcnv3_flop_jit}
 
 
 def _fft_dims(dims: Optional[Sequence[int]], rank: int,

@@ -29,17 +29,17 @@ from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Sequence
 
 import torch
+from mmengine.config import Config
 from mmengine.structures import BaseDataElement
 from torch import nn
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 
-from mmcnn.models.backbones.base import ConvNetBackbone  # noqa: E402
+from mmcnn.analysis import (build_backbone, build_task_model,  # noqa: E402
+                            count_macs, find_backbones, peak_memory_mib,
+                            switch_to_deploy, time_interleaved)
 from mmcnn.utils import keep_freed_memory  # noqa: E402
-from mmcnn.utils.benchmark import (build_backbone, build_from_config,  # noqa
-                                   count_macs, peak_memory_mib,
-                                   switch_to_deploy, time_rounds)
 from tools.analysis_tools.shape_arg import (add_shape_argument,  # noqa
                                              parse_shape)
 
@@ -120,7 +120,7 @@ class _TensorForward(nn.Module):
 def build(spec: ModelSpec, device: torch.device) -> nn.Module:
     """The model of ``spec`` in eval mode on ``device``."""
     if spec.is_config:
-        model = build_from_config(spec.source)
+        model = build_task_model(Config.fromfile(spec.source))
     else:
         model = build_backbone(spec.source)
     model.eval()
@@ -134,9 +134,8 @@ def build(spec: ModelSpec, device: torch.device) -> nn.Module:
 
 def in_channels(model: nn.Module) -> int:
     """Image channels the model expects (its backbone's, default 3)."""
-    for module in model.modules():
-        if isinstance(module, ConvNetBackbone):
-            return getattr(module, 'in_channels', 3)
+    for backbone in find_backbones(model).values():
+        return getattr(backbone, 'in_channels', 3)
     return 3
 
 
@@ -262,10 +261,10 @@ def main(argv: Optional[Sequence[str]] = None) -> List[Measured]:
           f'{args.rounds} rounds x {args.iters} iters after '
           f'{args.warmup} warm-up')
     results = [prepare(spec, args, device) for spec in specs]
-    for _ in range(args.rounds):
-        for result in results:
-            result.rounds += time_rounds(result.forward, device, 1,
-                                         args.iters)
+    timings = time_interleaved([result.forward for result in results],
+                               args.rounds, args.iters, device)
+    for result, seconds in zip(results, timings):
+        result.rounds = seconds
     print(report(results, args.batch_size))
     return results
 

@@ -36,7 +36,7 @@ from torch import nn
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 
-from mmcnn.utils.benchmark import build_backbone  # noqa: E402
+from mmcnn.analysis import build_backbone  # noqa: E402
 from mmcnn.utils.checkpoint import load_pretrained  # noqa: E402
 from tools.analysis_tools.shape_arg import (add_shape_argument,  # noqa
                                              parse_shape)

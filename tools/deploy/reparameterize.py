@@ -26,7 +26,7 @@ import ast
 import copy
 import os.path as osp
 import sys
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config, DictAction
@@ -37,24 +37,13 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 
 from mmcnn import __version__  # noqa: E402
-from mmcnn.analysis import build_task_model  # noqa: E402
-from mmcnn.models.backbones.base import ConvNetBackbone  # noqa: E402
+from mmcnn.analysis import (build_backbone, build_task_model,  # noqa: E402
+                            find_backbones, switch_to_deploy)
 from mmcnn.utils import (CheckpointError, extract_state_dict,  # noqa: E402
                          load_checkpoint_file, load_pretrained,
                          load_state_dict_checked)
-from mmcnn.utils.benchmark import build_backbone, switch_to_deploy  # noqa
 from tools.analysis_tools.shape_arg import (add_shape_argument,  # noqa
                                              parse_shape)
-
-
-def backbones(model: nn.Module) -> Dict[str, nn.Module]:
-    """The outermost mmcnn backbones in ``model`` by module name."""
-    found: Dict[str, nn.Module] = {}
-    for name, module in model.named_modules():
-        if isinstance(module, ConvNetBackbone) and not any(
-                name.startswith(f'{outer}.') for outer in found):
-            found[name] = module
-    return found
 
 
 def _literal(node: ast.AST) -> Any:
@@ -166,7 +155,7 @@ def load_model(source: str,
 def max_relative_error(before: nn.Module, after: nn.Module,
                        shape: Sequence[int]) -> float:
     """Largest ``max|a - b| / max|a|`` over the backbones' outputs."""
-    old, new = backbones(before), backbones(after)
+    old, new = find_backbones(before), find_backbones(after)
     worst = 0.
     torch.manual_seed(0)
     with torch.no_grad():
@@ -182,7 +171,7 @@ def usage_hint(source: str, model: nn.Module, out: str,
                origin: Optional[str] = None) -> str:
     """How to load the written checkpoint; ``origin`` says what a config
     model was built from when that is not ``source`` alone."""
-    names = list(backbones(model))
+    names = list(find_backbones(model))
     if source.endswith('.py'):
         options = ' '.join(f'model.{n}.deploy=True' if n else
                            'model.deploy=True' for n in names)

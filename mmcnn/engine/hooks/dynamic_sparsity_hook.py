@@ -9,31 +9,11 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from torch import nn
 
+from mmcnn.models.layers.sparsity import (erk_densities, layer_densities,
+                                          sparse_weights)
 from mmcnn.registry import HOOKS
 
-
-def erk_densities(shapes: Dict[str, torch.Size],
-                  density: float) -> Dict[str, float]:
-    """Per-layer densities of the Erdos-Renyi-kernel rule.
-
-    Layer ``l`` gets ``eps * sum(shape_l) / prod(shape_l)``, ``eps`` chosen
-    so that ``sum_l density_l * n_l = density * sum_l n_l``; a layer whose
-    density would exceed 1 is kept dense and ``eps`` solved again.
-    """
-    sizes = {name: math.prod(shape) for name, shape in shapes.items()}
-    raw = {name: sum(shape) / sizes[name] for name, shape in shapes.items()}
-    budget = density * sum(sizes.values())
-    dense = set()
-    while True:
-        sparse = [name for name in shapes if name not in dense]
-        left = budget - sum(sizes[name] for name in dense)
-        eps = left / sum(raw[name] * sizes[name] for name in sparse)
-        top = max(raw[name] for name in sparse)
-        if eps * top <= 1:
-            break
-        dense.update(name for name in sparse if raw[name] == top)
-    return {name: 1. if name in dense else eps * raw[name]
-            for name in shapes}
+__all__ = ['DynamicSparsityHook', 'erk_densities']
 
 
 @HOOKS.register_module()
@@ -100,8 +80,7 @@ class DynamicSparsityHook(Hook):
         return model.get_submodule(self.module) if self.module else model
 
     def _weights(self, runner) -> Dict[str, nn.Parameter]:
-        return {name: p for name, p in self._target(runner).named_parameters()
-                if p.dim() in (2, 4)}
+        return sparse_weights(self._target(runner))
 
     @staticmethod
     def _random_mask(param: torch.Tensor, density: float) -> torch.Tensor:
@@ -138,10 +117,9 @@ class DynamicSparsityHook(Hook):
             if self.init == 'weights':
                 self.masks = {n: p.detach() != 0 for n, p in weights.items()}
             else:
-                shapes = {n: p.shape for n, p in weights.items()}
-                densities = (erk_densities(shapes, density)
-                             if self.init == 'erk' else
-                             dict.fromkeys(shapes, density))
+                densities = layer_densities(
+                    {n: p.shape for n, p in weights.items()}, density,
+                    self.init)
                 self.masks = {n: self._random_mask(p, densities[n])
                               for n, p in weights.items()}
             self._sync()

@@ -6,32 +6,43 @@ rule of its backbone family; all other parameters (neck, heads) get
 rate ``lr * decay_rate ** (num_layers + 1 - i)``, so the heads keep ``lr``
 and the stem gets the smallest rate (BEiT / ConvNeXt recipe).
 
-A family plugs in its rule with :func:`register_layer_id_rule`; mmdet's and
-mmseg's own constructors only know ConvNeXt's parameter names.
+A family plugs in its rule with :func:`register_layer_id_rule`, by class or
+by its name in :data:`mmcnn.registry.MODELS` (so the engine imports no
+backbone); mmdet's and mmseg's own constructors only know ConvNeXt's
+parameter names.
 :class:`StageDecayOptimWrapperConstructor` applies the families'
 ``'stage_wise'`` rules instead (ConvNeXt's segmentation recipe).
 """
 import re
-from typing import Callable, Dict, List, Optional, Tuple, Type
+from typing import Callable, Dict, List, Optional, Tuple, Type, Union
 
 from mmengine.logging import print_log
 from mmengine.optim import DefaultOptimWrapperConstructor
 from torch import nn
 
-from mmcnn.models.backbones import (ConvNeXt, HorNet, MogaNet, SLaK,
-                                    UniRepLKNet)
-from mmcnn.registry import OPTIM_WRAPPER_CONSTRUCTORS
+from mmcnn.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 
 LayerIdRule = Callable[[str, int], int]
+# A backbone class, or the name it is registered under in mmcnn's MODELS.
+Backbone = Union[Type[nn.Module], str]
 DECAY_TYPES = ('layer_wise', 'stage_wise')
-_LAYER_ID_RULES: Dict[Tuple[Type[nn.Module], str], LayerIdRule] = {}
+_LAYER_ID_RULES: Dict[Tuple[Backbone, str], LayerIdRule] = {}
+
+
+def _class(backbone: Backbone) -> Type[nn.Module]:
+    return MODELS.get(backbone) if isinstance(backbone, str) else backbone
+
+
+def _name(backbone: Backbone) -> str:
+    return backbone if isinstance(backbone, str) else backbone.__name__
 
 
 def register_layer_id_rule(
-        *backbones: Type[nn.Module],
+        *backbones: Backbone,
         decay_type: str = 'layer_wise'
 ) -> Callable[[LayerIdRule], LayerIdRule]:
-    """Register ``rule(name, num_layers) -> layer id`` for backbone classes.
+    """Register ``rule(name, num_layers) -> layer id`` for backbone classes
+    (or their names in :data:`mmcnn.registry.MODELS`).
 
     ``name`` is the parameter name inside the backbone (for MogaNet e.g.
     ``'blocks3.4.mlp.fc1.weight'``); the id must lie in
@@ -48,7 +59,7 @@ def register_layer_id_rule(
         for backbone in backbones:
             if (backbone, decay_type) in _LAYER_ID_RULES:
                 raise KeyError(
-                    f'{backbone.__name__} already has the layer-id rule '
+                    f'{_name(backbone)} already has the layer-id rule '
                     f'{_LAYER_ID_RULES[backbone, decay_type].__name__}.')
             _LAYER_ID_RULES[backbone, decay_type] = rule
         return rule
@@ -60,11 +71,14 @@ def get_layer_id_rule(backbone: nn.Module,
                       decay_type: str = 'layer_wise') -> LayerIdRule:
     """The ``decay_type`` rule registered for ``backbone``'s class or
     nearest base."""
+    rules = {_class(key): rule
+             for (key, kind), rule in _LAYER_ID_RULES.items()
+             if kind == decay_type}
     for cls in type(backbone).__mro__:
-        if (cls, decay_type) in _LAYER_ID_RULES:
-            return _LAYER_ID_RULES[cls, decay_type]
+        if cls in rules:
+            return rules[cls]
     known = ', '.join(sorted(
-        c.__name__ for c, kind in _LAYER_ID_RULES if kind == decay_type))
+        _name(key) for key, kind in _LAYER_ID_RULES if kind == decay_type))
     raise KeyError(
         f'No {decay_type.replace("_", "-")} lr decay rule for '
         f'{type(backbone).__name__}; rules exist for: {known}. Register one '
@@ -74,7 +88,7 @@ def get_layer_id_rule(backbone: nn.Module,
 _MOGANET_NAME = re.compile(r'(patch_embed|blocks)([1-4])\.(\d+)?')
 
 
-@register_layer_id_rule(MogaNet)
+@register_layer_id_rule('MogaNet')
 def moganet_layer_id(name: str, num_layers: int) -> int:
     """MogaNet's official rule for its four stages.
 
@@ -100,7 +114,27 @@ def moganet_layer_id(name: str, num_layers: int) -> int:
 _CONVNEXT_NAME = re.compile(r'(downsample_layers|stages)\.([0-3])\.(\d+)')
 
 
-@register_layer_id_rule(ConvNeXt, SLaK, UniRepLKNet)
+def _convnext_layout_id(name: str, num_layers: int,
+                        stage3_block_id: Callable[[int], int]) -> int:
+    """Layer id in ConvNeXt's layout: ``downsample_layers.0`` -> 0;
+    ``stages.0`` -> 1; ``downsample_layers.1`` and ``stages.1`` -> 2;
+    ``downsample_layers.2`` -> 3; block ``j`` of ``stages.2`` ->
+    ``stage3_block_id(j)``; ``downsample_layers.3`` and ``stages.3`` ->
+    ``num_layers``; any other name -> ``num_layers + 1``."""
+    match = _CONVNEXT_NAME.match(name)
+    if match is None:
+        return num_layers + 1
+    kind, stage, index = match.group(1), int(match.group(2)), match.group(3)
+    if stage == 3:
+        return num_layers
+    if kind == 'downsample_layers':
+        return 0 if stage == 0 else stage + 1
+    if stage == 2:
+        return stage3_block_id(int(index))
+    return stage + 1
+
+
+@register_layer_id_rule('ConvNeXt', 'SLaK', 'UniRepLKNet')
 def convnext_layer_id(name: str, num_layers: int) -> int:
     """ConvNeXt's official layer-wise rule (its detection fine-tuning),
     also used by the official SLaK and UniRepLKNet downstream code.
@@ -111,20 +145,10 @@ def convnext_layer_id(name: str, num_layers: int) -> int:
     ``num_layers``. The output norms ``norm{i}`` match no rule and train at
     the full rate with the neck and heads. ConvNeXt V2 shares the rule.
     """
-    match = _CONVNEXT_NAME.match(name)
-    if match is None:
-        return num_layers + 1
-    kind, stage, index = match.group(1), int(match.group(2)), match.group(3)
-    if stage == 3:
-        return num_layers
-    if kind == 'downsample_layers':
-        return 0 if stage == 0 else stage + 1
-    if stage == 2:
-        return 3 + int(index) // 3
-    return stage + 1
+    return _convnext_layout_id(name, num_layers, lambda j: 3 + j // 3)
 
 
-@register_layer_id_rule(HorNet)
+@register_layer_id_rule('HorNet')
 def hornet_layer_id(name: str, num_layers: int) -> int:
     """HorNet's official layer-wise rule (its detection fine-tuning).
 
@@ -135,21 +159,12 @@ def hornet_layer_id(name: str, num_layers: int) -> int:
     ``stages.3`` -> ``num_layers``. The output norms ``norm{i}`` train at
     the full rate with the neck and heads.
     """
-    match = _CONVNEXT_NAME.match(name)
-    if match is None:
-        return num_layers + 1
-    kind, stage, index = match.group(1), int(match.group(2)), match.group(3)
-    if stage == 3:
-        return num_layers
-    if kind == 'downsample_layers':
-        return 0 if stage == 0 else stage + 1
-    if stage == 2:
-        return min(3 + int(index) // 2, num_layers - 1)
-    return stage + 1
+    return _convnext_layout_id(name, num_layers,
+                               lambda j: min(3 + j // 2, num_layers - 1))
 
 
 @register_layer_id_rule(
-    ConvNeXt, HorNet, SLaK, UniRepLKNet, decay_type='stage_wise')
+    'ConvNeXt', 'HorNet', 'SLaK', 'UniRepLKNet', decay_type='stage_wise')
 def convnext_stage_id(name: str, num_layers: int) -> int:
     """ConvNeXt's official stage-wise rule (its segmentation fine-tuning),
     which HorNet's segmentation code uses as well.

@@ -1,10 +1,9 @@
-"""Building models by name and measuring them, for the analysis tools.
+"""Speed, memory and MACs of a model, for the benchmark tools.
 
-A backbone name is ``FAMILY-ARCH`` (``moganet-tiny``, ``MogaNet-XT``): the
-family is a registered mmcnn backbone class (case-insensitive, resolved by
-:mod:`mmcnn.analysis`) and the arch one of its ``arch_zoo`` names. Config
-files build any OpenMMLab model. The measuring helpers run on the CPU and
-on CUDA devices alike.
+:func:`time_interleaved` times candidates round by round in turn, so a
+drift in the machine's speed affects them alike; :func:`peak_memory_mib`
+measures the extra memory of one call; :func:`count_macs` counts in the
+papers' convention. They run on the CPU and on CUDA devices alike.
 """
 import ctypes
 import gc
@@ -12,74 +11,48 @@ import re
 import resource
 import sys
 import time
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
-from mmengine.config import Config
 from torch import nn
 
-from mmcnn.analysis import analyze, build_task_model, resolve_backbone
-from mmcnn.models.backbones.base import ConvNetBackbone
+from .complexity import analyze
+
+# ``--clock`` of the benchmark scripts: wall time, or the process's CPU
+# time (with one thread on a shared machine it leaves out the time other
+# processes held the core).
+CLOCKS: Dict[str, Callable[[], float]] = {
+    'wall': time.perf_counter,
+    'cpu': time.process_time,
+}
 
 
-def build_backbone(name: str, **kwargs) -> nn.Module:
-    """Build the backbone named ``FAMILY-ARCH`` with extra ``kwargs``.
-
-    Raises:
-        ValueError: unknown family (lists the registered ones).
-        KeyError: unknown arch of the family (lists its arch names).
-    """
-    cls, arch = resolve_backbone(name)
-    cls.resolve_arch(arch)
-    return cls(arch=arch.lower(), **kwargs)
-
-
-def build_from_config(path: str) -> nn.Module:
-    """``model`` of an mmengine config, built in its default scope in eval
-    mode, without pretrained weights and with SyncBN reverted to BN."""
-    return build_task_model(Config.fromfile(path))
-
-
-def switch_to_deploy(model: nn.Module) -> int:
-    """Re-parameterise every mmcnn backbone in ``model`` (or ``model``).
-
-    Returns:
-        The number of backbones switched.
-
-    Raises:
-        ValueError: ``model`` holds no mmcnn backbone.
-    """
-
-    def visit(module: nn.Module) -> int:
-        if isinstance(module, ConvNetBackbone):
-            module.switch_to_deploy()
-            return 1
-        return sum(visit(child) for child in module.children())
-
-    switched = visit(model)
-    if not switched:
-        raise ValueError(f'{type(model).__name__} holds no mmcnn backbone '
-                         'to re-parameterise.')
-    return switched
-
-
-def synchronize(device: torch.device) -> None:
+def synchronize(device: Optional[torch.device]) -> None:
     """Wait for queued kernels (CUDA); nothing to do on the CPU."""
-    if device.type == 'cuda':
+    if device is not None and device.type == 'cuda':
         torch.cuda.synchronize(device)
 
 
-def time_rounds(fn: Callable[[], object], device: torch.device,
-                rounds: int, iters: int) -> List[float]:
-    """Mean seconds per call of ``fn`` in each of ``rounds`` rounds."""
-    results = []
+def time_interleaved(fns: Sequence[Callable[[], object]],
+                     rounds: int,
+                     iters: Union[int, Sequence[int]],
+                     device: Optional[torch.device] = None,
+                     clock: Callable[[], float] = time.perf_counter
+                     ) -> List[List[float]]:
+    """Mean seconds per call of each of ``fns`` in each of ``rounds``
+    rounds; in every round each function runs its ``iters`` calls (one
+    count for all, or one per function) in turn. Warm-up is the caller's.
+    """
+    counts = [iters] * len(fns) if isinstance(iters, int) else list(iters)
+    results: List[List[float]] = [[] for _ in fns]
     for _ in range(rounds):
-        synchronize(device)
-        start = time.perf_counter()
-        for _ in range(iters):
-            fn()
-        synchronize(device)
-        results.append((time.perf_counter() - start) / iters)
+        for fn, count, seconds in zip(fns, counts, results):
+            synchronize(device)
+            start = clock()
+            for _ in range(count):
+                fn()
+            synchronize(device)
+            seconds.append((clock() - start) / count)
     return results
 
 
