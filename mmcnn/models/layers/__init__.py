@@ -3,9 +3,9 @@ from mmcv.cnn.bricks import DropPath
 
 from .dcnv3 import DCNV3_FLOP_HANDLES, DCNv3, dcnv3_core, dcnv3_macs
 from .drop import drop_path_rates
-from .dwconv import DepthwiseConv2d, depthwise_conv2d, force_algorithm
+from .dwconv import (DepthwiseConv2d, depthwise_conv2d, force_algorithm,
+                     to_channels_last)
 from .grn import GRN
-from .layout import to_channels_last
 from .inplace import activate_, addcmul_, inference_mode_on, residual_add
 from .norm import LayerNorm2d
 from .pointwise import PointwiseLinear
