@@ -52,10 +52,34 @@ class ConvNetBackbone(BaseModule):
     """Base class of mmcnn's hierarchical backbones.
 
     Subclasses define ``arch_zoo`` and ``arch_keys``, build their layers,
-    implement :meth:`stage_modules` and ``forward``, declare their official
-    classifier's keys (``classifier_head_prefixes``,
-    ``classifier_norm_prefixes``) and may override :meth:`rename_checkpoint`
-    to convert their official key layouts.
+    name them in ``stem_name``, ``stage_names`` and ``output_norm_name``
+    (the layout :meth:`stage_modules`, :meth:`run_stage` and
+    :meth:`forward` follow), declare their official classifier's keys
+    (``classifier_head_prefixes``, ``classifier_norm_prefixes``) and may
+    override :meth:`rename_checkpoint` to convert their official key
+    layouts.
+
+    The arguments every family takes mean the same everywhere:
+
+    * ``arch``: a name from the family's ``arch_zoo`` or a dict with its
+      ``arch_keys`` (one entry per stage);
+    * ``in_channels``: input image channels;
+    * ``out_indices``: stages whose outputs ``forward`` returns;
+    * ``frozen_stages``: freeze stages ``1..frozen_stages`` (with the stem
+      or downsampling that opens them);
+    * ``norm_eval``: keep batch norms in eval mode while training (kept
+      for the common interface in families without any);
+    * ``drop_rate``: dropout in the MLPs; ``drop_path_rate``: stochastic
+      depth, rising linearly per block (:func:`drop_path_rates`);
+    * ``deploy``: build the inference form of :meth:`switch_to_deploy`
+      (norms and scales folded into the convs), which loads a checkpoint
+      written by ``tools/deploy/reparameterize.py``;
+    * ``with_cp``: gradient checkpointing of every block while training;
+    * ``channels_last``: run the layers on channels-last tensors (the
+      input is converted once; shapes are unchanged): ``None`` on CPUs,
+      where oneDNN's kernels are faster in it;
+    * ``init_cfg``: initialisation, e.g. ``dict(type='Pretrained',
+      checkpoint=...)``.
     """
 
     arch_zoo: Dict[str, dict] = {}
@@ -78,6 +102,21 @@ class ConvNetBackbone(BaseModule):
     extra_dropped: Tuple[Tuple[str, Tuple[str, ...], str], ...] = ()
     """Other release-file tensors that are not part of the backbone, as
     ``(what, key prefixes, reason)``."""
+    stem_name: Optional[str] = None
+    """The module that runs before stage 0 and belongs to it, if any."""
+    stage_names: Tuple[str, ...] = ('downsample_layers.{i}', 'stages.{i}')
+    """The modules of stage ``i``, in the order they run: names with
+    ``{i}`` (0-based index) or ``{n}`` (1-based); missing ones are
+    skipped."""
+    output_norm_name: Optional[str] = 'norm{i}'
+    """The norm applied to stage ``i``'s output only (not to the map that
+    feeds the next stage), if the family has one."""
+    channels_last_maps: bool = False
+    """Whether the stages pass ``(N, H, W, C)`` maps (the outputs are
+    returned as contiguous ``(N, C, H, W)``)."""
+    deploy: bool = False
+    """Whether the model is in its inference form (:meth:`switch_to_deploy`
+    or ``deploy=True``)."""
 
     def __init__(self,
                  arch: Union[str, dict],
@@ -188,9 +227,32 @@ class ConvNetBackbone(BaseModule):
         self.check_input(x, self.in_channels)
         return to_channels_last(x, self.channels_last)
 
+    def _named_module(self, name: str, index: int) -> Optional[nn.Module]:
+        try:
+            return self.get_submodule(name.format(i=index, n=index + 1))
+        except AttributeError:
+            return None
+
+    def trunk_modules(self, index: int) -> List[nn.Module]:
+        """The modules stage ``index`` runs in order (``stem_name`` and
+        ``stage_names``), its downsampling included."""
+        names = list(self.stage_names)
+        if index == 0 and self.stem_name:
+            names.insert(0, self.stem_name)
+        modules = (self._named_module(name, index) for name in names)
+        return [m for m in modules if m is not None]
+
+    def output_norm(self, index: int) -> Optional[nn.Module]:
+        """The norm of stage ``index``'s output (``output_norm_name``)."""
+        if self.output_norm_name is None:
+            return None
+        return self._named_module(self.output_norm_name, index)
+
     def stage_modules(self, index: int) -> List[nn.Module]:
-        """Modules of stage ``index`` (0-based), its downsampling included."""
-        raise NotImplementedError
+        """Modules of stage ``index`` (0-based): its downsampling, blocks
+        and output norm."""
+        norm = self.output_norm(index)
+        return self.trunk_modules(index) + ([] if norm is None else [norm])
 
     def _freeze_stages(self) -> None:
         for index in range(self.frozen_stages):
@@ -339,29 +401,38 @@ class ConvNetBackbone(BaseModule):
                     switched += visit(child)
             return switched
 
-        if not getattr(self, 'deploy', False) and not visit(self):
+        if not self.deploy and not visit(self):
             raise NotImplementedError(
                 f'{type(self).__name__} has no deploy form.')
         self.deploy = True
 
     def run_stage(self, index: int, x: torch.Tensor) -> torch.Tensor:
-        """The blocks of stage ``index`` on ``x`` (after downsampling)."""
-        return self.stages[index](x)
+        """Stage ``index`` on ``x``: its :meth:`trunk_modules` in order."""
+        for module in self.trunk_modules(index):
+            x = module(x)
+        return x
+
+    def stage_output(self, index: int, x: torch.Tensor) -> torch.Tensor:
+        """What ``forward`` returns for stage ``index``: ``norm(x)`` as
+        ``(N, C, H, W)``, or with ``gap_before_final_norm`` ``norm(GAP(x))``
+        as ``(N, C)`` (the official classifiers' order)."""
+        norm = self.output_norm(index)
+        norm = nn.Identity() if norm is None else norm
+        if self.gap_before_final_norm:
+            if self.channels_last_maps:
+                return norm(x.mean((1, 2)))
+            return norm(x.mean((2, 3), keepdim=True)).flatten(1)
+        x = norm(x)
+        return (x.permute(0, 3, 1, 2).contiguous()
+                if self.channels_last_maps else x)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        """The ConvNeXt-style layout shared by several families: stage ``i``
-        is ``stages[i](downsample_layers[i](x))`` and its output passes
-        through ``norm{i}``; with ``gap_before_final_norm`` the output is
-        ``norm{i}(GAP(x))`` as ``(N, C)``, the official classifiers'
-        order. Families with another layout override this."""
+        """Stage ``i`` is :meth:`run_stage` on the previous stage's map; the
+        stages in ``out_indices`` return :meth:`stage_output`."""
         x = self.prepare_input(x)
         outs = []
         for i in range(self.num_stages):
-            x = self.run_stage(i, self.downsample_layers[i](x))
+            x = self.run_stage(i, x)
             if i in self.out_indices:
-                norm = getattr(self, f'norm{i}')
-                if self.gap_before_final_norm:
-                    outs.append(norm(x.mean((2, 3), keepdim=True)).flatten(1))
-                else:
-                    outs.append(norm(x))
+                outs.append(self.stage_output(i, x))
         return tuple(outs)

@@ -19,10 +19,11 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import (DepthwiseConv2d, DropPath, GRN, LayerNorm2d,
-                      PointwiseLinear, activate_, drop_path_rates,
+from ..layers import (GRN, DepthwiseConv2d, LayerNorm2d, PointwiseLinear,
+                      activate_, build_drop_path, drop_path_rates,
                       residual_add)
 from ..layers.fuse import fold_output_affine
+from ..layers.init import init_trunc_normal
 from .base import ConvNetBackbone
 
 MLP_RATIO = 4
@@ -74,8 +75,7 @@ class ConvNeXtBlock(nn.Module):
         self.gamma = (nn.Parameter(torch.full((channels, ),
                                               float(layer_scale_init_value)))
                       if layer_scale_init_value > 0 else None)
-        self.drop_path = (DropPath(drop_path_rate)
-                          if drop_path_rate > 0. else nn.Identity())
+        self.drop_path = build_drop_path(drop_path_rate)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shortcut = x
@@ -127,16 +127,9 @@ class ConvNeXt(ConvNetBackbone):
     final norm and is applied after pooling, as there. The class
     attribute ``use_grn`` (set by :class:`ConvNeXtV2`) adds GRN to blocks.
 
-    Args:
+    Args (the common ones as in :class:`ConvNetBackbone`):
         arch: a name from ``arch_zoo`` (atto..nano are timm's small
             variants) or a dict with ``embed_dims`` and ``depths``.
-        in_channels: input image channels.
-        out_indices: stages whose outputs ``forward`` returns.
-        frozen_stages: freeze stages ``1..frozen_stages`` (downsampling,
-            blocks and output norm).
-        norm_eval: keep batch norms in eval mode (ConvNeXt has none; kept
-            for the common backbone interface).
-        drop_path_rate: stochastic depth, linearly increasing per block.
         layer_scale_init_value: initial layer-scale value; 0 disables it
             (and builds the form that loads a :meth:`switch_to_deploy`
             checkpoint).
@@ -144,14 +137,6 @@ class ConvNeXt(ConvNetBackbone):
             vectors, the official classifier's pooling order, instead of
             normalised maps; ``norm3`` then loads the classifier's
             ``norm`` (the dense form starts it fresh).
-        channels_last: run the layers on channels-last tensors (the
-            input is converted once; shapes are unchanged): ``None`` on
-            CPUs, where oneDNN's kernels are faster in it.
-        deploy: build the inference form of :meth:`switch_to_deploy` (layer
-            scales folded into the preceding layers), which loads a
-            checkpoint written by ``tools/deploy/reparameterize.py``.
-        init_cfg: initialisation, e.g. ``dict(type='Pretrained',
-            checkpoint='convnext_tiny_1k_224_ema.pth')``.
     """
 
     arch_zoo = {
@@ -216,18 +201,9 @@ class ConvNeXt(ConvNetBackbone):
             self.switch_to_deploy()
         self._freeze_stages()
 
-    def stage_modules(self, index: int) -> List[nn.Module]:
-        modules = [self.downsample_layers[index], self.stages[index]]
-        if index in self.out_indices:
-            modules.append(getattr(self, f'norm{index}'))
-        return modules
-
     def init_from_scratch(self) -> None:
         """Official init: conv and linear weights ~ TN(0, 0.02), bias 0."""
-        for m in self.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                nn.init.trunc_normal_(m.weight, std=.02)
-                nn.init.zeros_(m.bias)
+        init_trunc_normal(self)
 
     @classmethod
     def rename_checkpoint(cls, state_dict: StateDict,

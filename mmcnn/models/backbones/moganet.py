@@ -4,20 +4,18 @@ Li et al., "MogaNet: Multi-order Gated Aggregation Network", ICLR 2024
 (arXiv:2211.03295). Module names follow the official implementation
 (Westlake-AI/MogaNet), so its ImageNet checkpoints load directly.
 """
-import math
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
-import torch.nn.functional as F
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from torch import nn
 
 from mmcnn.registry import MODELS
-from ..layers import (DepthwiseConv2d, DropPath, ElementScale, activate_,
-                      addcmul_, drop_path_rates, inference_mode_on,
-                      residual_add)
-from ..layers.fuse import (fold_input_affine, fold_output_bn,
-                           fold_prenorm_branch)
+from ..layers import (BlockSequence, DepthwiseConv2d, ElementScale,
+                      LayerScaleBlock, Reparameterizable, activate_,
+                      addcmul_, drop_path_rates, mul_, residual_add)
+from ..layers.fuse import fold_input_affine, fold_output_bn
+from ..layers.init import init_fan_out
 from .base import ConvNetBackbone
 
 
@@ -25,7 +23,7 @@ def _norm(norm_cfg: dict, channels: int) -> nn.Module:
     return build_norm_layer(norm_cfg, channels)[1]
 
 
-class ChannelAggregationFFN(nn.Module):
+class ChannelAggregationFFN(Reparameterizable):
     """Channel aggregation FFN, ``(N, C, H, W) -> (N, C, H, W)``.
 
     ``h = act(DW3x3(fc1(x)))``, then the channel aggregation
@@ -50,20 +48,16 @@ class ChannelAggregationFFN(nn.Module):
         self.decompose = nn.Conv2d(hidden_dims, 1, 1)
         self.sigma = ElementScale(hidden_dims, init_value=1e-5)
         self.decompose_act = build_activation_layer(act_cfg)
-        self.deploy = False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.drop(activate_(self.act, self.dwconv(self.fc1(x))))
+        d = activate_(self.decompose_act, self.decompose(x))
         if self.deploy:
-            d = activate_(self.decompose_act, self.decompose(x))
-            out = self.fc2(x)
-            if inference_mode_on():
-                return out.addcmul_(self.decompose_proj, d, value=-1)
-            return torch.addcmul(out, self.decompose_proj, d, value=-1)
-        x = x + self.sigma(x - self.decompose_act(self.decompose(x)))
+            return addcmul_(self.fc2(x), self.decompose_proj, d, value=-1)
+        x = residual_add(x, mul_(torch.sub(x, d), self.sigma.scale))
         return self.drop(self.fc2(x))
 
-    def switch_to_deploy(self) -> None:
+    def reparameterize(self) -> None:
         """Fold ``sigma`` into ``fc2`` (inference form).
 
         ``fc2(h + sigma * (h - d))`` with the one-channel ``d`` equals
@@ -71,15 +65,12 @@ class ChannelAggregationFFN(nn.Module):
         ``1 + sigma`` and ``v = W_fc2 @ sigma``, so the element-wise work
         runs at the output width instead of the hidden width.
         """
-        if self.deploy:
-            return
         sigma = self.sigma.scale.detach().reshape(-1)
         weight = self.fc2.weight.detach().flatten(1).double()
         proj = (weight @ sigma.double()).to(sigma.dtype)
         self.fc2 = fold_input_affine(self.fc2, 1 + sigma)
         self.decompose_proj = nn.Parameter(proj.reshape(1, -1, 1, 1))
         del self.sigma
-        self.deploy = True
 
 
 class MultiOrderDWConv(nn.Module):
@@ -152,25 +143,18 @@ class MultiOrderGatedAggregation(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shortcut = x
         x = self.proj_1(x)
-        if not inference_mode_on():
-            x = self.act_value(
-                x + self.sigma(x - F.adaptive_avg_pool2d(x, output_size=1)))
-            x = self.act_gate(self.gate(x)) * self.act_gate(self.value(x))
-            return self.proj_2(x) + shortcut
         decomposed = torch.sub(x, x.mean((2, 3), keepdim=True))
         x = activate_(self.act_value,
-                      decomposed.mul_(self.sigma.scale).add_(x))
-        gated = activate_(self.act_gate, self.gate(x))
-        gated.mul_(activate_(self.act_gate, self.value(x)))
-        return self.proj_2(gated).add_(shortcut)
+                      residual_add(x, mul_(decomposed, self.sigma.scale)))
+        gated = mul_(activate_(self.act_gate, self.gate(x)),
+                     activate_(self.act_gate, self.value(x)))
+        return residual_add(shortcut, self.proj_2(gated))
 
 
-class MogaBlock(nn.Module):
-    """One MogaNet block, ``(N, C, H, W) -> (N, C, H, W)``.
-
-    ``x = x + DropPath(ls_1 * attn(BN(x)))``;
-    ``x = x + DropPath(ls_2 * ffn(BN(x)))``.
-    """
+class MogaBlock(LayerScaleBlock):
+    """One MogaNet block, ``(N, C, H, W) -> (N, C, H, W)``:
+    :class:`LayerScaleBlock` with the multi-order gated aggregation as
+    ``attn`` and the channel aggregation FFN as ``mlp``."""
 
     def __init__(self,
                  embed_dims: int,
@@ -183,58 +167,18 @@ class MogaBlock(nn.Module):
                  attn_dw_dilation: Sequence[int] = (1, 2, 3),
                  attn_channel_split: Sequence[int] = (1, 3, 4),
                  attn_act_cfg: Optional[dict] = None) -> None:
-        super().__init__()
         norm_cfg = norm_cfg or dict(type='BN')
-        self.norm1 = _norm(norm_cfg, embed_dims)
-        self.attn = MultiOrderGatedAggregation(
-            embed_dims, attn_dw_dilation, attn_channel_split, attn_act_cfg)
-        self.drop_path = (DropPath(drop_path_rate)
-                          if drop_path_rate > 0. else nn.Identity())
-        self.norm2 = _norm(norm_cfg, embed_dims)
-        self.mlp = ChannelAggregationFFN(
-            embed_dims, int(embed_dims * ffn_ratio), act_cfg=act_cfg,
-            drop_rate=drop_rate)
-        self.layer_scale_1 = nn.Parameter(
-            torch.full((1, embed_dims, 1, 1), float(init_value)))
-        self.layer_scale_2 = nn.Parameter(
-            torch.full((1, embed_dims, 1, 1), float(init_value)))
-        self.deploy = False
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.deploy:
-            x = addcmul_(self.attn(x), self.shortcut_scale, x)
-            return residual_add(x, self.mlp(x))
-        x = x + self.drop_path(self.layer_scale_1 * self.attn(self.norm1(x)))
-        x = x + self.drop_path(self.layer_scale_2 * self.mlp(self.norm2(x)))
-        return x
-
-    def switch_to_deploy(self) -> None:
-        """Fold the norms and layer scales into the 1x1 convs (inference).
-
-        With ``norm1(x) = a * x + b`` and ``attn(u) = proj_2(g(proj_1(u)))
-        + u``, ``x + ls_1 * attn(norm1(x))`` equals ``attn'(x) + ls_1 * a *
-        x``, where ``attn'`` reads x through ``proj_1`` with ``norm1`` folded
-        in and ``proj_2`` is scaled by ``ls_1`` with ``ls_1 * b`` added to
-        its bias. ``norm2`` folds into ``mlp.fc1`` and ``ls_2`` into
-        ``mlp.fc2``. Exact for the eval-mode block; drop path is dropped.
-        """
-        if self.deploy:
-            return
-        attn, mlp = self.attn, self.mlp
-        attn.proj_1, attn.proj_2, shortcut_scale = fold_prenorm_branch(
-            self.norm1, attn.proj_1, attn.proj_2,
-            self.layer_scale_1.reshape(1, -1, 1, 1), inner_shortcut=True)
-        self.shortcut_scale = nn.Parameter(shortcut_scale)
-        mlp.fc1, mlp.fc2, _ = fold_prenorm_branch(
-            self.norm2, mlp.fc1, mlp.fc2, self.layer_scale_2,
-            inner_shortcut=False)
-        self.mlp.switch_to_deploy()
-        del self.norm1, self.norm2, self.layer_scale_1, self.layer_scale_2
-        self.drop_path = nn.Identity()
-        self.deploy = True
+        super().__init__(
+            embed_dims, _norm(norm_cfg, embed_dims),
+            MultiOrderGatedAggregation(embed_dims, attn_dw_dilation,
+                                       attn_channel_split, attn_act_cfg),
+            _norm(norm_cfg, embed_dims),
+            ChannelAggregationFFN(embed_dims, int(embed_dims * ffn_ratio),
+                                  act_cfg=act_cfg, drop_rate=drop_rate),
+            drop_path_rate, init_value, (1, embed_dims, 1, 1))
 
 
-class ConvPatchEmbed(nn.Module):
+class ConvPatchEmbed(Reparameterizable):
     """Downsampling between stages: 3x3 stride-2 conv + norm."""
 
     def __init__(self,
@@ -251,14 +195,13 @@ class ConvPatchEmbed(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.norm(self.projection(x))
 
-    def switch_to_deploy(self) -> None:
+    def reparameterize(self) -> None:
         """Fold the norm into the conv (inference form)."""
-        if not isinstance(self.norm, nn.Identity):
-            self.projection = fold_output_bn(self.projection, self.norm)
-            self.norm = nn.Identity()
+        self.projection = fold_output_bn(self.projection, self.norm)
+        self.norm = nn.Identity()
 
 
-class StackConvPatchEmbed(nn.Module):
+class StackConvPatchEmbed(Reparameterizable):
     """Stem: conv(C/2, s2) -> norm -> act -> conv(C, s2) -> norm."""
 
     def __init__(self,
@@ -284,13 +227,12 @@ class StackConvPatchEmbed(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.projection(x)
 
-    def switch_to_deploy(self) -> None:
+    def reparameterize(self) -> None:
         """Fold both norms into their convs (inference form)."""
         for conv, norm in ((0, 1), (3, 4)):
-            if not isinstance(self.projection[norm], nn.Identity):
-                self.projection[conv] = fold_output_bn(
-                    self.projection[conv], self.projection[norm])
-                self.projection[norm] = nn.Identity()
+            self.projection[conv] = fold_output_bn(self.projection[conv],
+                                                   self.projection[norm])
+            self.projection[norm] = nn.Identity()
 
 
 def _arch(widths: List[int], depths: List[int]) -> dict:
@@ -305,16 +247,10 @@ class MogaNet(ConvNetBackbone):
     ``blocks{i}`` and ``norm{i}``; the normalised map feeds the next stage
     and is the stage output (stride ``2 ** (i + 1)``).
 
-    Args:
+    Args (the common ones as in :class:`ConvNetBackbone`):
         arch: a name from ``arch_zoo`` or a dict with ``embed_dims``,
             ``depths`` and ``ffn_ratios`` (one entry per stage; widths
             divisible by 8).
-        in_channels: input image channels.
-        out_indices: stages whose outputs ``forward`` returns.
-        frozen_stages: freeze stages ``1..frozen_stages``.
-        norm_eval: keep batch norms in eval mode while training.
-        drop_rate: dropout in the FFNs.
-        drop_path_rate: stochastic depth, linearly increasing per block.
         init_value: layer-scale initial value.
         norm_cfg: norm of the blocks and patch embeddings.
         stage_norm_cfg: norm after each stage.
@@ -322,12 +258,6 @@ class MogaNet(ConvNetBackbone):
         attn_channel_split: channel split of the value branch.
         attn_final_dilation: use ``attn_dw_dilation`` in the last stage
             (otherwise its DW7x7 has dilation 1).
-        deploy: build the inference form of :meth:`switch_to_deploy`
-            (batch norms and scales folded into the convs), to load a
-            checkpoint written by ``tools/deploy/reparameterize.py``.
-        channels_last: run the layers on channels-last tensors (the
-            input is converted once; shapes are unchanged): ``None`` on
-            CPUs, where oneDNN's kernels are faster in it.
         init_cfg: initialisation, e.g. ``dict(type='Pretrained',
             checkpoint='moganet_tiny_sz224_8xbs128_ep300.pth.tar')``.
     """
@@ -347,6 +277,8 @@ class MogaNet(ConvNetBackbone):
                         _arch([96, 192, 480, 960], [6, 6, 44, 4])),
     }
     arch_keys = ('embed_dims', 'depths', 'ffn_ratios')
+    stage_names = ('patch_embed{n}', 'blocks{n}', 'norm{n}')
+    output_norm_name = None
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',
@@ -392,7 +324,7 @@ class MogaNet(ConvNetBackbone):
             dilation = attn_dw_dilation
             if i == self.num_stages - 1 and not attn_final_dilation:
                 dilation = (attn_dw_dilation[0], attn_dw_dilation[1], 1)
-            blocks = nn.ModuleList(
+            blocks = BlockSequence(
                 MogaBlock(width,
                           ffn_ratio=self.ffn_ratios[i],
                           drop_rate=drop_rate,
@@ -411,33 +343,6 @@ class MogaNet(ConvNetBackbone):
             self.switch_to_deploy()
         self._freeze_stages()
 
-    def stage_modules(self, index: int) -> List[nn.Module]:
-        return [getattr(self, f'{name}{index + 1}')
-                for name in ('patch_embed', 'blocks', 'norm')]
-
     def init_from_scratch(self) -> None:
         """Official init: conv ~ N(0, 2 / fan_out), norms to identity."""
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                fan_out = (m.kernel_size[0] * m.kernel_size[1] *
-                           m.out_channels) // m.groups
-                nn.init.normal_(m.weight, 0, math.sqrt(2.0 / fan_out))
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, (nn.BatchNorm2d, nn.LayerNorm,
-                                nn.GroupNorm)):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        x = self.prepare_input(x)
-        outs = []
-        for i in range(self.num_stages):
-            embed, blocks, norm = self.stage_modules(i)
-            x = embed(x)
-            for block in blocks:
-                x = block(x)
-            x = norm(x)
-            if i in self.out_indices:
-                outs.append(x)
-        return tuple(outs)
+        init_fan_out(self, (nn.BatchNorm2d, nn.LayerNorm, nn.GroupNorm))

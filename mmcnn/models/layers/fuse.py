@@ -211,3 +211,14 @@ def fold_scale_into_norm(norm: nn.Module, scale: torch.Tensor) -> nn.Module:
         new.bias = nn.Parameter((norm.bias.detach().double() *
                                  factor).to(dtype))
     return new
+
+
+def fold_norm_affine(norm: nn.LayerNorm,
+                     layer: Layer) -> Tuple[nn.LayerNorm, Layer]:
+    """``layer(w * LN(x) + b) = layer'(LN(x))``: a LayerNorm's affine
+    folded into the input of the linear or conv reading it (a pure scale is
+    exact even through zero padding, which it keeps zero; a bias is refused
+    there). Returns the affine-free norm and ``layer'``."""
+    plain = nn.LayerNorm(norm.normalized_shape, eps=norm.eps,
+                         elementwise_affine=False)
+    return plain, fold_input_affine(layer, norm.weight, norm.bias)

@@ -39,10 +39,28 @@ def residual_add(shortcut: torch.Tensor,
     return shortcut + branch
 
 
-def addcmul_(acc: torch.Tensor, t1: torch.Tensor,
-             t2: torch.Tensor) -> torch.Tensor:
-    """``acc + t1 * t2``, written over ``acc`` (a fresh tensor of the
-    result's shape) when autograd is off."""
+def mul_(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """``x * y``, written over ``x`` (a fresh tensor of the result's shape)
+    when autograd is off."""
     if inference_mode_on():
-        return acc.addcmul_(t1, t2)
-    return torch.addcmul(acc, t1, t2)
+        return x.mul_(y)
+    return x * y
+
+
+def addcmul_(acc: torch.Tensor, t1: torch.Tensor, t2: torch.Tensor,
+             value: float = 1.) -> torch.Tensor:
+    """``acc + value * t1 * t2`` (one fused step), written over ``acc`` (a
+    fresh tensor of the result's shape) when autograd is off."""
+    if inference_mode_on():
+        return acc.addcmul_(t1, t2, value=value)
+    return torch.addcmul(acc, t1, t2, value=value)
+
+
+def scaled_residual_add(shortcut: torch.Tensor, branch: torch.Tensor,
+                        scale: torch.Tensor) -> torch.Tensor:
+    """``shortcut + scale * branch``: written over ``branch`` (a fresh
+    tensor of the result's shape) as a scale then an add when autograd is
+    off, one fused ``addcmul`` otherwise."""
+    if inference_mode_on():
+        return branch.mul_(scale).add_(shortcut)
+    return torch.addcmul(shortcut, scale, branch)

@@ -62,6 +62,27 @@ def _pair(value: Union[int, Sequence[int]]) -> Tuple[int, int]:
     return int(value[0]), int(value[1])
 
 
+class Reparameterizable(nn.Module):
+    """A module with a training form and an inference (deploy) form.
+
+    ``deploy`` says which form the module is in: False until
+    :meth:`switch_to_deploy` (or a constructor that builds the deploy form
+    directly) sets it. Subclasses implement :meth:`reparameterize`.
+    """
+
+    deploy: bool = False
+
+    def switch_to_deploy(self) -> None:
+        """Fold into the deploy form (:meth:`reparameterize`), once."""
+        if not self.deploy:
+            self.reparameterize()
+            self.deploy = True
+
+    def reparameterize(self) -> None:
+        """Replace the training-form layers by their eval-mode fold."""
+        raise NotImplementedError
+
+
 class ConvBN(nn.Module):
     """``act(BN(conv(x)))`` with a bias-free conv, ``(N, C_in, H, W) ->
     (N, C_out, H', W')``.

@@ -18,3 +18,20 @@ class ElementScale(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x * self.scale
+
+
+class ChannelScale(nn.Module):
+    """Multiply a channels-last ``(..., C)`` map by a learnable ``(C,)``
+    vector.
+
+    Args:
+        channels: number of channels C.
+        init_value: initial value of every scale entry.
+    """
+
+    def __init__(self, channels: int, init_value: float = 1.) -> None:
+        super().__init__()
+        self.scale = nn.Parameter(torch.full((channels, ), float(init_value)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.scale
