@@ -10,7 +10,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from tools.misc.runner_setup import build_runner, train
+from mmcnn.engine.runner_setup import build_runner, train
 
 CONFIG = 'configs/det/moganet/retinanet_moganet-xt_fpn_1x_coco.py'
 

@@ -1,26 +1,15 @@
 """tools/analysis_tools/benchmark.py with tiny settings (no timing checks)."""
-import importlib.util
 import re
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+
+from tools.analysis_tools import benchmark as tool
 
 ROOT = Path(__file__).resolve().parents[1]
 CLS_CONFIG = ROOT / 'configs' / 'cls' / 'moganet' / 'moganet-xt_8xb128_in1k.py'
 TINY = ['--shape', '64', '--rounds', '2', '--iters', '1', '--warmup', '1',
         '--threads', '1']
-
-
-def _load_tool() -> ModuleType:
-    path = ROOT / 'tools' / 'analysis_tools' / 'benchmark.py'
-    spec = importlib.util.spec_from_file_location('benchmark_tool', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _load_tool()
 
 
 def table_rows(out: str) -> dict:

@@ -1,11 +1,9 @@
 """tools/model_converters/convert_official.py on official-layout files."""
 import argparse
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 import torch
@@ -13,20 +11,10 @@ from torch import nn
 
 from mmcnn.models import MogaNet
 from mmcnn.utils.checkpoint import load_checkpoint_file, load_pretrained
+from tools.model_converters import convert_official as tool
 
 ROOT = Path(__file__).resolve().parents[1]
 CLS_CONFIG = ROOT / 'configs' / 'cls' / 'moganet' / 'moganet-xt_8xb128_in1k.py'
-
-
-def _load_tool() -> ModuleType:
-    path = ROOT / 'tools' / 'model_converters' / 'convert_official.py'
-    spec = importlib.util.spec_from_file_location('convert_official', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _load_tool()
 
 
 def random_state(model: nn.Module, seed: int, head: bool = True) -> dict:

@@ -10,7 +10,6 @@ update by 5 % in L2 norm (measured: 0.004 % and 0.9 %), with a cosine
 similarity above 0.999 (measured 0.99997).
 """
 import copy
-import importlib.util
 import math
 import os
 import os.path as osp
@@ -25,8 +24,9 @@ from mmengine.optim import OptimWrapper
 from mmengine.registry import OPTIM_WRAPPERS, init_default_scope
 
 from mmcnn.engine.optimizers import CPUAmpOptimWrapper
+from mmcnn.engine.runner_setup import use_amp
 from mmcnn.models.layers.dwconv import DepthwiseConv2d, force_algorithm
-from tools.misc.runner_setup import use_amp
+from tools.misc.make_demo_data import make_demo_data
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CLS = osp.join(REPO_ROOT, 'configs', 'cls', 'moganet',
@@ -142,12 +142,7 @@ def test_wrapper_refuses_float16_and_use_amp_picks_it_on_cpu():
 @pytest.mark.skipif(torch.cuda.is_available(),
                     reason='checks the CPU path of tools/train.py --amp')
 def test_train_tool_amp_runs_an_iteration_on_cpu(tmp_path):
-    spec = importlib.util.spec_from_file_location(
-        'make_demo_data',
-        osp.join(REPO_ROOT, 'tools', 'misc', 'make_demo_data.py'))
-    demo = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(demo)
-    root = demo.make_demo_data(
+    root = make_demo_data(
         str(tmp_path / 'demo'), tasks=['seg'], num_train=4, num_val=1,
         seg_size=(64, 64), verbose=False)['seg']['root']
     work_dir = tmp_path / 'work'

@@ -4,18 +4,18 @@ tools/train.py and tools/test.py on freshly generated data in a folder
 layout unlike data/coco, with nothing on the command line but the config
 (and the work dir / checkpoint)."""
 import glob
-import importlib.util
 import math
 import os.path as osp
 import re
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any, Dict, List
 
 import pytest
 from mmengine.config import Config
+
+from tools.misc import make_demo_data as demo_tool
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(REPO_ROOT, 'configs')
@@ -341,19 +341,10 @@ E2E = dict(
 )
 
 
-def demo_data_tool() -> ModuleType:
-    """tools/misc/make_demo_data.py as a module."""
-    path = osp.join(REPO_ROOT, 'tools', 'misc', 'make_demo_data.py')
-    spec = importlib.util.spec_from_file_location('make_demo_data', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_flat_layout_holds_the_same_files_elsewhere(tmp_path):
     """make_demo_data --layout flat: the files of the standard layout,
     byte for byte, at the documented places, and nothing else."""
-    tool = demo_data_tool()
+    tool = demo_tool
     coco = tool.make_demo_data(str(tmp_path / 'coco'), num_train=2,
                                num_val=1, verbose=False)
     flat = tool.make_demo_data(str(tmp_path / 'flat'), num_train=2,
@@ -386,7 +377,7 @@ def flat_data(tmp_path_factory) -> Dict[str, str]:
     """Det/seg/pose demo sets in the ``flat`` layout: 4 train and 2 val
     images each (two training iterations at the configs' batch sizes)."""
     out = tmp_path_factory.mktemp('own_data')
-    made = demo_data_tool().make_demo_data(
+    made = demo_tool.make_demo_data(
         str(out), num_train=4, num_val=2, layout='flat', verbose=False)
     assert not glob.glob(str(out / '*' / 'annotations'))
     return {task: paths['root'] + '/' for task, paths in made.items()}

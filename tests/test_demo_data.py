@@ -1,32 +1,19 @@
 """Tests of the synthetic demo data generator (tools/misc/make_demo_data)."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import os.path as osp
 from pathlib import Path
-from types import ModuleType
 from typing import Dict, List
 
 import cv2
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools.misc import make_demo_data as mdd
+
 NUM_TRAIN, NUM_VAL = 6, 3
-
-
-def _load_tool() -> ModuleType:
-    """Import tools/misc/make_demo_data.py as a module."""
-    path = ROOT / 'tools' / 'misc' / 'make_demo_data.py'
-    spec = importlib.util.spec_from_file_location('make_demo_data', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-mdd = _load_tool()
 
 
 def _generate(out: Path, seed: int = 0) -> Dict[str, Dict[str, str]]:

@@ -1,35 +1,27 @@
 """Deploy re-parameterisation: fold helpers, every family's deploy form,
 the deploy tool."""
 import argparse
-import importlib.util
 from functools import partial
 from pathlib import Path
-from types import ModuleType
 from typing import Callable
 
 import pytest
 import torch
+from _helpers import count_params
 from mmengine.config import Config
 from torch import nn
 
+from mmcnn.analysis import count_macs
 from mmcnn.models import (VAN, ConvFormer, ConvNeXt, FocalNet, HorNet,
                           InceptionNeXt, InternImage, MogaNet, PoolFormer)
 from mmcnn.models.backbones.base import ConvNetBackbone
 from mmcnn.models.layers.fuse import (bn_to_affine, fold_input_affine,
                                       fold_input_bn, fold_output_affine,
                                       fold_output_bn)
-from mmcnn.analysis import count_macs
+from tools.deploy import reparameterize
 
 ROOT = Path(__file__).resolve().parents[1]
 CLS_CONFIG = ROOT / 'configs' / 'cls' / 'moganet' / 'moganet-xt_8xb128_in1k.py'
-
-
-def _load_tool(relative: str) -> ModuleType:
-    path = ROOT / relative
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def randomize(model: nn.Module, seed: int = 0) -> nn.Module:
@@ -55,10 +47,6 @@ def randomize(model: nn.Module, seed: int = 0) -> nn.Module:
 
 def relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
     return float((a - b).abs().max() / a.abs().max())
-
-
-def count_params(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
 
 
 def bn(channels: int, cls: type = nn.BatchNorm2d) -> nn.Module:
@@ -218,7 +206,7 @@ def _classifier(cfg: Config) -> nn.Module:
 
 def test_reparameterize_backbone_loads_with_deploy_config(tmp_path):
     pytest.importorskip('mmpretrain')
-    tool = _load_tool('tools/deploy/reparameterize.py')
+    tool = reparameterize
     source = randomize(MogaNet(arch='xtiny', out_indices=(3, ))).eval()
     state = dict(source.state_dict())
     state['head.weight'] = torch.randn(1000, 192)
@@ -248,7 +236,7 @@ def test_reparameterize_backbone_loads_with_deploy_config(tmp_path):
 def test_reparameterize_config_model(tmp_path):
     pytest.importorskip('mmpretrain')
     from mmengine.runner import load_checkpoint
-    tool = _load_tool('tools/deploy/reparameterize.py')
+    tool = reparameterize
     cfg = Config.fromfile(str(CLS_CONFIG))
     trained = randomize(_classifier(cfg))
     ckpt = tmp_path / 'trained.pth'
@@ -282,7 +270,7 @@ def _trained_with_override(tmp_path: Path) -> tuple:
 
 def test_reparameterize_cfg_options_and_saved_config(tmp_path, capsys):
     pytest.importorskip('mmpretrain')
-    tool = _load_tool('tools/deploy/reparameterize.py')
+    tool = reparameterize
     cfg, ckpt = _trained_with_override(tmp_path)
     out = str(tmp_path / 'deploy.pth')
     args = [str(CLS_CONFIG), str(ckpt), out, '--shape', '32']
@@ -308,7 +296,7 @@ def test_reparameterize_cfg_options_and_saved_config(tmp_path, capsys):
 
 def test_reparameterize_reads_meta_cfg_as_data_only(tmp_path, capsys):
     pytest.importorskip('mmpretrain')
-    tool = _load_tool('tools/deploy/reparameterize.py')
+    tool = reparameterize
     cfg, ckpt = _trained_with_override(tmp_path)
     state = torch.load(ckpt, weights_only=True)
     moved = tmp_path / 'moved.pth'  # no saved config beside it

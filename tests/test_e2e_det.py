@@ -1,7 +1,6 @@
 """End to end: tools/train.py and tools/test.py on real COCO photos, and
 learning on the synthetic demo set."""
 import glob
-import importlib.util
 import math
 import os.path as osp
 import re
@@ -10,6 +9,8 @@ import sys
 
 import pytest
 from mmengine.config import Config
+
+from tools.misc import make_demo_data as demo_data
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DET_CONFIGS = osp.join(REPO_ROOT, 'configs', 'det', 'moganet')
@@ -130,11 +131,6 @@ def test_demo_config_learns(tmp_path):
     """`make demo` shortened to 12 epochs: bbox mAP on the synthetic val
     set rises clearly from the first to the last evaluation, and
     tools/test.py reproduces the last one and draws the predictions."""
-    spec = importlib.util.spec_from_file_location(
-        'make_demo_data',
-        osp.join(REPO_ROOT, 'tools', 'misc', 'make_demo_data.py'))
-    demo_data = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(demo_data)
     assert tuple(Config.fromfile(DEMO_CONFIG).metainfo['classes']) == (
         demo_data.DET_CLASSES)
 

@@ -12,7 +12,6 @@ The child processes run with ``OMP_WAIT_POLICY=PASSIVE``: on a shared
 times slower; the setting changes no result.
 """
 import glob
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -22,6 +21,8 @@ import sys
 from typing import Dict, List
 
 import pytest
+
+from tools.misc.make_demo_data import make_demo_data
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SEG_DIR = osp.join(REPO_ROOT, 'configs', 'seg', 'moganet')
@@ -177,11 +178,7 @@ def test_pose_train_then_test_on_coco_sample(shared_data, tmp_path):
 @pytest.fixture(scope='module')
 def demo_data(tmp_path_factory) -> Dict[str, Dict[str, str]]:
     """The demo seg and pose sets, generated with their default sizes."""
-    path = osp.join(REPO_ROOT, 'tools', 'misc', 'make_demo_data.py')
-    spec = importlib.util.spec_from_file_location('make_demo_data', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.make_demo_data(
+    return make_demo_data(
         str(tmp_path_factory.mktemp('demo')), tasks=('seg', 'pose'),
         verbose=False)
 

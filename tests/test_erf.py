@@ -1,25 +1,12 @@
 """tools/analysis_tools/visualize_erf.py on the COCO sample images."""
-import importlib.util
 import math
 import re
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _load_tool() -> ModuleType:
-    path = ROOT / 'tools' / 'analysis_tools' / 'visualize_erf.py'
-    spec = importlib.util.spec_from_file_location('visualize_erf', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _load_tool()
+from tools.analysis_tools import visualize_erf as tool
 
 
 def test_erf_png_and_ratios_for_moganet_tiny(shared_data, tmp_path, capsys):

@@ -24,7 +24,6 @@ Left out of the pins:
   class count the README does not give (194.5M/196.3M with 1000 classes).
 - VAN-B4/B5/B6: the official README publishes B0-B3 only.
 """
-import importlib.util
 import math
 from pathlib import Path
 
@@ -37,6 +36,7 @@ from torch import nn
 from mmcnn.analysis import (analyze, config_input_size, config_task,
                             resolve_backbone, weight_densities)
 from mmcnn.models import MogaNet
+from tools.analysis_tools import get_flops
 
 ROOT = Path(__file__).resolve().parents[1]
 DET_T = 'configs/det/moganet/retinanet_moganet-t_fpn_1x_coco.py'
@@ -139,17 +139,9 @@ def printed_tolerance(printed: str) -> float:
     return max(0.01, 0.5 * 10**-decimals / float(printed))
 
 
-def load_tool():
-    path = ROOT / 'tools' / 'analysis_tools' / 'get_flops.py'
-    spec = importlib.util.spec_from_file_location('get_flops', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope='module')
 def tool():
-    return load_tool()
+    return get_flops
 
 
 def assert_within(measured: float,

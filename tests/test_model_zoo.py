@@ -1,11 +1,12 @@
 """docs/model_zoo.md and model-index.yml are generated from the metafiles,
 and the metafiles' Parameters / FLOPs are what get_flops measures."""
-import importlib.util
 import textwrap
 from pathlib import Path
 
 import pytest
 import yaml
+
+from tools.misc import gen_model_zoo
 
 ROOT = Path(__file__).resolve().parents[1]
 # Re-measured on every run (fast shape-only traces): two classification
@@ -17,17 +18,9 @@ REMEASURED = [
 ]
 
 
-def load_tool():
-    path = ROOT / 'tools' / 'misc' / 'gen_model_zoo.py'
-    spec = importlib.util.spec_from_file_location('gen_model_zoo', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope='module')
 def zoo():
-    return load_tool()
+    return gen_model_zoo
 
 
 @pytest.fixture(scope='module')

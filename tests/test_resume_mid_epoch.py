@@ -16,7 +16,7 @@ from mmengine.runner import Runner
 
 from mmcnn.engine import EpochBasedTrainLoop, RNGStateHook
 from mmcnn.utils.checkpoint import load_checkpoint_file
-from tools.misc.runner_setup import use_exact_resume_loop
+from mmcnn.engine.runner_setup import use_exact_resume_loop
 
 # 8 samples in batches of 2: 4 iterations per epoch, 12 in 3 epochs.
 # iter_6.pth is saved after batch 2 of the 4 of epoch 2, iter_8.pth after

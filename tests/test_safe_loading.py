@@ -329,7 +329,7 @@ def test_weights_only_torch_load_is_not_widened(tmp_path):
         import torch.distributed.tensor  # registers DTensor's own entries
         import mmengine.runner
         before = set(map(str, torch.serialization.get_safe_globals()))
-        import mmcnn, mmcnn.models, tools.misc.runner_setup
+        import mmcnn, mmcnn.models, mmcnn.engine.runner_setup
         after = set(map(str, torch.serialization.get_safe_globals()))
         print('ADDED', sorted(after - before))
         try:

@@ -21,7 +21,7 @@ from mmengine.registry import init_default_scope
 from torch import nn
 
 from tools.misc.make_demo_data import make_demo_data
-from tools.misc.runner_setup import head_mismatch_message
+from mmcnn.engine.runner_setup import head_mismatch_message
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DET = osp.join(REPO_ROOT, 'configs', 'det', 'moganet',

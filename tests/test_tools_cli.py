@@ -1,14 +1,12 @@
 """Options shared by the analysis and deploy tools: ``--shape`` is H W
 (height first, as torch's (N, C, H, W)) in every one of them."""
-import importlib.util
+import importlib
 import re
-from pathlib import Path
 from types import ModuleType
 from typing import List
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
 # Each tool with the other arguments its parser requires.
 TOOLS = {
     'tools/analysis_tools/get_flops.py': ['--arch', 'moganet-xt'],
@@ -20,11 +18,7 @@ TOOLS = {
 
 
 def load_tool(relative: str) -> ModuleType:
-    path = ROOT / relative
-    spec = importlib.util.spec_from_file_location(path.stem + '_cli', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module(relative[:-len('.py')].replace('/', '.'))
 
 
 @pytest.fixture(scope='module', params=sorted(TOOLS))

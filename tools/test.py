@@ -19,14 +19,15 @@ import os
 import os.path as osp
 import sys
 
+from mmengine.config import Config, DictAction
+from mmengine.dist import get_rank, get_world_size
+
+from mmcnn.engine.runner_setup import (NothingEvaluatedError,
+                                       add_show_dir_hook, build_runner,
+                                       run_test, setup_work_dir)
+
+# The repository root, so that configs import ``projects.<name>.<name>``.
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.dist import get_rank, get_world_size  # noqa: E402
-
-from tools.misc.runner_setup import (NothingEvaluatedError,  # noqa: E402
-                                     add_show_dir_hook, build_runner,
-                                     run_test, setup_work_dir)
 
 
 def parse_args() -> argparse.Namespace:

@@ -11,14 +11,15 @@ import os
 import os.path as osp
 import sys
 
+from mmengine.config import Config, DictAction
+
+from mmcnn.engine.runner_setup import (add_safety_hooks, build_runner,
+                                       setup_work_dir, train, use_amp,
+                                       use_exact_resume_loop)
+from mmcnn.utils.resume import find_resume_checkpoint
+
+# The repository root, so that configs import ``projects.<name>.<name>``.
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from mmengine.config import Config, DictAction  # noqa: E402
-
-from mmcnn.utils.resume import find_resume_checkpoint  # noqa: E402
-from tools.misc.runner_setup import (add_safety_hooks, build_runner,  # noqa
-                                     setup_work_dir, train, use_amp,
-                                     use_exact_resume_loop)
 
 
 def parse_args() -> argparse.Namespace:

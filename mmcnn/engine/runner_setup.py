@@ -1,4 +1,6 @@
-"""Runner set-up shared by tools/train.py and tools/test.py."""
+"""Runner set-up shared by tools/train.py and tools/test.py: work dir,
+safety hooks, exact resume, AMP, CPU distributed runs, and the checks that
+make tools/test.py fail loudly when it evaluates nothing."""
 import copy
 import os
 import os.path as osp
@@ -11,7 +13,6 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 from torch import nn
 
-import mmcnn.engine  # noqa: F401  (safe loading, atomic saving, hooks)
 from mmcnn.utils import keep_freed_memory
 
 
