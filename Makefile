@@ -17,7 +17,7 @@ $(STAMP): requirements/stack.txt requirements/constraints.txt setup.cfg pyprojec
 	touch $@
 
 test: env
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests projects
 
 demo: env
 	$(PY) tools/misc/make_demo_data.py --out data/demo --tasks det

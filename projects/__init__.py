@@ -1,0 +1,1 @@
+"""Self-contained extensions of mmcnn (see projects/README.md)."""

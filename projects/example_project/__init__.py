@@ -1,0 +1,1 @@
+"""The example project: the smallest backbone on mmcnn's contract."""
