@@ -15,11 +15,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from mmcnn.models.backbones.base import ConvNetBackbone
-from mmcnn.models.layers import ConvBN
+from mmcnn.models.layers import ConvBN, Reparameterizable
 from mmcnn.registry import MODELS
 
 
-class TinyBlock(nn.Module):
+class TinyBlock(Reparameterizable):
     """``x + ReLU(BN(conv3x3(x)))``, ``(N, C, H, W) -> (N, C, H, W)``; the
     deploy form folds the batch norm into the conv."""
 
@@ -32,11 +32,8 @@ class TinyBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + F.relu(self.conv(x))
 
-    def switch_to_deploy(self) -> None:
-        """Fold the batch norm into the conv (idempotent)."""
-        if not self.deploy:
-            self.conv = self.conv.fused_conv()
-            self.deploy = True
+    def reparameterize(self) -> None:
+        self.conv = self.conv.fused_conv()
 
 
 @MODELS.register_module()
