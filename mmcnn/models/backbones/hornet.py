@@ -15,9 +15,10 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import (DepthwiseConv2d, DropPath, LayerNorm2d, PointwiseLinear,
-                      drop_path_rates, residual_add)
+from ..layers import (DepthwiseConv2d, LayerNorm2d, PointwiseLinear,
+                      build_drop_path, drop_path_rates, residual_add)
 from ..layers.fuse import fold_output_affine
+from ..layers.init import init_trunc_normal
 from .base import ConvNetBackbone
 
 
@@ -148,14 +149,13 @@ class HorNetBlock(nn.Module):
                 torch.full((embed_dims, ), float(layer_scale_init_value)))
         else:
             self.gamma1 = self.gamma2 = None
-        self.drop_path = (DropPath(drop_path_rate)
-                          if drop_path_rate > 0. else nn.Identity())
+        self.drop_path = build_drop_path(drop_path_rate)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.gnconv(self.norm1(x))
         if self.gamma1 is not None:
             y = self.gamma1.view(-1, 1, 1) * y
-        x = x + self.drop_path(y)
+        x = residual_add(x, self.drop_path(y))
         y = self.pwconv2(self.act(self.pwconv1(
             self.norm2(x.permute(0, 2, 3, 1)))))
         if self.gamma2 is not None:
@@ -191,33 +191,21 @@ class HorNet(ConvNetBackbone):
     dense-prediction backbone, built for the stages in ``out_indices``.
     Outputs have strides 4, 8, 16, 32.
 
-    Args:
+    Args (the common ones as in :class:`ConvNetBackbone`):
         arch: ``'tiny'``, ``'small'``, ``'base'``, ``'large'`` (7x7) or the
             same with ``'-gf'`` (global filter), or a dict with
             ``embed_dims``, ``depths``, ``orders`` and ``global_filter``
             (one entry per stage).
-        in_channels: input image channels.
-        out_indices: stages whose outputs ``forward`` returns.
-        frozen_stages: freeze stages ``1..frozen_stages``.
-        norm_eval: keep batch norms in eval mode while training (HorNet has
-            none; kept for the common interface).
-        drop_path_rate: stochastic depth, linearly increasing per block.
         layer_scale_init_value: initial value of the layer scales (0: none,
             the form that loads a :meth:`switch_to_deploy` checkpoint).
         pretrain_img_size: image size the global filters are stored for
             (224, or 384 for the ``*_gf_img384`` checkpoints); a stage of
             stride ``s`` keeps an ``(S / s) x (S / 2s + 1)`` filter, resized
             on the fly for other inputs.
-        channels_last: run the layers on channels-last tensors (the
-            input is converted once; shapes are unchanged): ``None`` on
-            CPUs, where oneDNN's kernels are faster in it.
         gap_before_final_norm: return ``norm{i}(GAP(x))`` as ``(N, C)``
             vectors, the official classifier's order (pool, then
             LayerNorm), instead of normalised maps; ``norm3`` then loads
             the classifier's ``norm`` (the dense form starts it fresh).
-        deploy: build the inference form of :meth:`switch_to_deploy` (layer
-            scales folded into the preceding layers), which loads a
-            checkpoint written by ``tools/deploy/reparameterize.py``.
         init_cfg: initialisation, e.g. ``dict(type='Pretrained',
             checkpoint='hornet_tiny_7x7.pth')``.
     """
@@ -286,20 +274,10 @@ class HorNet(ConvNetBackbone):
             self.switch_to_deploy()
         self._freeze_stages()
 
-    def stage_modules(self, index: int) -> List[nn.Module]:
-        modules = [self.downsample_layers[index], self.stages[index]]
-        if index in self.out_indices:
-            modules.append(getattr(self, f'norm{index}'))
-        return modules
-
     def init_from_scratch(self) -> None:
         """Official init: conv and linear weights ~ TN(0, 0.02), zero
         biases (the spectral filters are drawn at construction)."""
-        for m in self.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                nn.init.trunc_normal_(m.weight, std=.02)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
+        init_trunc_normal(self)
 
     @classmethod
     def rename_checkpoint(cls, state_dict: StateDict,

@@ -17,18 +17,19 @@ from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmcv.cnn import build_activation_layer
-from mmengine.model.weight_init import trunc_normal_
 from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import (DepthwiseConv2d, DropPath, LayerNorm2d, PointwiseLinear,
-                      activate_, drop_path_rates, residual_add)
+from ..layers import (DepthwiseConv2d, LayerNorm2d, PointwiseLinear,
+                      Reparameterizable, activate_, build_drop_path,
+                      drop_path_rates, residual_add)
+from ..layers.init import init_trunc_normal
 from ..layers.reparam import ConvBN, conv_from_kernel, merge_kernel
 from .base import ConvNetBackbone
 
 
-class DecomposedLargeKernelConv(nn.Module):
+class DecomposedLargeKernelConv(Reparameterizable):
     """SLaK's decomposed depth-wise large kernel, ``(N, C, H, W) -> (N, C, H,
     W)``.
 
@@ -52,6 +53,7 @@ class DecomposedLargeKernelConv(nn.Module):
         self.kernel_size = kernel_size
         self.small_kernel = small_kernel
         tall, wide = (kernel_size, small_kernel), (small_kernel, kernel_size)
+        self.deploy = deploy
         if deploy:
             self.Decom1 = self._dw(channels, tall, bias=True)
             self.Decom2 = self._dw(channels, wide, bias=False)
@@ -69,10 +71,6 @@ class DecomposedLargeKernelConv(nn.Module):
             bias: bool) -> DepthwiseConv2d:
         return DepthwiseConv2d(channels, kernel_size, bias=bias)
 
-    @property
-    def deploy(self) -> bool:
-        return isinstance(self.Decom1, nn.Conv2d)
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.Decom1(x) + self.Decom2(x)
         if hasattr(self, 'small_conv'):
@@ -80,10 +78,8 @@ class DecomposedLargeKernelConv(nn.Module):
         return out
 
     @torch.no_grad()
-    def switch_to_deploy(self) -> None:
+    def reparameterize(self) -> None:
         """Fold the BNs and the small branch into ``Decom1``/``Decom2``."""
-        if self.deploy:
-            return
         tall, tall_bias = self.Decom1.fused_kernel_bias()
         wide, wide_bias = self.Decom2.fused_kernel_bias()
         bias = tall_bias + wide_bias
@@ -123,8 +119,7 @@ class SLaKBlock(nn.Module):
         self.gamma = (nn.Parameter(torch.full((channels, ),
                                               layer_scale_init_value))
                       if layer_scale_init_value > 0 else None)
-        self.drop_path = (DropPath(drop_path_rate)
-                          if drop_path_rate > 0. else nn.Identity())
+        self.drop_path = build_drop_path(drop_path_rate)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.large_kernel(x).permute(0, 2, 3, 1)
@@ -150,28 +145,16 @@ class SLaK(ConvNetBackbone):
     the official dense-prediction backbone. Widths are ``int(dims *
     width_factor)``: 124, 249, 499, 998 for SLaK-T/S.
 
-    Args:
+    Args (the common ones as in :class:`ConvNetBackbone`):
         arch: ``'tiny'``, ``'small'``, ``'base'`` or a dict with per-stage
             ``depths``, ``dims`` and ``kernel_sizes``, and optionally
             ``small_kernel`` (default 5) and ``width_factor`` (default 1).
-        in_channels: input image channels.
-        out_indices: stages whose outputs ``forward`` returns (only these
-            get a ``norm{i}``).
-        frozen_stages: freeze stages ``1..frozen_stages``.
-        norm_eval: keep the branches' batch norms in eval mode in training.
-        drop_path_rate: stochastic depth, linearly increasing per block.
         layer_scale_init_value: initial ``gamma`` (0 disables it).
-        deploy: build the inference form of the large kernels; it loads
-            weights re-parameterised by :meth:`switch_to_deploy`, not
-            training checkpoints.
         norm_cfg: norm of the large-kernel branches.
         gap_before_final_norm: return ``norm{i}(GAP(x))`` as ``(N, C)``
             vectors, the official classifier's order (pool, then
             LayerNorm), instead of normalised maps; ``norm3`` then loads
             the classifier's ``norm`` (the dense form starts it fresh).
-        channels_last: run the layers on channels-last tensors (the
-            input is converted once; shapes are unchanged): ``None`` on
-            CPUs, where oneDNN's kernels are faster in it.
         init_cfg: e.g. ``dict(type='Pretrained',
             checkpoint='SLaK_tiny_checkpoint.pth')``.
     """
@@ -230,34 +213,12 @@ class SLaK(ConvNetBackbone):
                           norm_cfg) for j in range(depth)]))
         for i in self.out_indices:
             self.add_module(f'norm{i}', LayerNorm2d(self.embed_dims[i]))
+        self.deploy = deploy
         self._freeze_stages()
-
-    @property
-    def deploy(self) -> bool:
-        return all(m.deploy for m in self.modules()
-                   if isinstance(m, DecomposedLargeKernelConv))
-
-    def stage_modules(self, index: int) -> List[nn.Module]:
-        modules = [self.downsample_layers[index], self.stages[index]]
-        if index in self.out_indices:
-            modules.append(getattr(self, f'norm{index}'))
-        return modules
-
-    def switch_to_deploy(self) -> None:
-        """Fold every large kernel's BNs and small branch (see
-        :class:`DecomposedLargeKernelConv`); outputs are unchanged in eval
-        mode."""
-        for module in self.modules():
-            if isinstance(module, DecomposedLargeKernelConv):
-                module.switch_to_deploy()
 
     def init_from_scratch(self) -> None:
         """Official init: conv and linear weights ~ TN(0, 0.02), zero bias."""
-        for m in self.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                trunc_normal_(m.weight, std=.02)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
+        init_trunc_normal(self)
 
     @classmethod
     def rename_checkpoint(cls, state_dict: StateDict,

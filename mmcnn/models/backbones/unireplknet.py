@@ -11,15 +11,14 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import torch
 import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
-from mmengine.model.weight_init import trunc_normal_
 from torch import nn
-from torch.utils.checkpoint import checkpoint
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import (DepthwiseConv2d, DropPath, GRN, LayerNorm2d,
-                      PointwiseLinear, activate_, drop_path_rates,
-                      residual_add)
+from ..layers import (GRN, BlockSequence, DepthwiseConv2d, LayerNorm2d,
+                      PointwiseLinear, Reparameterizable, activate_,
+                      build_drop_path, drop_path_rates, residual_add)
+from ..layers.init import init_trunc_normal
 from ..layers.fuse import fold_input_affine, fold_output_affine, fold_output_bn
 from ..layers.reparam import conv_from_kernel, merge_kernel
 from .base import ConvNetBackbone
@@ -42,7 +41,7 @@ def _dw_conv(channels: int, kernel_size: int, dilation: int = 1,
                            bias=bias)
 
 
-class DilatedReparamBlock(nn.Module):
+class DilatedReparamBlock(Reparameterizable):
     """Dilated re-param block, ``(N, C, H, W) -> (N, C, H, W)``.
 
     ``y = BN_0(DW_K(x)) + sum_i BN_i(DW_{k_i, dilation r_i}(x))`` with the
@@ -64,6 +63,7 @@ class DilatedReparamBlock(nn.Module):
                 f' choose one of {sorted(DILATED_BRANCHES)}.')
         self.kernel_sizes, self.dilates = DILATED_BRANCHES[kernel_size]
         self.lk_origin = _dw_conv(channels, kernel_size, bias=deploy)
+        self.deploy = deploy
         if deploy:
             return
         norm_cfg = norm_cfg or dict(type='BN')
@@ -77,10 +77,6 @@ class DilatedReparamBlock(nn.Module):
     def branches(self) -> List[Tuple[int, int]]:
         return list(zip(self.kernel_sizes, self.dilates))
 
-    @property
-    def deploy(self) -> bool:
-        return not hasattr(self, 'origin_bn')
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.deploy:
             return self.lk_origin(x)
@@ -91,10 +87,8 @@ class DilatedReparamBlock(nn.Module):
         return out
 
     @torch.no_grad()
-    def switch_to_deploy(self) -> None:
+    def reparameterize(self) -> None:
         """Merge all branches into a biased ``lk_origin``."""
-        if self.deploy:
-            return
         merged = fold_output_bn(self.lk_origin, self.origin_bn)
         kernel, bias = merged.weight, merged.bias
         for k, r in self.branches:
@@ -147,7 +141,7 @@ class ToChannelsFirst(nn.Module):
         return x.permute(0, 3, 1, 2)
 
 
-class UniRepLKNetBlock(nn.Module):
+class UniRepLKNetBlock(Reparameterizable):
     """UniRepLKNet block, ``(N, C, H, W) -> (N, C, H, W)``.
 
     ``y = SE(BN(DW(x)))`` (DW: a dilated re-param block for kernels >= 7, a
@@ -171,6 +165,7 @@ class UniRepLKNetBlock(nn.Module):
                  norm_cfg: Optional[dict] = None) -> None:
         super().__init__()
         norm_cfg = norm_cfg or dict(type='BN')
+        self.deploy = deploy
         if kernel_size == 0:
             self.dwconv = nn.Identity()
         elif kernel_size >= 7:
@@ -199,12 +194,7 @@ class UniRepLKNetBlock(nn.Module):
         self.gamma = (nn.Parameter(torch.full((channels, ),
                                               layer_scale_init_value))
                       if not deploy and layer_scale_init_value > 0 else None)
-        self.drop_path = (DropPath(drop_path_rate)
-                          if drop_path_rate > 0. else nn.Identity())
-
-    @property
-    def deploy(self) -> bool:
-        return len(self.pwconv2) == 2
+        self.drop_path = build_drop_path(drop_path_rate)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.se(self.norm(self.dwconv(x)))
@@ -217,10 +207,8 @@ class UniRepLKNetBlock(nn.Module):
         return residual_add(x, self.drop_path(y))
 
     @torch.no_grad()
-    def switch_to_deploy(self) -> None:
+    def reparameterize(self) -> None:
         """Fold the branches, BNs, GRN bias and ``gamma`` (eval-mode BN)."""
-        if self.deploy:
-            return
         if isinstance(self.dwconv, DilatedReparamBlock):
             self.dwconv.switch_to_deploy()
             self.dwconv.lk_origin = fold_output_bn(self.dwconv.lk_origin,
@@ -262,30 +250,17 @@ class UniRepLKNet(ConvNetBackbone):
     ``stages[i]``; its output (stride ``2 ** (i + 2)``) passes through
     ``norm{i}`` (LN), as in the official dense-prediction backbone.
 
-    Args:
+    Args (the common ones as in :class:`ConvNetBackbone`):
         arch: ``'a'``, ``'f'``, ``'p'``, ``'n'``, ``'t'``, ``'s'``, ``'b'``,
             ``'l'``, ``'xl'`` or a dict with per-stage ``depths``, ``dims``
             and ``kernel_sizes`` (one list of block kernel sizes per stage).
-        in_channels: input image channels.
-        out_indices: stages whose outputs ``forward`` returns (only these
-            get a ``norm{i}``).
-        frozen_stages: freeze stages ``1..frozen_stages``.
-        norm_eval: keep batch norms in eval mode while training.
-        drop_path_rate: stochastic depth, linearly increasing per block.
         layer_scale_init_value: initial ``gamma`` (0 disables it).
-        deploy: build the inference (re-parameterised) form; it loads
-            weights converted by :meth:`switch_to_deploy` or the official
-            ``reparameterize.py``, not training checkpoints.
-        with_cp: gradient checkpointing of every block while training.
         norm_cfg: batch norm of the blocks (e.g. ``dict(type='SyncBN')``
             as in the official dense-prediction models).
         gap_before_final_norm: return ``norm{i}(GAP(x))`` as ``(N, C)``
             vectors, the official classifier's order (pool, then
             LayerNorm), instead of normalised maps; ``norm3`` then loads
             the classifier's ``norm`` (the dense form starts it fresh).
-        channels_last: run the layers on channels-last tensors (the
-            input is converted once; shapes are unchanged): ``None`` on
-            CPUs, where oneDNN's kernels are faster in it.
         init_cfg: e.g. ``dict(type='Pretrained',
             checkpoint='unireplknet_t_in1k_224_acc83.21.pth')``.
     """
@@ -368,50 +343,19 @@ class UniRepLKNet(ConvNetBackbone):
         self.stages = nn.ModuleList()
         for i, (width, kernels) in enumerate(zip(dims, self.kernel_sizes)):
             start = sum(self.depths[:i])
-            self.stages.append(nn.Sequential(*[
+            self.stages.append(BlockSequence((
                 UniRepLKNetBlock(width, k, dpr[start + j],
                                  layer_scale_init_value, deploy,
                                  norm_cfg=norm_cfg)
-                for j, k in enumerate(kernels)]))
+                for j, k in enumerate(kernels)), with_cp))
         for i in self.out_indices:
             self.add_module(f'norm{i}', LayerNorm2d(dims[i]))
+        self.deploy = deploy
         self._freeze_stages()
-
-    @property
-    def deploy(self) -> bool:
-        return all(m.deploy for m in self.modules()
-                   if isinstance(m, UniRepLKNetBlock))
-
-    def stage_modules(self, index: int) -> List[nn.Module]:
-        modules = [self.downsample_layers[index], self.stages[index]]
-        if index in self.out_indices:
-            modules.append(getattr(self, f'norm{index}'))
-        return modules
-
-    def switch_to_deploy(self) -> None:
-        """Re-parameterise every block (see :class:`UniRepLKNetBlock`);
-        outputs are unchanged in eval mode."""
-        for module in self.modules():
-            if isinstance(module, UniRepLKNetBlock):
-                module.switch_to_deploy()
 
     def init_from_scratch(self) -> None:
         """Official init: conv and linear weights ~ TN(0, 0.02), zero bias."""
-        for m in self.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                trunc_normal_(m.weight, std=.02)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-
-    def run_stage(self, index: int, x: torch.Tensor) -> torch.Tensor:
-        """The blocks of stage ``index``, each recomputed in the backward
-        pass with ``with_cp``."""
-        for block in self.stages[index]:
-            if self.with_cp and x.requires_grad:
-                x = checkpoint(block, x, use_reentrant=False)
-            else:
-                x = block(x)
-        return x
+        init_trunc_normal(self)
 
     @classmethod
     def rename_checkpoint(cls, state_dict: StateDict,
