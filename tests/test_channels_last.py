@@ -4,34 +4,19 @@ NCHW execution, and the in-place inference path (autograd off) equals the
 autograd path, in the training and the deploy form."""
 import pytest
 import torch
+from _helpers import FAMILIES, smallest_arch
 
 from mmcnn.models.layers import PointwiseLinear
 from mmcnn.registry import MODELS
 
-SMALLEST = {
-    'MogaNet': 'xtiny',
-    'ConvNeXt': 'atto',
-    'ConvNeXtV2': 'atto',
-    'InceptionNeXt': 'atto',
-    'RepLKNet': '31b',
-    'SLaK': 'tiny',
-    'UniRepLKNet': 'atto',
-    'InternImage': 't',
-    'VAN': 'b0',
-    'HorNet': 'tiny',
-    'FocalNet': 'tiny-srf',
-    'PoolFormer': 's12',
-    'ConvFormer': 's18',
-}
-
 
 def build(name: str, channels_last) -> torch.nn.Module:
     torch.manual_seed(0)
-    return MODELS.build(dict(type=name, arch=SMALLEST[name],
+    return MODELS.build(dict(type=name, arch=smallest_arch(name),
                              channels_last=channels_last)).eval()
 
 
-@pytest.mark.parametrize('name', sorted(SMALLEST))
+@pytest.mark.parametrize('name', FAMILIES)
 def test_channels_last_matches_nchw(name):
     nchw, fast = build(name, False), build(name, None)
     fast.load_state_dict(nchw.state_dict())
@@ -50,7 +35,7 @@ def test_channels_last_matches_nchw(name):
 
 
 @pytest.mark.parametrize('deploy', [False, True])
-@pytest.mark.parametrize('name', sorted(SMALLEST))
+@pytest.mark.parametrize('name', FAMILIES)
 def test_in_place_inference_path_matches_autograd_path(name, deploy):
     model = build(name, None)
     torch.manual_seed(1)

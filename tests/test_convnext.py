@@ -1,14 +1,16 @@
-"""ConvNeXt and ConvNeXt V2: sizes, outputs, the backbone contract, GRN and
-checkpoints in the official, timm and mmpretrain layouts."""
+"""ConvNeXt and ConvNeXt V2: sizes, GRN and checkpoints in the official,
+timm and mmpretrain layouts (the backbone contract: test_contract.py)."""
+import argparse
 import re
 
 import pytest
 import torch
-import torch.nn.functional as F
+from _helpers import (assert_classifier_params, assert_loaded,
+                      assert_same_features_as_mmpretrain, classifier_tensors,
+                      load_through_init_cfg, randomized_state)
 from torch import nn
 
 from mmcnn.models import GRN, ConvNeXt, ConvNeXtV2
-from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import load_pretrained
 
 # Parameters with the 1000-class classifier (final LN + Linear), counted
@@ -37,21 +39,14 @@ PARAMS = {
 }
 
 
-def count_params(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
-
-
 @pytest.mark.parametrize('cls,arch', sorted(PARAMS, key=str),
                          ids=lambda v: getattr(v, '__name__', v))
 def test_param_counts_with_classifier(cls, arch):
-    official, published, digits = PARAMS[(cls, arch)]
     with torch.device('meta'):
         # Only the last stage's norm: it plays the official final norm.
         model = cls(arch=arch, out_indices=(-1, ))
         head = nn.Linear(model.embed_dims[-1], 1000)
-    total = count_params(model) + count_params(head)
-    assert total == official
-    assert round(total / 1e6, digits) == published
+    assert_classifier_params(model, head, *PARAMS[(cls, arch)])
 
 
 def test_arch_zoos_differ_as_published():
@@ -59,40 +54,6 @@ def test_arch_zoos_differ_as_published():
     assert 'xlarge' in ConvNeXt.arch_zoo
     assert 'xlarge' not in ConvNeXtV2.arch_zoo
     assert 'small' not in ConvNeXtV2.arch_zoo
-
-
-@pytest.mark.parametrize('cls', [ConvNeXt, ConvNeXtV2])
-def test_outputs_non_square(cls):
-    model = cls(arch='atto').eval()
-    with torch.no_grad():
-        outs = model(torch.randn(2, 3, 96, 160))
-    widths = cls.arch_zoo['atto']['embed_dims']
-    assert [tuple(o.shape) for o in outs] == [
-        (2, w, 96 // s, 160 // s) for w, s in zip(widths, (4, 8, 16, 32))]
-
-
-def test_out_indices_subset_builds_only_their_norms():
-    model = ConvNeXt(arch='atto', out_indices=(-1, 1)).eval()
-    assert [n for n, _ in model.named_children() if n.startswith('norm')
-            ] == ['norm1', 'norm3']
-    outs = model(torch.randn(1, 3, 64, 64))
-    assert [tuple(o.shape) for o in outs] == [(1, 80, 8, 8), (1, 320, 2, 2)]
-
-
-def test_gap_before_final_norm_pools_then_normalises():
-    model = ConvNeXt(arch='atto', out_indices=(3, ),
-                     gap_before_final_norm=True).eval()
-    with torch.no_grad():
-        model.norm3.weight.uniform_(0.5, 1.5)
-        model.norm3.bias.normal_()
-    maps = []
-    model.stages[3].register_forward_hook(lambda m, i, o: maps.append(o))
-    with torch.no_grad():
-        (vector, ) = model(torch.randn(2, 3, 64, 96))
-    expected = F.layer_norm(maps[0].mean((2, 3)), (320, ),
-                            model.norm3.weight, model.norm3.bias, 1e-6)
-    assert vector.shape == (2, 320)
-    torch.testing.assert_close(vector, expected)
 
 
 def test_block_variants():
@@ -104,6 +65,8 @@ def test_block_variants():
     assert v2.gamma is None and no_ls.gamma is None
     assert isinstance(v2.grn, GRN) and v2.grn.gamma.shape == (160, )
     assert not v2.grn.gamma.any() and not v2.grn.beta.any()
+    assert not any(isinstance(m, nn.modules.batchnorm._BatchNorm)
+                   for m in ConvNeXt(arch='atto').modules())
 
 
 def test_grn_matches_paper_equation():
@@ -141,46 +104,6 @@ def test_grn_project_equals_grn_then_linear(size):
     assert not torch.equal(fresh, x.detach())  # scaled in place
 
 
-def test_frozen_stages_stay_frozen_after_train():
-    model = ConvNeXtV2(arch='atto', frozen_stages=2, drop_path_rate=0.1)
-    model.train()
-    for i in range(4):
-        modules = [model.downsample_layers[i], model.stages[i],
-                   getattr(model, f'norm{i}')]
-        assert model.stage_modules(i) == modules
-        params = [p for m in modules for p in m.parameters()]
-        assert all(p.requires_grad is (i >= 2) for p in params)
-        assert all(m.training is (i >= 2)
-                   for mod in modules for m in mod.modules())
-    images = torch.randn(2, 3, 64, 64)
-    model(images)[-1].sum().backward()
-    assert model.stages[0][0].pwconv1.weight.grad is None
-    assert model.stages[2][0].pwconv1.weight.grad is not None
-
-
-def test_norm_eval_only_concerns_batch_norms():
-    model = ConvNeXt(arch='atto', norm_eval=True)
-    model.train()
-    assert not any(isinstance(m, nn.modules.batchnorm._BatchNorm)
-                   for m in model.modules())
-    assert model.norm0.training and model.stages[0][0].norm.training
-    model.eval()
-    images = torch.randn(1, 3, 64, 64)
-    with torch.no_grad():
-        eval_out = model(images)
-        train_out = model.train()(images)
-    for a, b in zip(eval_out, train_out):
-        assert torch.equal(a, b)
-
-
-def test_drop_path_rates_increase():
-    model = ConvNeXt(arch='atto', drop_path_rate=0.3)
-    rates = [b.drop_path.drop_prob for stage in model.stages for b in stage
-             if not isinstance(b.drop_path, nn.Identity)]
-    assert len(rates) == 11
-    assert rates == sorted(rates) and rates[-1] == pytest.approx(0.3)
-
-
 def test_init_from_scratch():
     model = ConvNeXt(arch='atto')
     model.init_weights()
@@ -189,28 +112,11 @@ def test_init_from_scratch():
     assert not model.stages[2][0].pwconv1.bias.any()
 
 
-def test_custom_arch_and_errors():
+def test_custom_arch_with_three_stages():
     model = ConvNeXtV2(arch=dict(embed_dims=[16, 32, 48], depths=[1, 1, 1]),
                        out_indices=(0, 1, 2))
     assert [tuple(o.shape) for o in model(torch.randn(1, 3, 64, 64))] == [
         (1, 16, 16, 16), (1, 32, 8, 8), (1, 48, 4, 4)]
-    with pytest.raises(KeyError, match="Unknown ConvNeXtV2 arch 'small'.*"
-                       'Valid names: atto, b, base, femto, h, huge'):
-        ConvNeXtV2(arch='small')
-    with pytest.raises(KeyError, match="Unknown ConvNeXt arch 'huge'"):
-        ConvNeXt(arch='huge')
-    with pytest.raises(KeyError, match='lacks keys'):
-        ConvNeXt(arch=dict(embed_dims=[16, 32, 48, 64]))
-    with pytest.raises(ValueError, match='out_indices'):
-        ConvNeXt(arch='atto', out_indices=(4, ))
-    with pytest.raises(ValueError, match='frozen_stages'):
-        ConvNeXt(arch='atto', frozen_stages=5)
-    with pytest.raises(ValueError, match='in_channels'):
-        ConvNeXt(arch='atto')(torch.randn(1, 1, 64, 64))
-
-
-def randomized_state(model: nn.Module) -> dict:
-    return {k: torch.randn_like(v) for k, v in model.state_dict().items()}
 
 
 def official_layout(state: dict, width: int) -> dict:
@@ -224,8 +130,7 @@ def official_layout(state: dict, width: int) -> dict:
         if '.grn.' in key:
             value = value.reshape(1, 1, 1, -1)
         official[key] = value
-    official['head.weight'] = torch.randn(1000, width)
-    official['head.bias'] = torch.randn(1000)
+    official.update(classifier_tensors(width, norm=False))
     return official
 
 
@@ -243,23 +148,15 @@ def assert_classifier_form_loads(cls: type, path, state: dict) -> None:
 
 @pytest.mark.parametrize('cls', [ConvNeXt, ConvNeXtV2])
 def test_official_checkpoint_loads_through_init_cfg(tmp_path, cls):
-    import argparse
     state = randomized_state(cls(arch='atto'))
     path = tmp_path / 'convnext_atto_1k_224_ema.pth'
-    torch.save({'model': official_layout(state, 320), 'epoch': 299,
-                'args': argparse.Namespace(model='convnext_atto')}, path)
-    model = cls(arch='atto', init_cfg=dict(type='Pretrained',
-                                           checkpoint=str(path)))
-    model.init_weights()
-    for key, value in model.state_dict().items():
-        if re.match(r'norm\d\.', key):
-            # Output norms of the dense version start as identity, as in
-            # the official detection backbone: the classifier's final
-            # norm is not loaded.
-            expected = float(key.endswith('weight')) * torch.ones_like(value)
-        else:
-            expected = state[key]
-        assert torch.equal(value, expected), key
+    release = {'model': official_layout(state, 320), 'epoch': 299,
+               'args': argparse.Namespace(model='convnext_atto')}
+    model = load_through_init_cfg(cls(arch='atto'), release, path)
+    # Output norms of the dense version start as identity, as in the
+    # official detection backbone: the classifier's final norm is not
+    # loaded.
+    assert_loaded(model, state, fresh='norm')
     assert_classifier_form_loads(cls, path, state)
 
 
@@ -374,32 +271,5 @@ def test_mmpretrain_checkpoint_gives_same_features(tmp_path, cls):
         arch='atto', out_indices=(0, 1, 2, 3), gap_before_final_norm=False,
         use_grn=v2, layer_scale_init_value=0. if v2 else 1e-6)
     reference.load_state_dict(randomized_state(reference))
-    reference.eval()
-    path = tmp_path / 'mmpretrain_convnext_atto.pth'
-    torch.save({'meta': {'epoch': 300}, 'state_dict': {
-        'backbone.' + k: v for k, v in reference.state_dict().items()}},
-        path)
-    model = cls(arch='atto', init_cfg=dict(
-        type='Pretrained', checkpoint=str(path), prefix='backbone.',
-        strict=True)).eval()
-    model.init_weights()
-    images = torch.randn(1, 3, 64, 96)
-    with torch.no_grad():
-        for ours, theirs in zip(model(images), reference(images)):
-            torch.testing.assert_close(ours, theirs)
-
-
-def test_builds_from_mmdet_registry_and_feeds_fpn():
-    from mmdet.registry import MODELS as DET_MODELS
-    from mmengine.registry import DefaultScope
-    with DefaultScope.overwrite_default_scope('mmdet'):
-        backbone = DET_MODELS.build(dict(type='mmcnn.ConvNeXtV2',
-                                         arch='atto', frozen_stages=1))
-        neck = DET_MODELS.build(dict(type='FPN', in_channels=[40, 80, 160,
-                                                              320],
-                                     out_channels=32, num_outs=5))
-    assert type(backbone) is MODELS.get('ConvNeXtV2')
-    with torch.no_grad():
-        outs = neck(backbone(torch.randn(1, 3, 64, 96)))
-    assert [tuple(o.shape[2:]) for o in outs] == [
-        (16, 24), (8, 12), (4, 6), (2, 3), (1, 2)]
+    assert_same_features_as_mmpretrain(
+        reference, cls(arch='atto'), tmp_path / 'mmpretrain_convnext_atto.pth')

@@ -7,6 +7,7 @@ from typing import Callable
 
 import pytest
 import torch
+from _helpers import count_params
 from mmengine.config import Config
 from torch import nn
 
@@ -46,10 +47,6 @@ def randomize(model: nn.Module, seed: int = 0) -> nn.Module:
 
 def relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
     return float((a - b).abs().max() / a.abs().max())
-
-
-def count_params(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
 
 
 def bn(channels: int, cls: type = nn.BatchNorm2d) -> nn.Module:

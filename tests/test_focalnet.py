@@ -1,17 +1,19 @@
-"""FocalNet: sizes, focal modulation, the backbone contract and the
-official classification and detection checkpoints."""
+"""FocalNet: sizes, focal modulation, stage sizes and the official
+classification and detection checkpoints (the backbone contract:
+test_contract.py)."""
 import re
 from typing import List
 
 import pytest
 import torch
 import torch.nn.functional as F
+from _helpers import (assert_classifier_params, classifier_tensors,
+                      randomized_state)
 from torch import nn
 from test_official_dense import assert_final_norm_rule
 
 from mmcnn.models import FocalNet
 from mmcnn.models.backbones.focalnet import FocalModulation
-from mmcnn.registry import MODELS
 
 # Parameters with the 1000-class classifier (the final LayerNorm, kept as
 # ``norm3``, and a Linear), counted from the implementation, and the
@@ -33,24 +35,12 @@ TINY = dict(embed_dims=[8, 16, 24, 32], depths=[1, 1, 1, 1],
             focal_levels=[2] * 4, focal_windows=[3] * 4)
 
 
-def count_params(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
-
-
-def randomized_state(model: nn.Module, std: float = 1.) -> dict:
-    return {k: torch.randn_like(v) * std
-            for k, v in model.state_dict().items()}
-
-
 @pytest.mark.parametrize('arch', sorted(PARAMS))
 def test_param_counts_with_classifier(arch):
-    official, published, digits = PARAMS[arch]
     with torch.device('meta'):
         model = FocalNet(arch=arch, out_indices=(3, ))
         head = nn.Linear(model.embed_dims[-1], 1000)
-    total = count_params(model) + count_params(head)
-    assert total == official
-    assert round(total / 1e6, digits) == published
+    assert_classifier_params(model, head, *PARAMS[arch])
 
 
 @pytest.mark.parametrize('arch,kernels', [
@@ -99,66 +89,9 @@ def test_modulation_is_query_times_aggregated_context():
         torch.testing.assert_close(modulation(x), expected)
 
 
-def test_outputs_non_square_and_padded():
-    model = FocalNet(arch=TINY).eval()
-    with torch.no_grad():
-        outs = model(torch.randn(2, 3, 64, 96))
-        padded = model(torch.randn(1, 3, 70, 100))
-    assert [tuple(o.shape) for o in outs] == [
-        (2, w, 64 // s, 96 // s)
-        for w, s in zip([8, 16, 24, 32], (4, 8, 16, 32))]
-    # Inputs are padded to the stride, as in the official detector.
-    assert [tuple(o.shape[2:]) for o in padded] == [
-        (18, 25), (9, 13), (5, 7), (3, 4)]
-
-
-def test_tiny_srf_runs():
-    model = FocalNet(arch='tiny-srf', out_indices=(1, 3)).eval()
-    with torch.no_grad():
-        outs = model(torch.randn(1, 3, 64, 96))
-    assert [tuple(o.shape) for o in outs] == [(1, 192, 8, 12),
-                                              (1, 768, 2, 3)]
-
-
-def test_out_indices_subset_builds_only_their_norms():
-    model = FocalNet(arch=TINY, out_indices=(-1, 1))
-    assert [hasattr(model, f'norm{i}') for i in range(4)] == [
-        False, True, False, True]
-    outs = model(torch.randn(1, 3, 64, 64))
-    assert [o.shape[1] for o in outs] == [16, 32]
-
-
-def test_frozen_stages_stay_frozen_after_train():
-    model = FocalNet(arch=TINY, frozen_stages=2)
-    model.train()
-    assert model.patch_embed in model.stage_modules(0)
-    assert model.layers[1].downsample is not None
-    for i in range(4):
-        modules = model.stage_modules(i)
-        assert all(p.requires_grad is (i >= 2)
-                   for m in modules for p in m.parameters())
-        assert all(m.training is (i >= 2)
-                   for mod in modules for m in mod.modules())
-
-
-def test_drop_path_rates_increase():
-    model = FocalNet(arch='tiny-srf', drop_path_rate=0.2)
-    rates = [b.drop_path.drop_prob for layer in model.layers
-             for b in layer.blocks
-             if not isinstance(b.drop_path, nn.Identity)]
-    assert len(rates) == sum(model.depths) - 1
-    assert rates == sorted(rates) and rates[-1] == pytest.approx(0.2)
-
-
-def test_custom_arch_and_errors():
-    with pytest.raises(KeyError, match='Valid names'):
-        FocalNet(arch='tiny')
-    with pytest.raises(KeyError, match='lacks keys'):
-        FocalNet(arch=dict(embed_dims=[8, 16, 24, 32], depths=[1] * 4))
+def test_focal_windows_are_checked():
     with pytest.raises(ValueError, match='focal_windows'):
         FocalNet(arch=TINY, focal_windows=(9, 9))
-    with pytest.raises(ValueError, match='in_channels'):
-        FocalNet(arch=TINY)(torch.randn(1, 1, 64, 64))
 
 
 def official_layout(state: dict, last_stage: int = 3) -> dict:
@@ -174,8 +107,7 @@ def official_layout(state: dict, last_stage: int = 3) -> dict:
             key = 'norm.' + key[len('normX.'):]
         official[key] = value
     width = state[f'norm{last_stage}.weight'].numel()
-    official['head.weight'] = torch.randn(1000, width)
-    official['head.bias'] = torch.randn(1000)
+    official.update(classifier_tensors(width, norm=False))
     return official
 
 
@@ -271,21 +203,6 @@ def test_more_focal_levels_keep_the_pretrained_gates():
     assert new.shape == (2 * 8 + 4, 8)
     assert torch.equal(new[:18], old[:18]) and torch.equal(new[-1], old[-1])
     assert new[18].abs().max() == 0
-
-
-def test_builds_from_mmdet_registry_and_feeds_fpn():
-    from mmdet.registry import MODELS as DET_MODELS
-    from mmengine.registry import DefaultScope
-    with DefaultScope.overwrite_default_scope('mmdet'):
-        backbone = DET_MODELS.build(dict(type='mmcnn.FocalNet', arch=TINY,
-                                         frozen_stages=1))
-        neck = DET_MODELS.build(dict(type='FPN', in_channels=[8, 16, 24, 32],
-                                     out_channels=16, num_outs=5))
-    assert type(backbone) is MODELS.get('FocalNet')
-    with torch.no_grad():
-        outs = neck(backbone(torch.randn(1, 3, 64, 96)))
-    assert [tuple(o.shape[2:]) for o in outs] == [
-        (16, 24), (8, 12), (4, 6), (2, 3), (1, 2)]
 
 
 def test_zero_focal_levels_are_refused():

@@ -1,12 +1,14 @@
-"""HorNet: sizes, gnConv and the global filter, the backbone contract and
-checkpoints in the official and mmpretrain layouts."""
+"""HorNet: sizes, gnConv and the global filter, and checkpoints in the
+official and mmpretrain layouts (the backbone contract: test_contract.py)."""
 import pytest
 import torch
+from _helpers import (TINY_ARCHS, assert_classifier_params, assert_loaded,
+                      assert_same_features_as_mmpretrain, classifier_tensors,
+                      randomized_state)
 from torch import nn
 
 from mmcnn.models import HorNet
 from mmcnn.models.backbones.hornet import GlobalLocalFilter, GnConv
-from mmcnn.registry import MODELS
 
 # Parameters with a classifier (the final LayerNorm, kept as ``norm3``, and
 # a Linear), counted from the implementation; T/S/B with 1000 classes equal
@@ -25,28 +27,15 @@ PARAMS = {
     ('large-gf', 10450): (210_814_162, 211),
 }
 
-TINY = dict(embed_dims=[8, 16, 32, 64], depths=[1, 1, 1, 1],
-            orders=[2, 3, 4, 4], global_filter=[False, False, True, True])
-
-
-def count_params(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
-
-
-def randomized_state(model: nn.Module, std: float = 1.) -> dict:
-    return {k: torch.randn_like(v) * std
-            for k, v in model.state_dict().items()}
+TINY = TINY_ARCHS['HorNet']
 
 
 @pytest.mark.parametrize('arch,classes', sorted(PARAMS))
 def test_param_counts_with_classifier(arch, classes):
-    official, published = PARAMS[(arch, classes)]
     with torch.device('meta'):
         model = HorNet(arch=arch, out_indices=(3, ))
         head = nn.Linear(model.embed_dims[-1], classes)
-    total = count_params(model) + count_params(head)
-    assert total == official
-    assert round(total / 1e6) == published
+    assert_classifier_params(model, head, *PARAMS[(arch, classes)])
 
 
 def test_gnconv_orders_and_widths():
@@ -104,16 +93,6 @@ def test_global_filter_with_unit_spectrum_interleaves_halves(size):
                                    atol=1e-5, rtol=1e-5)
 
 
-def test_outputs_non_square_with_global_filters():
-    model = HorNet(arch=TINY).eval()
-    with torch.no_grad():
-        outs = model(torch.randn(2, 3, 64, 96))
-    assert [tuple(o.shape) for o in outs] == [
-        (2, w, 64 // s, 96 // s)
-        for w, s in zip([8, 16, 32, 64], (4, 8, 16, 32))]
-    assert all(torch.isfinite(o).all() for o in outs)
-
-
 def test_tiny_gf_runs_off_its_filter_size():
     model = HorNet(arch='tiny-gf', out_indices=(2, 3)).eval()
     with torch.no_grad():
@@ -122,44 +101,13 @@ def test_tiny_gf_runs_off_its_filter_size():
                                               (1, 512, 3, 2)]
 
 
-def test_out_indices_subset_builds_only_their_norms():
-    model = HorNet(arch=TINY, out_indices=(-1, 1))
-    assert [hasattr(model, f'norm{i}') for i in range(4)] == [
-        False, True, False, True]
-    outs = model(torch.randn(1, 3, 64, 64))
-    assert [o.shape[1] for o in outs] == [16, 64]
+def test_layer_scale_init():
+    assert torch.all(HorNet(arch='tiny').stages[0][0].gamma1 == 1e-6)
 
 
-def test_frozen_stages_stay_frozen_after_train():
-    model = HorNet(arch=TINY, frozen_stages=3)
-    model.train()
-    for i in range(4):
-        modules = model.stage_modules(i)
-        assert all(p.requires_grad is (i >= 3)
-                   for m in modules for p in m.parameters())
-        assert all(m.training is (i >= 3)
-                   for mod in modules for m in mod.modules())
-
-
-def test_drop_path_rates_and_layer_scale():
-    model = HorNet(arch='tiny', drop_path_rate=0.2)
-    rates = [b.drop_path.drop_prob for stage in model.stages for b in stage
-             if not isinstance(b.drop_path, nn.Identity)]
-    assert len(rates) == sum(model.depths) - 1
-    assert rates == sorted(rates) and rates[-1] == pytest.approx(0.2)
-    assert torch.all(model.stages[0][0].gamma1 == 1e-6)
-
-
-def test_custom_arch_and_errors():
-    with pytest.raises(KeyError, match='Valid names'):
-        HorNet(arch='huge')
-    with pytest.raises(KeyError, match='lacks keys'):
-        HorNet(arch=dict(embed_dims=[8, 16, 32, 64], depths=[1] * 4,
-                         orders=[2] * 4))
+def test_orders_must_divide_the_widths():
     with pytest.raises(ValueError, match='divisible'):
         HorNet(arch=dict(TINY, orders=[5, 3, 4, 4]))
-    with pytest.raises(ValueError, match='in_channels'):
-        HorNet(arch=TINY)(torch.randn(1, 1, 64, 64))
 
 
 def test_official_checkpoint_loads_through_init_cfg(tmp_path):
@@ -167,21 +115,13 @@ def test_official_checkpoint_loads_through_init_cfg(tmp_path):
     pooling) and ``head`` are dropped."""
     state = randomized_state(HorNet(arch=TINY))
     official = {k: v for k, v in state.items() if not k.startswith('norm')}
-    official.update({'norm.weight': torch.randn(64),
-                     'norm.bias': torch.randn(64),
-                     'head.weight': torch.randn(1000, 64),
-                     'head.bias': torch.randn(1000)})
+    official.update(classifier_tensors(64))
     path = tmp_path / 'hornet_custom.pth'
     torch.save({'model': official, 'epoch': 299}, path)
     model = HorNet(arch=TINY, init_cfg=dict(type='Pretrained',
                                             checkpoint=str(path)))
     model.init_weights()
-    for key, value in model.state_dict().items():
-        if key.startswith('norm'):
-            assert torch.equal(value, torch.full_like(
-                value, float(key.endswith('weight')))), key
-        else:
-            assert torch.equal(value, state[key]), key
+    assert_loaded(model, state, fresh='norm')
 
 
 def test_global_filters_are_resized_on_loading():
@@ -206,31 +146,6 @@ def test_mmpretrain_checkpoint_gives_same_features(tmp_path):
                       dict(type='GF', h=14, w=8), dict(type='GF', h=7, w=4)]),
         out_indices=(0, 1, 2, 3), gap_before_final_norm=False)
     reference.load_state_dict(randomized_state(reference, std=0.3))
-    reference.eval()
-    path = tmp_path / 'mmpretrain_hornet_custom.pth'
-    torch.save({'meta': {'epoch': 300}, 'state_dict': {
-        'backbone.' + k: v for k, v in reference.state_dict().items()}},
-        path)
-    model = HorNet(arch=TINY, init_cfg=dict(
-        type='Pretrained', checkpoint=str(path), prefix='backbone.',
-        strict=True)).eval()
-    model.init_weights()
-    images = torch.randn(1, 3, 64, 96)
-    with torch.no_grad():
-        for ours, theirs in zip(model(images), reference(images)):
-            torch.testing.assert_close(ours, theirs)
-
-
-def test_builds_from_mmseg_registry_and_feeds_fpn():
-    from mmengine.registry import DefaultScope
-    from mmseg.registry import MODELS as SEG_MODELS
-    with DefaultScope.overwrite_default_scope('mmseg'):
-        backbone = SEG_MODELS.build(dict(type='mmcnn.HorNet', arch=TINY,
-                                         frozen_stages=1))
-        neck = SEG_MODELS.build(dict(type='FPN', in_channels=[8, 16, 32, 64],
-                                     out_channels=16, num_outs=4))
-    assert type(backbone) is MODELS.get('HorNet')
-    with torch.no_grad():
-        outs = neck(backbone(torch.randn(1, 3, 64, 96)))
-    assert [tuple(o.shape[1:]) for o in outs] == [
-        (16, 16, 24), (16, 8, 12), (16, 4, 6), (16, 2, 3)]
+    assert_same_features_as_mmpretrain(
+        reference, HorNet(arch=TINY),
+        tmp_path / 'mmpretrain_hornet_custom.pth')

@@ -1,10 +1,11 @@
-"""InternImage backbone: sizes, outputs, the backbone contract, checkpoints."""
+"""InternImage backbone: sizes, variants, block forms, checkpoints (the
+backbone contract: test_contract.py)."""
 import re
 
 import pytest
 import torch
+from _helpers import count_params
 from torch import nn
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmcnn.models import InternImage
 from mmcnn.models.backbones.internimage import InternImageBlock
@@ -26,10 +27,6 @@ TINY_HUGE = dict(TINY, dw_kernel_size=5, res_post_norm=True,
 TINY_GIANT = dict(TINY, dw_kernel_size=5, post_norm=True,
                   level2_post_norm_block_ids=[1],
                   center_feature_scale=True)
-
-
-def count_params(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
 
 
 def classifier_params(arch: str) -> int:
@@ -67,60 +64,12 @@ def test_param_counts_match_published(arch):
         assert abs(total - PUBLISHED[arch]) / PUBLISHED[arch] < 0.01
 
 
-def test_outputs_non_square():
-    model = InternImage(arch='t').eval()
-    with torch.no_grad():
-        outs = model(torch.randn(1, 3, 64, 96))
-    assert [tuple(o.shape) for o in outs] == [
-        (1, w, 64 // s, 96 // s)
-        for w, s in zip([64, 128, 256, 512], (4, 8, 16, 32))]
-    assert all(o.is_contiguous() for o in outs)
-
-
 def test_odd_input_size():
     model = InternImage(arch=TINY, out_indices=(0, 3)).eval()
     outs = model(torch.randn(1, 3, 67, 45))
     assert [tuple(o.shape) for o in outs] == [(1, 16, 17, 12),
                                               (1, 128, 3, 2)]
-
-
-def test_out_indices_subset_and_negative():
-    model = InternImage(arch=TINY, out_indices=(-1, 1)).eval()
-    outs = model(torch.randn(1, 3, 64, 64))
-    assert [o.shape[1] for o in outs] == [32, 128]
-
-
-def test_frozen_stages_stay_frozen_after_train():
-    model = InternImage(arch=TINY, frozen_stages=2)
-    model.train()
-    for i in range(4):
-        modules = model.stage_modules(i)
-        params = [p for m in modules for p in m.parameters()]
-        assert params and all(p.requires_grad is (i >= 2) for p in params)
-        assert all(m.training is (i >= 2) for mod in modules
-                   for m in mod.modules())
-    assert not model.patch_embed.conv1.weight.requires_grad
-    assert not model.stages[1].downsample.conv.weight.requires_grad
-    assert model.stages[2].downsample.conv.weight.requires_grad
-
-
-def test_norm_eval_has_no_batch_norm_to_act_on():
-    model = InternImage(arch=TINY, norm_eval=True)
-    assert not any(isinstance(m, _BatchNorm) for m in model.modules())
-    x = torch.randn(1, 3, 64, 64)
-    model.train()
-    train_out = model(x)
-    model.eval()
-    for a, b in zip(train_out, model(x)):
-        torch.testing.assert_close(a, b)
-
-
-def test_drop_path_rates_increase():
-    model = InternImage(arch=TINY, drop_path_rate=0.3)
-    rates = [b.drop_path.drop_prob for s in model.stages for b in s.blocks
-             if not isinstance(b.drop_path, nn.Identity)]
-    assert len(rates) == 5
-    assert rates == sorted(rates) and rates[-1] == pytest.approx(0.3)
+    assert all(o.is_contiguous() for o in outs)
 
 
 def test_variant_structure():
@@ -136,6 +85,8 @@ def test_variant_structure():
     assert not hasattr(huge.stages[1], 'post_norms')
     assert isinstance(InternImage(arch=TINY_GIANT).stages[0].norm,
                       nn.LayerNorm)
+    assert not any(isinstance(m, nn.modules.batchnorm._BatchNorm)
+                   for m in InternImage(arch=TINY).modules())
 
 
 def test_block_residual_forms():
@@ -156,36 +107,13 @@ def test_block_residual_forms():
         res(x), y + res.res_post_norm2(res.mlp(res.norm2(y))))
 
 
-def test_gradient_checkpointing_gives_same_gradients():
-    torch.manual_seed(0)
-    model = InternImage(arch=TINY)
-    model.init_weights()
-    checkpointed = InternImage(arch=TINY, with_cp=True)
-    checkpointed.load_state_dict(model.state_dict())
-    x = torch.randn(1, 3, 64, 64)
-    for net in (model, checkpointed):
-        sum(o.square().sum() for o in net(x)).backward()
-    for (name, a), b in zip(model.named_parameters(),
-                            checkpointed.parameters()):
-        torch.testing.assert_close(a.grad, b.grad, msg=name)
-
-
-def test_custom_arch_and_errors():
-    with pytest.raises(KeyError, match='Valid names'):
-        InternImage(arch='gigantic')
-    with pytest.raises(KeyError, match='lacks keys'):
-        InternImage(arch=dict(embed_dims=[16, 32, 64, 128],
-                              depths=[1, 1, 1, 1]))
+def test_arch_option_errors():
     with pytest.raises(KeyError, match='arch options'):
         InternImage(arch=dict(TINY, core_op='DCNv4'))
     with pytest.raises(ValueError, match='divisible by their DCNv3 groups'):
         InternImage(arch=dict(TINY, groups=[3, 4, 8, 16]))
     with pytest.raises(ValueError, match='res_post_norm'):
         InternImage(arch=dict(TINY, res_post_norm=True, post_norm=True))
-    with pytest.raises(ValueError, match='frozen_stages'):
-        InternImage(arch=TINY, frozen_stages=5)
-    with pytest.raises(ValueError, match='smaller than'):
-        InternImage(arch=TINY)(torch.randn(1, 3, 16, 64))
 
 
 def official_key(key: str) -> str:
@@ -275,16 +203,3 @@ def test_init_from_scratch_follows_official_recipe():
     assert not dcn.offset.weight.any() and not dcn.mask.weight.any()
     assert model.stages[1].blocks[0].mlp.fc1.weight.std().item() < 0.03
     assert not model.stages[1].blocks[0].mlp.fc1.bias.any()
-
-
-def test_builds_in_mmdet_with_fpn():
-    from mmdet.registry import MODELS
-    from mmdet.utils import register_all_modules
-    register_all_modules()
-    backbone = MODELS.build(dict(type='mmcnn.InternImage', arch=TINY,
-                                 out_indices=(1, 2, 3)))
-    neck = MODELS.build(dict(type='FPN', in_channels=[32, 64, 128],
-                             out_channels=16, num_outs=3))
-    outs = neck(backbone(torch.randn(1, 3, 64, 96)))
-    assert [tuple(o.shape) for o in outs] == [(1, 16, 8, 12), (1, 16, 4, 6),
-                                              (1, 16, 2, 3)]

@@ -1,6 +1,6 @@
 """ConvNeXt's layer-wise lr decay rule in mmcnn's constructor."""
 import pytest
-from mmengine.optim import build_optim_wrapper
+from _helpers import assert_lr_scales, param_groups
 from torch import nn
 
 from mmcnn.engine import (convnext_layer_id, convnext_stage_id,
@@ -37,12 +37,8 @@ def test_convnext_t_groups_match_the_official_scales(backbone_type):
     model.backbone = backbone_type(arch='tiny')
     model.neck = nn.Conv2d(768, 8, 1)
     assert get_layer_id_rule(model.backbone) is convnext_layer_id
-    optim_wrapper = build_optim_wrapper(model, dict(
-        optimizer=dict(type='AdamW', lr=LR, weight_decay=WD),
-        constructor='mmcnn.LayerDecayOptimWrapperConstructor',
-        paramwise_cfg=dict(num_layers=NUM_LAYERS, decay_rate=DECAY)))
-    groups = {id(p): g for g in optim_wrapper.optimizer.param_groups
-              for p in g['params']}
+    groups = param_groups(model, 'mmcnn.LayerDecayOptimWrapperConstructor',
+                          NUM_LAYERS, DECAY, LR, WD)
     backbone = model.backbone
     expected = {
         backbone.downsample_layers[0][0].weight: DECAY ** 7,
@@ -52,8 +48,7 @@ def test_convnext_t_groups_match_the_official_scales(backbone_type):
         backbone.norm3.weight: 1.,
         model.neck.weight: 1.,
     }
-    for param, scale in expected.items():
-        assert groups[id(param)]['lr'] == pytest.approx(LR * scale)
+    assert_lr_scales(groups, expected, LR)
     assert {g['layer_id'] for g in groups.values()} == set(range(8))
     block = backbone.stages[1][0]
     assert groups[id(block.pwconv1.weight)]['weight_decay'] == WD
@@ -95,12 +90,8 @@ def test_stage_decay_constructor_matches_the_official_scales():
     model = nn.Module()
     model.backbone = ConvNeXt(arch='tiny')
     model.decode_head = nn.Conv2d(768, 8, 1)
-    optim_wrapper = build_optim_wrapper(model, dict(
-        optimizer=dict(type='AdamW', lr=LR, weight_decay=WD),
-        constructor='mmcnn.StageDecayOptimWrapperConstructor',
-        paramwise_cfg=dict(num_layers=NUM_LAYERS, decay_rate=0.9)))
-    groups = {id(p): g for g in optim_wrapper.optimizer.param_groups
-              for p in g['params']}
+    groups = param_groups(model, 'mmcnn.StageDecayOptimWrapperConstructor',
+                          NUM_LAYERS, 0.9, LR, WD)
     backbone = model.backbone
     expected = {
         backbone.downsample_layers[0][0].weight: 0.9 ** 7,
@@ -111,6 +102,5 @@ def test_stage_decay_constructor_matches_the_official_scales():
         backbone.norm1.weight: 1.,
         model.decode_head.weight: 1.,
     }
-    for param, scale in expected.items():
-        assert groups[id(param)]['lr'] == pytest.approx(LR * scale)
+    assert_lr_scales(groups, expected, LR)
     assert groups[id(backbone.stages[3][0].gamma)]['weight_decay'] == 0.

@@ -1,7 +1,7 @@
 """HorNet's lr decay rules in mmcnn's constructors (official HorNet
 detection: layer-wise, segmentation: stage-wise)."""
 import pytest
-from mmengine.optim import build_optim_wrapper
+from _helpers import assert_lr_scales, param_groups
 from torch import nn
 
 from mmcnn.engine import (convnext_stage_id, get_layer_id_rule,
@@ -31,61 +31,49 @@ def test_hornet_layer_ids(name, layer_id):
     assert hornet_layer_id(name, 12) == layer_id
 
 
-def _groups(model: nn.Module, constructor: str, num_layers: int,
-            decay: float) -> dict:
-    optim_wrapper = build_optim_wrapper(
-        model,
-        dict(
-            optimizer=dict(type='AdamW', lr=LR, weight_decay=WD),
-            constructor=constructor,
-            paramwise_cfg=dict(num_layers=num_layers, decay_rate=decay)))
-    return {
-        id(p): g
-        for g in optim_wrapper.optimizer.param_groups
-        for p in g['params']
-    }
+# The official HorNet-T recipes: (constructor, decay type, rule, num_layers,
+# decay rate, {parameter: exponent of the decay rate in its lr scale}).
+RECIPES = {
+    # Cascade Mask R-CNN, layer-wise: the stem at 0.7 ** 13, the last
+    # stage at 0.7.
+    'detection': ('mmcnn.LayerDecayOptimWrapperConstructor', 'layer_wise',
+                  hornet_layer_id, 12, 0.7,
+                  {'downsample_layers.0.0.weight': 13,
+                   'stages.0.0.pwconv1.weight': 12,
+                   'stages.2.4.pwconv1.weight': 8,
+                   'stages.2.17.pwconv1.weight': 2,
+                   'stages.3.1.pwconv2.weight': 1, 'norm2.weight': 0}),
+    # UperNet, stage-wise.
+    'segmentation': ('mmcnn.StageDecayOptimWrapperConstructor', 'stage_wise',
+                     convnext_stage_id, 6, 0.9,
+                     {'downsample_layers.2.1.weight': 7,
+                      'stages.0.1.pwconv1.weight': 6,
+                      'stages.3.0.pwconv1.weight': 3, 'norm3.weight': 0}),
+}
 
 
-def test_hornet_t_detection_scales():
-    """HorNet-T Cascade Mask R-CNN recipe (layer-wise 0.7, num_layers 12):
-    the stem at ``0.7 ** 13``, the last stage at ``0.7``."""
+@pytest.fixture(scope='module')
+def hornet_t() -> nn.Module:
+    """HorNet-T with a head after it."""
     model = nn.Module()
     model.backbone = HorNet(arch='tiny')
-    model.neck = nn.Conv2d(512, 8, 1)
-    assert get_layer_id_rule(model.backbone) is hornet_layer_id
-    groups = _groups(model, 'mmcnn.LayerDecayOptimWrapperConstructor', 12, 0.7)
-    backbone = model.backbone
-    expected = {
-        backbone.downsample_layers[0][0].weight: 0.7**13,
-        backbone.stages[0][0].pwconv1.weight: 0.7**12,
-        backbone.stages[2][4].pwconv1.weight: 0.7**8,
-        backbone.stages[2][17].pwconv1.weight: 0.7**2,
-        backbone.stages[3][1].pwconv2.weight: 0.7,
-        backbone.norm2.weight: 1.,
-        model.neck.weight: 1.,
-    }
-    for param, scale in expected.items():
-        assert groups[id(param)]['lr'] == pytest.approx(LR * scale)
+    model.head = nn.Conv2d(512, 8, 1)
+    return model
+
+
+@pytest.mark.parametrize('recipe', sorted(RECIPES))
+def test_hornet_t_recipe_scales(hornet_t, recipe):
+    """Each parameter at its recipe's scale of the lr, the head at the lr;
+    no weight decay on norms and layer scales."""
+    constructor, decay_type, rule, num_layers, decay, exponents = RECIPES[
+        recipe]
+    backbone = hornet_t.backbone
+    assert get_layer_id_rule(backbone, decay_type) is rule
+    groups = param_groups(hornet_t, constructor, num_layers, decay, LR, WD)
+    params = dict(backbone.named_parameters())
+    expected = {params[name]: decay**k for name, k in exponents.items()}
+    assert_lr_scales(groups, {**expected, hornet_t.head.weight: 1.}, LR)
     block = backbone.stages[1][0]
     assert groups[id(block.pwconv1.weight)]['weight_decay'] == WD
     assert groups[id(block.gamma1)]['weight_decay'] == 0.
     assert groups[id(block.norm1.weight)]['weight_decay'] == 0.
-
-
-def test_hornet_t_segmentation_scales():
-    """HorNet-T UperNet recipe (stage-wise 0.9, num_layers 6)."""
-    model = nn.Module()
-    model.backbone = HorNet(arch='tiny')
-    model.decode_head = nn.Conv2d(512, 8, 1)
-    assert get_layer_id_rule(model.backbone, 'stage_wise') is convnext_stage_id
-    groups = _groups(model, 'mmcnn.StageDecayOptimWrapperConstructor', 6, 0.9)
-    backbone = model.backbone
-    expected = {
-        backbone.downsample_layers[2][1].weight: 0.9**7,
-        backbone.stages[0][1].pwconv1.weight: 0.9**6,
-        backbone.stages[3][0].pwconv1.weight: 0.9**3,
-        backbone.norm3.weight: 1.,
-        model.decode_head.weight: 1.,
-    }
-    for param, scale in expected.items():
-        assert groups[id(param)]['lr'] == pytest.approx(LR * scale)

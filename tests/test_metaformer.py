@@ -1,16 +1,18 @@
-"""PoolFormer and ConvFormer: sizes, token mixers, the backbone contract
-and the official classification and dense-prediction checkpoints."""
+"""PoolFormer and ConvFormer: sizes, token mixers and the official
+classification and dense-prediction checkpoints (the backbone contract:
+test_contract.py)."""
 import re
 
 import pytest
 import torch
 import torch.nn.functional as F
+from _helpers import (assert_classifier_params, assert_loaded,
+                      classifier_tensors, randomized_state)
 from test_official_dense import assert_final_norm_rule
 from torch import nn
 
 from mmcnn.models import ConvFormer, PoolFormer
 from mmcnn.models.backbones.metaformer import Pooling, StarReLU
-from mmcnn.registry import MODELS
 
 
 def mlp_head(width: int) -> nn.Module:
@@ -39,26 +41,15 @@ PARAMS = {
 }
 
 
-def count_params(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
-
-
-def randomized_state(model: nn.Module) -> dict:
-    return {k: torch.randn_like(v) for k, v in model.state_dict().items()}
-
-
 @pytest.mark.parametrize('cls,arch', sorted(PARAMS, key=str),
                          ids=lambda v: getattr(v, '__name__', v))
 def test_param_counts_with_classifier(cls, arch):
-    official, published = PARAMS[(cls, arch)]
     with torch.device('meta'):
         model = cls(arch=arch, out_indices=(3, ))
         width = model.embed_dims[-1]
         head = (mlp_head(width) if cls is ConvFormer
                 else nn.Linear(width, 1000))
-    total = count_params(model) + count_params(head)
-    assert total == official
-    assert round(total / 1e6) == published
+    assert_classifier_params(model, head, *PARAMS[(cls, arch)])
 
 
 def test_pooling_mixer_is_average_minus_input():
@@ -95,51 +86,6 @@ def test_convformer_blocks():
     assert isinstance(model.downsample_layers[1].pre_norm, nn.LayerNorm)
 
 
-@pytest.mark.parametrize('cls,arch,widths', [
-    (PoolFormer, 's12', [64, 128, 320, 512]),
-    (ConvFormer, 's18', [64, 128, 320, 512])])
-def test_outputs_non_square(cls, arch, widths):
-    model = cls(arch=arch).eval()
-    with torch.no_grad():
-        outs = model(torch.randn(2, 3, 64, 96))
-    assert [tuple(o.shape) for o in outs] == [
-        (2, w, 64 // s, 96 // s) for w, s in zip(widths, (4, 8, 16, 32))]
-
-
-@pytest.mark.parametrize('cls', [PoolFormer, ConvFormer])
-def test_out_indices_subset_builds_only_their_norms(cls):
-    model = cls(arch=dict(embed_dims=[8, 16, 24, 32], depths=[1, 1, 1, 1],
-                          mlp_ratios=[2] * 4), out_indices=(-1, 1))
-    assert [hasattr(model, f'norm{i}') for i in range(4)] == [
-        False, True, False, True]
-    outs = model(torch.randn(1, 3, 64, 64))
-    assert [o.shape[1] for o in outs] == [16, 32]
-
-
-@pytest.mark.parametrize('cls', [PoolFormer, ConvFormer])
-def test_frozen_stages_stay_frozen_after_train(cls):
-    model = cls(arch=dict(embed_dims=[8, 16, 24, 32], depths=[1, 1, 1, 1],
-                          mlp_ratios=[2] * 4), frozen_stages=2)
-    model.train()
-    for i in range(4):
-        modules = model.stage_modules(i)
-        assert model.downsample_layers[i] in modules
-        assert all(p.requires_grad is (i >= 2)
-                   for m in modules for p in m.parameters())
-        assert all(m.training is (i >= 2)
-                   for mod in modules for m in mod.modules())
-
-
-@pytest.mark.parametrize('cls', [PoolFormer, ConvFormer])
-def test_drop_path_rates_increase(cls):
-    model = cls(arch='s12' if cls is PoolFormer else 's18',
-                drop_path_rate=0.2)
-    rates = [b.drop_path.drop_prob for stage in model.stages
-             for b in stage if not isinstance(b.drop_path, nn.Identity)]
-    assert len(rates) == sum(model.depths) - 1
-    assert rates == sorted(rates) and rates[-1] == pytest.approx(0.2)
-
-
 def test_init_from_scratch():
     model = ConvFormer(arch='s18')
     model.init_weights()
@@ -148,19 +94,6 @@ def test_init_from_scratch():
     pool = PoolFormer(arch='s12')
     pool.init_weights()
     assert torch.all(pool.stages[0][0].mlp.fc1.bias == 0)
-
-
-def test_custom_arch_and_errors():
-    with pytest.raises(KeyError, match='Valid names'):
-        PoolFormer(arch='s18')
-    with pytest.raises(KeyError, match='lacks keys'):
-        PoolFormer(arch=dict(embed_dims=[8, 16, 24, 32], depths=[1] * 4))
-    with pytest.raises(ValueError, match='one value per stage'):
-        ConvFormer(arch=dict(embed_dims=[8, 16, 24], depths=[1] * 4))
-    with pytest.raises(ValueError, match='out_indices'):
-        ConvFormer(arch='s18', out_indices=(4, ))
-    with pytest.raises(ValueError, match='in_channels'):
-        ConvFormer(arch='s18')(torch.randn(1, 1, 64, 64))
 
 
 def poolformer_official(state: dict, width: int) -> dict:
@@ -179,8 +112,7 @@ def poolformer_official(state: dict, width: int) -> dict:
         else:
             key = f'norm.{rest}'
         official[key] = value
-    official['head.weight'] = torch.randn(1000, width)
-    official['head.bias'] = torch.randn(1000)
+    official.update(classifier_tensors(width, norm=False))
     return official
 
 
@@ -211,8 +143,7 @@ def test_poolformer_official_detector_checkpoint(tmp_path):
         type='Pretrained', checkpoint=str(path), prefix='backbone.',
         strict=True))
     model.init_weights()
-    for key, value in model.state_dict().items():
-        assert torch.equal(value, state[key]), key
+    assert_loaded(model, state)
 
 
 def test_convformer_official_checkpoint_loads_through_init_cfg(tmp_path):
@@ -227,30 +158,7 @@ def test_convformer_official_checkpoint_loads_through_init_cfg(tmp_path):
     model = ConvFormer(arch='s18', out_indices=(3, ), init_cfg=dict(
         type='Pretrained', checkpoint=str(path)))
     model.init_weights()
-    for key, value in model.state_dict().items():
-        if key.startswith('norm3.'):
-            # A new output norm: unit scale, zero shift.
-            assert torch.equal(value, torch.full_like(
-                value, float(key.endswith('weight')))), key
-        else:
-            assert torch.equal(value, state[key]), key
-
-
-def test_builds_from_mmseg_registry_and_feeds_fpn():
-    from mmengine.registry import DefaultScope
-    from mmseg.registry import MODELS as SEG_MODELS
-    with DefaultScope.overwrite_default_scope('mmseg'):
-        backbone = SEG_MODELS.build(dict(type='mmcnn.PoolFormer',
-                                         arch='s12', frozen_stages=1))
-        neck = SEG_MODELS.build(dict(type='FPN',
-                                     in_channels=[64, 128, 320, 512],
-                                     out_channels=16, num_outs=4))
-    assert type(backbone) is MODELS.get('PoolFormer')
-    assert MODELS.get('ConvFormer') is ConvFormer
-    with torch.no_grad():
-        outs = neck(backbone(torch.randn(1, 3, 64, 96)))
-    assert [tuple(o.shape[1:]) for o in outs] == [
-        (16, 16, 24), (16, 8, 12), (16, 4, 6), (16, 2, 3)]
+    assert_loaded(model, state, fresh='norm3.')  # a new output norm
 
 
 def test_star_relu_in_place_inference_path_matches_autograd_path():

@@ -1,9 +1,12 @@
-"""SLaK backbone: sparse sizes, outputs, re-parameterisation, checkpoints."""
+"""SLaK backbone: sparse sizes, the decomposed kernel, checkpoints and
+dynamic sparsity (the backbone contract: test_contract.py)."""
 import argparse
 import math
 
 import pytest
 import torch
+from _helpers import (assert_loaded, classifier_tensors, count_params,
+                      randomise, rel_error)
 from _toy import make_runner
 from mmengine.model import BaseModel
 from torch import nn
@@ -23,33 +26,6 @@ PARAMS_M = {'tiny': 30, 'small': 55, 'base': 95}
 
 TINY = dict(depths=[1, 1, 2, 1], embed_dims=[16, 32, 48, 64],
             kernel_sizes=[51, 49, 47, 13], small_kernel=5, width_factor=1.3)
-
-
-def count_params(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
-
-def randomise(model: nn.Module) -> nn.Module:
-    """Non-trivial weights and BN statistics, so that folding BN matters."""
-    gen = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for name, value in model.state_dict().items():
-            if not value.is_floating_point():
-                continue
-            if name.endswith('running_var'):
-                value.copy_(torch.rand(value.shape, generator=gen) + 0.5)
-            elif value.dim() in (2, 4):
-                fan_in = value[0].numel()
-                value.copy_(torch.randn(value.shape, generator=gen) /
-                            fan_in**0.5)
-            else:
-                value.copy_(torch.randn(value.shape, generator=gen) * 0.3 +
-                            (1. if name.endswith('.weight') else 0.))
-    return model
-
-
-def rel_error(a: torch.Tensor, b: torch.Tensor) -> float:
-    return ((a - b).abs().max() / b.abs().max()).item()
 
 
 @pytest.mark.parametrize('arch', sorted(PARAMS_M))
@@ -77,16 +53,6 @@ def test_widths_use_the_width_factor():
     assert block.small_conv.conv.weight.shape == (124, 1, 5, 5)
 
 
-def test_outputs_non_square_real_widths():
-    arch = dict(SLaK.arch_zoo['tiny'], depths=[1, 1, 1, 1])
-    model = SLaK(arch).eval()
-    with torch.no_grad():
-        outs = model(torch.randn(1, 3, 64, 96))
-    assert [tuple(o.shape) for o in outs] == [
-        (1, w, 64 // s, 96 // s)
-        for w, s in zip([124, 249, 499, 998], (4, 8, 16, 32))]
-
-
 def test_pad_kernel_handles_non_square():
     small = torch.randn(3, 1, 5, 5)
     tall = torch.randn(3, 1, 13, 5)
@@ -110,47 +76,6 @@ def test_decomposed_kernel_deploy_is_exact():
         assert rel_error(lk(x), expected) < 1e-5
 
 
-def test_deploy_reparameterisation():
-    model = randomise(SLaK(TINY)).eval()
-    x = torch.randn(2, 3, 64, 96)
-    with torch.no_grad():
-        before = model(x)
-        n_train = count_params(model)
-        model.switch_to_deploy()
-        after = model(x)
-    assert model.deploy
-    assert count_params(model) < n_train
-    for a, b in zip(after, before):
-        assert rel_error(a, b) < 1e-4
-
-    built = SLaK(TINY, deploy=True).eval()
-    built.load_state_dict(model.state_dict(), strict=True)
-    with torch.no_grad():
-        for a, b in zip(built(x), before):
-            assert rel_error(a, b) < 1e-4
-
-
-def test_contract():
-    model = SLaK(TINY, out_indices=(-1, 1), frozen_stages=1, norm_eval=True,
-                 drop_path_rate=0.2)
-    model.train()
-    assert not hasattr(model, 'norm0') and hasattr(model, 'norm3')
-    assert not any(p.requires_grad
-                   for p in model.downsample_layers[0].parameters())
-    assert all(p.requires_grad for p in model.stages[1].parameters())
-    assert all(not m.training for m in model.modules()
-               if isinstance(m, nn.BatchNorm2d))
-    outs = model(torch.randn(1, 3, 64, 64))
-    assert [o.shape[1] for o in outs] == [41, 83]
-    rates = [m.drop_prob for m in model.modules()
-             if hasattr(m, 'drop_prob')]
-    assert rates == sorted(rates) and rates[-1] == pytest.approx(0.2)
-    with pytest.raises(KeyError, match='Valid names'):
-        SLaK('huge')
-    with pytest.raises(ValueError, match='in_channels'):
-        model(torch.randn(1, 4, 64, 64))
-
-
 def test_init_from_scratch_is_truncated_normal():
     model = SLaK(TINY)
     model.init_weights()
@@ -171,10 +96,7 @@ def official_classification_state(model: SLaK) -> dict:
             value = value * (torch.rand_like(value) > 0.4)
         state[key] = value
     width = model.embed_dims[-1]
-    state.update({'norm.weight': torch.randn(width),
-                  'norm.bias': torch.randn(width),
-                  'head.weight': torch.randn(1000, width),
-                  'head.bias': torch.randn(1000)})
+    state.update(classifier_tensors(width))
     return state
 
 
@@ -188,9 +110,7 @@ def test_official_classification_checkpoint_loads(tmp_path):
     model = SLaK(TINY, init_cfg=dict(type='Pretrained',
                                      checkpoint=str(path)))
     model.init_weights()
-    for key, value in model.state_dict().items():
-        if not key.startswith('norm'):
-            assert torch.equal(value, state[key]), key
+    assert_loaded(model, state, fresh='norm')
 
 
 def test_official_segmentation_checkpoint_loads(tmp_path):

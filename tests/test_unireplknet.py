@@ -1,10 +1,13 @@
-"""UniRepLKNet backbone: sizes, outputs, re-parameterisation, checkpoints."""
+"""UniRepLKNet backbone: sizes, kernel schedules, re-parameterisation of
+its blocks, checkpoints (the backbone contract: test_contract.py)."""
 import argparse
 import math
 
 import pytest
 import torch
 import torch.nn.functional as F
+from _helpers import (TINY_ARCHS, classifier_tensors, count_params,
+                      randomise, rel_error)
 from torch import nn
 
 from mmcnn.models import UniRepLKNet
@@ -19,38 +22,7 @@ PARAMS_M = {
     't': (31, 0), 's': (56, 0), 'b': (98, 0), 'l': (218, 0), 'xl': (386, 0),
 }
 
-# Small widths; the kernels cover every block type: none, plain 3x3/5x5 and
-# dilated re-param blocks of all official sizes.
-MIXED = dict(depths=[2, 2, 4, 2], embed_dims=[16, 32, 48, 64],
-             kernel_sizes=[[0, 5], [7, 9], [11, 15, 17, 3], [13, 13]])
-
-
-def count_params(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
-
-def randomise(model: nn.Module) -> nn.Module:
-    """Non-trivial weights, BN statistics, GRN and layer scales."""
-    gen = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for name, value in model.state_dict().items():
-            if not value.is_floating_point():
-                continue
-            if name.endswith('running_var'):
-                value.copy_(torch.rand(value.shape, generator=gen) + 0.5)
-            elif value.dim() in (2, 4):
-                fan_in = value[0].numel()
-                value.copy_(torch.randn(value.shape, generator=gen) /
-                            fan_in**0.5)
-            else:
-                value.copy_(torch.randn(value.shape, generator=gen) * 0.3 +
-                            (1. if name.endswith(('.weight', 'gamma')) else
-                             0.))
-    return model
-
-
-def rel_error(a: torch.Tensor, b: torch.Tensor) -> float:
-    return ((a - b).abs().max() / b.abs().max()).item()
+MIXED = TINY_ARCHS['UniRepLKNet']
 
 
 @pytest.mark.parametrize('arch', sorted(PARAMS_M))
@@ -76,15 +48,6 @@ def test_kernel_schedules_follow_official_code():
         [3, 3], [13, 13], [13] * 6, [13, 13]]
     with pytest.raises(ValueError, match='one kernel per block'):
         UniRepLKNet(dict(MIXED, depths=[2, 2, 3, 2]))
-
-
-def test_outputs_non_square_atto():
-    model = UniRepLKNet('a').eval()
-    with torch.no_grad():
-        outs = model(torch.randn(2, 3, 64, 96))
-    assert [tuple(o.shape) for o in outs] == [
-        (2, w, 64 // s, 96 // s)
-        for w, s in zip([40, 80, 160, 320], (4, 8, 16, 32))]
 
 
 @pytest.mark.parametrize('kernel_size, dilation', [(5, 2), (3, 5), (9, 2)])
@@ -116,30 +79,15 @@ def test_dilated_reparam_block_merges_all_branches():
         DilatedReparamBlock(8, 12)
 
 
-def test_deploy_reparameterisation():
-    model = randomise(UniRepLKNet(MIXED)).eval()
-    x = torch.randn(2, 3, 64, 96)
-    with torch.no_grad():
-        before = model(x)
-        n_train = count_params(model)
-        model.switch_to_deploy()
-        after = model(x)
-    assert model.deploy
-    assert count_params(model) < n_train
+def test_deploy_form_drops_the_training_branches():
+    model = UniRepLKNet(MIXED).eval()
+    model.switch_to_deploy()
     keys = list(model.state_dict())
     assert not any('dil_' in k or 'origin_bn' in k or k.endswith('act.1.beta')
                    for k in keys)
     blocks = [m for m in model.modules() if isinstance(m, UniRepLKNetBlock)]
     assert all(b.gamma is None and isinstance(b.norm, nn.Identity)
                for b in blocks)
-    for a, b in zip(after, before):
-        assert rel_error(a, b) < 1e-4
-
-    built = UniRepLKNet(MIXED, deploy=True).eval()
-    built.load_state_dict(model.state_dict(), strict=True)
-    with torch.no_grad():
-        for a, b in zip(built(x), before):
-            assert rel_error(a, b) < 1e-4
 
 
 def test_block_without_layer_scale_reparameterises():
@@ -149,32 +97,6 @@ def test_block_without_layer_scale_reparameterises():
         expected = block(x)
         block.switch_to_deploy()
         assert rel_error(block(x), expected) < 1e-5
-
-
-def test_contract_and_checkpointing():
-    model = UniRepLKNet(MIXED, out_indices=(0, 2), frozen_stages=2,
-                        norm_eval=True, drop_path_rate=0.1)
-    model.train()
-    assert hasattr(model, 'norm2') and not hasattr(model, 'norm3')
-    frozen = [p.requires_grad for i in range(2)
-              for m in model.stage_modules(i) for p in m.parameters()]
-    assert frozen and not any(frozen)
-    assert all(not m.training for m in model.modules()
-               if isinstance(m, nn.BatchNorm2d))
-    rates = [m.drop_prob for m in model.modules()
-             if hasattr(m, 'drop_prob')]
-    assert rates == sorted(rates) and rates[-1] == pytest.approx(0.1)
-
-    plain = randomise(UniRepLKNet(MIXED, out_indices=(0, )))
-    cp = UniRepLKNet(MIXED, out_indices=(0, ), with_cp=True)
-    cp.load_state_dict(plain.state_dict())
-    x = torch.randn(2, 3, 32, 32)
-    plain(x)[0].square().sum().backward()
-    cp(x)[0].square().sum().backward()
-    grad = plain.stages[0][1].dwconv.weight.grad
-    assert rel_error(cp.stages[0][1].dwconv.weight.grad, grad) < 1e-4
-    with pytest.raises(ValueError, match='in_channels'):
-        plain(torch.randn(1, 1, 32, 32))
 
 
 def official_state(model: UniRepLKNet, classifier: bool) -> dict:
@@ -190,10 +112,7 @@ def official_state(model: UniRepLKNet, classifier: bool) -> dict:
         state[key] = value
     if classifier:
         width = model.embed_dims[-1]
-        state.update({'norm.weight': torch.randn(width),
-                      'norm.bias': torch.randn(width),
-                      'head.weight': torch.randn(1000, width),
-                      'head.bias': torch.randn(1000)})
+        state.update(classifier_tensors(width))
     return state
 
 
@@ -227,12 +146,3 @@ def test_official_deploy_checkpoint_loads_into_deploy_model(tmp_path):
     model.init_weights()
     assert torch.equal(model.stages[2][1].act[1].gamma,
                        state['stages.2.1.act.1.gamma'].flatten())
-
-
-def test_builds_in_mmdet_and_mmseg_registries():
-    from mmdet.registry import MODELS as DET_MODELS
-    from mmseg.registry import MODELS as SEG_MODELS
-    cfg = dict(type='mmcnn.UniRepLKNet', arch=MIXED, out_indices=(3, ))
-    for registry in (DET_MODELS, SEG_MODELS):
-        model = registry.build(cfg)
-        assert isinstance(model, UniRepLKNet)
