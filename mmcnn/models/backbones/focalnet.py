@@ -7,7 +7,7 @@ the paper's figure); :meth:`FocalNet.checkpoint_filter` converts the
 official classification and detection checkpoints.
 """
 import re
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
@@ -15,8 +15,8 @@ from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import (DepthwiseConv2d, DropPath, PointwiseLinear, activate_,
-                      addcmul_, drop_path_rates, inference_mode_on,
+from ..layers import (DepthwiseConv2d, Mlp, PointwiseLinear, activate_,
+                      addcmul_, build_drop_path, drop_path_rates, mul_,
                       pad_kernel, residual_add)
 from ..layers.fuse import fold_output_affine, fold_scale_into_norm
 from .base import ConvNetBackbone
@@ -73,28 +73,8 @@ class FocalModulation(nn.Module):
         ctx_all = addcmul_(ctx_all, ctx_global, gates[:, self.focal_level:])
         if self.normalize_modulator:
             ctx_all = ctx_all / (self.focal_level + 1)
-        modulator = self.h(ctx_all)
-        x = (modulator.mul_(query) if inference_mode_on() else
-             query * modulator).permute(0, 2, 3, 1)
+        x = mul_(self.h(ctx_all), query).permute(0, 2, 3, 1)
         return self.proj_drop(self.proj(x))
-
-
-class Mlp(nn.Module):
-    """Transformer MLP on channels-last maps: ``fc2(GELU(fc1(x)))``."""
-
-    def __init__(self,
-                 embed_dims: int,
-                 hidden_dims: int,
-                 drop_rate: float = 0.) -> None:
-        super().__init__()
-        self.fc1 = PointwiseLinear(embed_dims, hidden_dims)
-        self.act = nn.GELU()
-        self.fc2 = PointwiseLinear(hidden_dims, embed_dims)
-        self.drop = nn.Dropout(drop_rate)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.drop(activate_(self.act, self.fc1(x)))
-        return self.drop(self.fc2(x))
 
 
 class FocalNetBlock(nn.Module):
@@ -103,8 +83,9 @@ class FocalNetBlock(nn.Module):
     Pre-norm: ``x = x + DropPath(g_1 * FM(LN(x)))``,
     ``x = x + DropPath(g_2 * mlp(LN(x)))``; post-norm (large models):
     ``x = x + DropPath(g_1 * LN(FM(x)))``,
-    ``x = x + DropPath(g_2 * LN(mlp(x)))``. The layer scales ``g`` are 1
-    unless ``layer_scale`` is given.
+    ``x = x + DropPath(g_2 * LN(mlp(x)))``, with the channels-last MLP
+    ``fc2(drop(GELU(fc1(x))))``. The layer scales ``g`` are 1 unless
+    ``layer_scale`` is given.
     """
 
     def __init__(self,
@@ -123,10 +104,10 @@ class FocalNetBlock(nn.Module):
         self.modulation = FocalModulation(embed_dims, focal_level,
                                           focal_window, normalize_modulator,
                                           drop_rate)
-        self.drop_path = (DropPath(drop_path_rate)
-                          if drop_path_rate > 0. else nn.Identity())
+        self.drop_path = build_drop_path(drop_path_rate)
         self.norm2 = nn.LayerNorm(embed_dims)
-        self.mlp = Mlp(embed_dims, int(embed_dims * mlp_ratio), drop_rate)
+        self.mlp = Mlp(embed_dims, int(embed_dims * mlp_ratio),
+                       channels_last=True, drop_rate=drop_rate)
         if layer_scale is None:
             self.gamma_1 = self.gamma_2 = None
         else:
@@ -161,7 +142,7 @@ class FocalNetBlock(nn.Module):
             y = self.norm1(self.modulation(x))
         else:
             y = self.modulation(self.norm1(x))
-        x = x + self.drop_path(self._scale(self.gamma_1, y))
+        x = residual_add(x, self.drop_path(self._scale(self.gamma_1, y)))
         if self.post_norm:
             y = self.norm2(self.mlp(x))
         else:
@@ -257,7 +238,7 @@ class FocalNet(ConvNetBackbone):
     padding, and ``norm3`` takes the classifier's final norm, which it
     applies to the last stage's tokens before pooling (the neck pools).
 
-    Args:
+    Args (the common ones as in :class:`ConvNetBackbone`):
         arch: ``'tiny-srf'``, ``'tiny-lrf'``, ``'small-srf'``,
             ``'small-lrf'``, ``'base-srf'``, ``'base-lrf'`` (SRF: 2 focal
             levels, kernels 3, 5; LRF: 3 levels, kernels 3, 5, 7),
@@ -267,25 +248,12 @@ class FocalNet(ConvNetBackbone):
             ``focal_windows`` (one entry per stage) and optionally
             ``conv_embed``, ``post_norm``, ``layer_scale`` and
             ``normalize_modulator``.
-        in_channels: input image channels.
-        out_indices: stages whose outputs ``forward`` returns.
-        frozen_stages: freeze stages ``1..frozen_stages``.
-        norm_eval: keep batch norms in eval mode while training (FocalNet
-            has none; kept for the common interface).
-        drop_rate: dropout after the modulation and in the MLPs.
-        drop_path_rate: stochastic depth, linearly increasing per block.
         focal_windows: override the arch's first-level kernel sizes, e.g.
             ``(9, 9, 9, 9)`` as the official detection configs do; the
             classification kernels are then zero-padded on loading.
         classifier_form: build the official classifier's form (for
             classification configs): unpadded patch embeddings, and
             ``norm3`` loaded from the classifier's ``norm``.
-        channels_last: run the layers on channels-last tensors (the
-            input is converted once; shapes are unchanged): ``None`` on
-            CPUs, where oneDNN's kernels are faster in it.
-        deploy: build the inference form of :meth:`switch_to_deploy` (layer
-            scales folded into the preceding layers), which loads a
-            checkpoint written by ``tools/deploy/reparameterize.py``.
         init_cfg: initialisation, e.g. ``dict(type='Pretrained',
             checkpoint='focalnet_tiny_srf.pth')``.
     """
@@ -317,6 +285,9 @@ class FocalNet(ConvNetBackbone):
     classifier_norm_prefixes = ('norm.', )
     classifier_norm_pooled = False
     classifier_form_arg = 'classifier_form'
+    stem_name = 'patch_embed'
+    stage_names = ('layers.{i}', )
+    channels_last_maps = True
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny-srf',
@@ -376,13 +347,6 @@ class FocalNet(ConvNetBackbone):
     def classifier_form(self) -> bool:
         return self._classifier_form
 
-    def stage_modules(self, index: int) -> List[nn.Module]:
-        modules = [self.patch_embed] if index == 0 else []
-        modules.append(self.layers[index])
-        if index in self.out_indices:
-            modules.append(getattr(self, f'norm{index}'))
-        return modules
-
     def init_from_scratch(self) -> None:
         """Official init: linear weights ~ TN(0, 0.02) with zero biases,
         LayerNorms to identity; convs keep PyTorch's default init."""
@@ -393,17 +357,6 @@ class FocalNet(ConvNetBackbone):
             elif isinstance(m, nn.LayerNorm):
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
-
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        x = self.prepare_input(x)
-        x = self.patch_embed(x)
-        outs = []
-        for i, layer in enumerate(self.layers):
-            x = layer(x)
-            if i in self.out_indices:
-                out = getattr(self, f'norm{i}')(x)
-                outs.append(out.permute(0, 3, 1, 2).contiguous())
-        return tuple(outs)
 
     @classmethod
     def rename_checkpoint(cls, state_dict: StateDict,

@@ -5,16 +5,17 @@ Yu et al., "InceptionNeXt: When Inception Meets ConvNeXt", CVPR 2024
 (sail-sg/inceptionnext, the same as timm's ``inception_next``), so its
 ImageNet checkpoints load directly.
 """
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
 from mmcv.cnn import build_norm_layer
 from torch import nn
 
 from mmcnn.registry import MODELS
-from ..layers import (DepthwiseConv2d, DropPath, activate_, drop_path_rates,
-                      residual_add)
+from ..layers import (DepthwiseConv2d, Mlp, Reparameterizable,
+                      build_drop_path, drop_path_rates, residual_add)
 from ..layers.fuse import fold_input_bn, fold_output_affine
+from ..layers.init import init_trunc_normal
 from .base import ConvNetBackbone
 
 
@@ -54,25 +55,12 @@ class InceptionDWConv2d(nn.Module):
                           self.dwconv_h(x_h)], dim=1)
 
 
-class ConvMlp(nn.Module):
-    """Pointwise MLP, ``(N, C, H, W) -> (N, C, H, W)``:
-    ``fc2(GELU(fc1(x)))`` with 1x1 convs through ``hidden_channels``."""
-
-    def __init__(self, channels: int, hidden_channels: int) -> None:
-        super().__init__()
-        self.fc1 = nn.Conv2d(channels, hidden_channels, 1)
-        self.act = nn.GELU()
-        self.fc2 = nn.Conv2d(hidden_channels, channels, 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc2(activate_(self.act, self.fc1(x)))
-
-
-class InceptionNeXtBlock(nn.Module):
+class InceptionNeXtBlock(Reparameterizable):
     """One MetaNeXt block, ``(N, C, H, W) -> (N, C, H, W)``.
 
     ``x + DropPath(gamma * mlp(norm(token_mixer(x))))`` with the Inception
-    depthwise token mixer and a batch norm. In deploy form the batch norm is
+    depthwise token mixer, a batch norm and the MLP ``fc2(GELU(fc1(x)))``
+    of 1x1 convs. In deploy form the batch norm is
     folded into the MLP's first 1x1 conv and the layer scale ``gamma`` into
     its last one (both exact: 1x1 convs do not pad).
     """
@@ -93,12 +81,11 @@ class InceptionNeXtBlock(nn.Module):
             branch_ratio=branch_ratio)
         self.norm = (nn.Identity() if deploy else build_norm_layer(
             norm_cfg or dict(type='BN'), channels)[1])
-        self.mlp = ConvMlp(channels, int(mlp_ratio * channels))
+        self.mlp = Mlp(channels, int(mlp_ratio * channels))
         self.gamma = (nn.Parameter(torch.full((channels, ),
                                               float(layer_scale_init_value)))
                       if layer_scale_init_value > 0 and not deploy else None)
-        self.drop_path = (DropPath(drop_path_rate)
-                          if drop_path_rate > 0. else nn.Identity())
+        self.drop_path = build_drop_path(drop_path_rate)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shortcut = x
@@ -107,17 +94,14 @@ class InceptionNeXtBlock(nn.Module):
             x = x * self.gamma.view(1, -1, 1, 1)
         return residual_add(shortcut, self.drop_path(x))
 
-    def switch_to_deploy(self) -> None:
+    def reparameterize(self) -> None:
         """Fold the eval-mode batch norm and the layer scale into the MLP's
-        1x1 convs; idempotent."""
-        if self.deploy:
-            return
+        1x1 convs."""
         self.mlp.fc1 = fold_input_bn(self.norm, self.mlp.fc1)
         self.norm = nn.Identity()
         if self.gamma is not None:
             self.mlp.fc2 = fold_output_affine(self.mlp.fc2, self.gamma)
             self.gamma = None
-        self.deploy = True
 
 
 class InceptionNeXtStage(nn.Module):
@@ -167,24 +151,13 @@ class InceptionNeXt(ConvNetBackbone):
     the official code (the dense-prediction recipe only removes the
     classifier head).
 
-    Args:
+    Args (the common ones as in :class:`ConvNetBackbone`):
         arch: a name from ``arch_zoo`` or a dict with ``embed_dims``,
             ``depths`` and ``mlp_ratios`` (one entry per stage) and
             optionally ``band_kernel_size`` (default 11) and
             ``branch_ratio`` (default 1/8).
-        in_channels: input image channels.
-        out_indices: stages whose outputs ``forward`` returns.
-        frozen_stages: freeze the stem and stages ``1..frozen_stages``.
-        norm_eval: keep batch norms in eval mode while training.
-        drop_path_rate: stochastic depth, linearly increasing per block.
         layer_scale_init_value: initial layer-scale value; 0 disables it.
         norm_cfg: norm of the stem, downsampling layers and blocks.
-        deploy: build the inference form of :meth:`switch_to_deploy` (the
-            blocks' batch norms and layer scales folded into their MLPs); it
-            loads checkpoints written by ``tools/deploy/reparameterize.py``.
-        channels_last: run the layers on channels-last tensors (the
-            input is converted once; shapes are unchanged): ``None`` on
-            CPUs, where oneDNN's kernels are faster in it.
         init_cfg: initialisation, e.g. ``dict(type='Pretrained',
             checkpoint='inceptionnext_tiny.pth')``.
     """
@@ -201,6 +174,9 @@ class InceptionNeXt(ConvNetBackbone):
                         _arch([128, 256, 512, 1024], [3, 3, 27, 3])),
     }
     arch_keys = ('embed_dims', 'depths', 'mlp_ratios')
+    stem_name = 'stem'
+    stage_names = ('stages.{i}', )
+    output_norm_name = None
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',
@@ -244,24 +220,6 @@ class InceptionNeXt(ConvNetBackbone):
         self.deploy = deploy
         self._freeze_stages()
 
-    def stage_modules(self, index: int) -> List[nn.Module]:
-        if index == 0:
-            return [self.stem, self.stages[0]]
-        return [self.stages[index]]
-
     def init_from_scratch(self) -> None:
         """Official init: conv weights ~ TN(0, 0.02), bias 0."""
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.trunc_normal_(m.weight, std=.02)
-                nn.init.zeros_(m.bias)
-
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        x = self.prepare_input(x)
-        x = self.stem(x)
-        outs = []
-        for i, stage in enumerate(self.stages):
-            x = stage(x)
-            if i in self.out_indices:
-                outs.append(x)
-        return tuple(outs)
+        init_trunc_normal(self, (nn.Conv2d, ))

@@ -8,16 +8,15 @@ channels-last ``(N, H, W, C)`` maps; stage outputs are returned as
 and detection) load through :meth:`InternImage.checkpoint_filter`.
 """
 import re
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
-import torch.utils.checkpoint as cp
 from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import (DCNv3, DropPath, LayerNorm2d, PointwiseLinear,
-                      activate_, drop_path_rates, residual_add)
+from ..layers import (DCNv3, LayerNorm2d, Mlp, build_drop_path,
+                      checkpointed, drop_path_rates, residual_add)
 from ..layers.fuse import fold_output_affine, fold_scale_into_norm
 from .base import ConvNetBackbone
 
@@ -62,24 +61,11 @@ class DownsampleLayer(nn.Module):
         return self.norm(x.permute(0, 2, 3, 1))
 
 
-class MLP(nn.Module):
-    """Channels-last MLP, ``fc2(GELU(fc1(x)))``."""
-
-    def __init__(self, channels: int, hidden_channels: int) -> None:
-        super().__init__()
-        self.fc1 = PointwiseLinear(channels, hidden_channels)
-        self.act = nn.GELU()
-        self.fc2 = PointwiseLinear(hidden_channels, channels)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc2(activate_(self.act, self.fc1(x)))
-
-
 class InternImageBlock(nn.Module):
     """One InternImage layer, ``(N, H, W, C) -> (N, H, W, C)``.
 
-    Two residual branches, ``F = DCNv3`` with ``norm1`` and ``F = MLP``
-    with ``norm2``, each ``x + DropPath(gamma * y)`` where ``y`` is
+    Two residual branches, ``F = DCNv3`` with ``norm1`` and the
+    channels-last ``F = fc2(GELU(fc1(x)))`` with ``norm2``, each ``x + DropPath(gamma * y)`` where ``y`` is
     ``F(norm(x))`` (pre-norm, InternImage-T), ``norm(F(x))``
     (``post_norm``, S/B/L/XL/G) or ``res_post_norm(F(norm(x)))`` (H);
     ``gamma`` is the optional layer scale.
@@ -106,9 +92,9 @@ class InternImageBlock(nn.Module):
         self.dcn = DCNv3(channels, groups, 3, dw_kernel_size, offset_scale,
                          center_feature_scale)
         self.norm2 = _layer_norm(channels)
-        self.mlp = MLP(channels, int(channels * mlp_ratio))
-        self.drop_path = (DropPath(drop_path_rate)
-                          if drop_path_rate > 0. else nn.Identity())
+        self.mlp = Mlp(channels, int(channels * mlp_ratio),
+                       channels_last=True)
+        self.drop_path = build_drop_path(drop_path_rate)
         self.layer_scale = layer_scale is not None
         if self.layer_scale:
             self.gamma1 = nn.Parameter(torch.full((channels, ), layer_scale))
@@ -189,10 +175,7 @@ class InternImageStage(nn.Module):
         if self.downsample is not None:
             x = self.downsample(x)
         for i, block in enumerate(self.blocks):
-            if self.with_cp and x.requires_grad:
-                x = cp.checkpoint(block, x, use_reentrant=False)
-            else:
-                x = block(x)
+            x = checkpointed(block, x, self.with_cp)
             if i in self.post_norm_index:
                 x = self.post_norms[self.post_norm_index[i]](x)
         return self.norm(x)
@@ -223,22 +206,10 @@ class InternImage(ConvNetBackbone):
     ``center_feature_scale``. InternImage has no batch norm in the
     backbone, so ``norm_eval`` finds nothing to keep in eval mode.
 
-    Args:
+    Args (the common ones as in :class:`ConvNetBackbone`):
         arch: a name from ``arch_zoo`` or a dict with ``embed_dims``,
             ``depths`` and ``groups`` (one entry per stage) and any of the
             options above.
-        in_channels: input image channels.
-        out_indices: stages whose outputs ``forward`` returns.
-        frozen_stages: freeze stages ``1..frozen_stages``.
-        norm_eval: keep batch norms in eval mode while training.
-        drop_path_rate: stochastic depth, linearly increasing per block.
-        with_cp: gradient checkpointing of every block while training.
-        deploy: build the inference form of :meth:`switch_to_deploy` (layer
-            scales folded into the preceding layers), which loads a
-            checkpoint written by ``tools/deploy/reparameterize.py``.
-        channels_last: run the layers on channels-last tensors (the
-            input is converted once; shapes are unchanged): ``None`` on
-            CPUs, where oneDNN's kernels are faster in it.
         init_cfg: initialisation, e.g. ``dict(type='Pretrained',
             checkpoint='internimage_t_1k_224.pth')``.
     """
@@ -271,6 +242,10 @@ class InternImage(ConvNetBackbone):
                               center_feature_scale=True)),
     }
     arch_keys = ('embed_dims', 'depths', 'groups')
+    stem_name = 'patch_embed'
+    stage_names = ('stages.{i}', )
+    output_norm_name = None
+    channels_last_maps = True
     arch_options: Dict[str, object] = dict(
         mlp_ratio=4., offset_scale=1., layer_scale=None, post_norm=False,
         res_post_norm=False, dw_kernel_size=None,
@@ -329,11 +304,6 @@ class InternImage(ConvNetBackbone):
             self.switch_to_deploy()
         self._freeze_stages()
 
-    def stage_modules(self, index: int) -> List[nn.Module]:
-        if index == 0:
-            return [self.patch_embed, self.stages[0]]
-        return [self.stages[index]]
-
     def init_from_scratch(self) -> None:
         """Official init: Linear ~ TN(0.02), LN to identity, DCNv3's own."""
         for m in self.modules():
@@ -346,16 +316,6 @@ class InternImage(ConvNetBackbone):
         for m in self.modules():
             if isinstance(m, DCNv3):
                 m.reset_parameters()
-
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        x = self.prepare_input(x)
-        x = self.patch_embed(x)
-        outs = []
-        for i, stage in enumerate(self.stages):
-            x = stage(x)
-            if i in self.out_indices:
-                outs.append(x.permute(0, 3, 1, 2).contiguous())
-        return tuple(outs)
 
     _OFFICIAL_KEYS = [
         (r'^patch_embed\.norm([12])\.1\.', r'patch_embed.norm\1.'),

@@ -12,22 +12,20 @@ Both share one layout: ``downsample_layers[i]`` (stem or stride-2 conv),
 through each class's ``checkpoint_filter``.
 """
 import re
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
 from torch import nn
 
 from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import StateDict
-from ..layers import (DepthwiseConv2d, DropPath, PointwiseLinear, activate_,
-                      addcmul_, drop_path_rates, inference_mode_on,
-                      residual_add)
-from ..layers.fuse import fold_input_affine, fold_output_affine
+from ..layers import (ChannelScale, DepthwiseConv2d, Mlp, PointwiseLinear,
+                      Reparameterizable, StarReLU, addcmul_, build_drop_path,
+                      drop_path_rates, fold_star_relu, group_rstd,
+                      residual_add, scaled_residual_add)
+from ..layers.fuse import fold_norm_affine, fold_output_affine
+from ..layers.init import init_trunc_normal
 from .base import ConvNetBackbone
-
-
-def _drop_path(rate: float) -> nn.Module:
-    return DropPath(rate) if rate > 0. else nn.Identity()
 
 
 class Pooling(nn.Module):
@@ -47,30 +45,12 @@ class Pooling(nn.Module):
         return self.pool(x) - x
 
 
-class ConvMlp(nn.Module):
-    """PoolFormer MLP on NCHW maps: ``fc2(drop(GELU(fc1(x))))``, 1x1
-    convs."""
-
-    def __init__(self,
-                 embed_dims: int,
-                 hidden_dims: int,
-                 drop_rate: float = 0.) -> None:
-        super().__init__()
-        self.fc1 = nn.Conv2d(embed_dims, hidden_dims, 1)
-        self.act = nn.GELU()
-        self.fc2 = nn.Conv2d(hidden_dims, embed_dims, 1)
-        self.drop = nn.Dropout(drop_rate)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.drop(activate_(self.act, self.fc1(x)))
-        return self.drop(self.fc2(x))
-
-
-class PoolFormerBlock(nn.Module):
+class PoolFormerBlock(Reparameterizable):
     """One PoolFormer block, ``(N, C, H, W) -> (N, C, H, W)``.
 
     ``x = x + DropPath(ls_1 * pool_mixer(GN(x)))``;
-    ``x = x + DropPath(ls_2 * mlp(GN(x)))`` with single-group GroupNorms.
+    ``x = x + DropPath(ls_2 * mlp(GN(x)))`` with single-group GroupNorms
+    and the MLP ``fc2(drop(GELU(fc1(x))))`` of 1x1 convs.
     """
 
     def __init__(self,
@@ -84,17 +64,13 @@ class PoolFormerBlock(nn.Module):
         self.norm1 = nn.GroupNorm(1, embed_dims)
         self.token_mixer = Pooling(pool_size)
         self.norm2 = nn.GroupNorm(1, embed_dims)
-        self.mlp = ConvMlp(embed_dims, int(embed_dims * mlp_ratio),
-                           drop_rate)
-        self.drop_path = _drop_path(drop_path_rate)
+        self.mlp = Mlp(embed_dims, int(embed_dims * mlp_ratio),
+                       drop_rate=drop_rate)
+        self.drop_path = build_drop_path(drop_path_rate)
         self.layer_scale_1 = nn.Parameter(
             torch.full((embed_dims, ), float(layer_scale_init_value)))
         self.layer_scale_2 = nn.Parameter(
             torch.full((embed_dims, ), float(layer_scale_init_value)))
-
-    @property
-    def deploy(self) -> bool:
-        return self.layer_scale_2 is None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.deploy:
@@ -113,26 +89,16 @@ class PoolFormerBlock(nn.Module):
         a per-channel constant to itself, so ``mu`` and ``b`` cancel in
         ``pool(GN(x)) - GN(x)`` and only ``w / sigma`` remains.
         """
-        n, c, h, w = x.shape
-        scale = self.mixer_scale.view(1, -1, 1, 1)
         mixed = self.token_mixer(x)
-        if inference_mode_on():
-            # GroupNorm's own statistics pass: 10x faster than Tensor.var
-            # over a whole sample, but not differentiable in rstd.
-            rstd = torch.native_group_norm(x, None, None, n, c, h * w, 1,
-                                           self.mixer_eps)[2]
-            return mixed.mul_(scale * rstd.view(n, 1, 1, 1)).add_(x)
-        var = x.var(dim=(1, 2, 3), unbiased=False, keepdim=True)
-        return torch.addcmul(x, scale * torch.rsqrt(var + self.mixer_eps),
-                             mixed)
+        scale = self.mixer_scale.view(1, -1, 1, 1) * group_rstd(
+            x, self.mixer_eps)
+        return scaled_residual_add(x, mixed, scale)
 
-    def switch_to_deploy(self) -> None:
+    def reparameterize(self) -> None:
         """Inference form: ``layer_scale_2`` folded into ``mlp.fc2``, and
         the first half reduced to :meth:`_folded_mixer`, whose per-channel
         ``mixer_scale = ls_1 * w`` replaces ``layer_scale_1`` and ``norm1``
         (of which only ``eps`` remains). Drop path is dropped."""
-        if self.deploy:
-            return
         self.mlp.fc2 = fold_output_affine(self.mlp.fc2, self.layer_scale_2)
         self.layer_scale_2 = None
         scale = self.layer_scale_1.detach() * self.norm1.weight.detach()
@@ -140,74 +106,6 @@ class PoolFormerBlock(nn.Module):
         self.mixer_eps = self.norm1.eps
         del self.layer_scale_1, self.norm1
         self.drop_path = nn.Identity()
-
-
-def squared_relu(x: torch.Tensor) -> torch.Tensor:
-    """``relu(x) ** 2``, written over ``x`` (a fresh tensor) when autograd
-    is off."""
-    if inference_mode_on():
-        return x.relu_().square_()
-    return torch.relu(x).square()
-
-
-class SquaredReLU(nn.Module):
-    """``relu(x) ** 2``: the deploy form of a :class:`StarReLU` whose scale
-    and bias are folded into the next linear layer."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return squared_relu(x)
-
-
-class _StarReLUFunction(torch.autograd.Function):
-    """``s * relu(x) ** 2 + b`` with a hand-written backward:
-    ``dx = 2 s relu(x) g``, ``ds = <g relu(x), relu(x)>``, ``db = sum(g)``.
-
-    Saves only ``relu(x)`` (autograd's chain saves it and its square) and
-    runs the backward in four passes instead of seven: a ConvFormer
-    training step spends most of its element-wise time here.
-    """
-
-    @staticmethod
-    def forward(ctx, x: torch.Tensor, scale: torch.Tensor,
-                bias: torch.Tensor) -> torch.Tensor:
-        positive = torch.relu(x)
-        ctx.save_for_backward(positive, scale)
-        return torch.mul(positive, positive).mul_(scale).add_(bias)
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, grad: torch.Tensor
-                 ) -> Tuple[torch.Tensor, Optional[torch.Tensor],
-                            Optional[torch.Tensor]]:
-        positive, scale = ctx.saved_tensors
-        grad_positive = grad * positive
-        grad_scale = grad_bias = None
-        if ctx.needs_input_grad[1]:
-            grad_scale = torch.dot(grad_positive.reshape(-1),
-                                   positive.reshape(-1)).view(1)
-        if ctx.needs_input_grad[2]:
-            grad_bias = grad.sum().view(1)
-        return grad_positive.mul_(2 * scale), grad_scale, grad_bias
-
-
-class StarReLU(nn.Module):
-    """StarReLU, ``s * relu(x) ** 2 + b`` with learnable scalars s, b.
-
-    Without autograd every step runs in place on ``x`` (a fresh tensor):
-    3x faster on CPU than four fresh tensors; with autograd a fused
-    backward (:class:`_StarReLUFunction`), 3x faster than autograd's.
-    """
-
-    def __init__(self, scale_value: float = 1.,
-                 bias_value: float = 0.) -> None:
-        super().__init__()
-        self.scale = nn.Parameter(torch.full((1, ), float(scale_value)))
-        self.bias = nn.Parameter(torch.full((1, ), float(bias_value)))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not inference_mode_on():
-            return _StarReLUFunction.apply(x, self.scale, self.bias)
-        return squared_relu(x).mul_(self.scale).add_(self.bias)
 
 
 class SepConv(nn.Module):
@@ -236,68 +134,16 @@ class SepConv(nn.Module):
         return self.pwconv2(x)
 
 
-class StarMlp(nn.Module):
-    """ConvFormer MLP on channels-last maps:
-    ``fc2(drop(StarReLU(fc1(x))))``, bias-free linears."""
-
-    def __init__(self,
-                 embed_dims: int,
-                 hidden_dims: int,
-                 drop_rate: float = 0.) -> None:
-        super().__init__()
-        self.fc1 = PointwiseLinear(embed_dims, hidden_dims, bias=False)
-        self.act = StarReLU()
-        self.fc2 = PointwiseLinear(hidden_dims, embed_dims, bias=False)
-        self.drop = nn.Dropout(drop_rate)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.drop(self.fc2(self.drop(self.act(self.fc1(x)))))
-
-    def switch_to_deploy(self) -> None:
-        """Fold StarReLU's affine into fc2's input:
-        ``fc2(s * relu(h)^2 + b) = fc2'(relu(h)^2)``, ``fc2'`` gaining the
-        bias ``b * W_2 1``."""
-        if isinstance(self.act, SquaredReLU):
-            return
-        hidden = self.fc2.in_features
-        self.fc2 = fold_input_affine(self.fc2,
-                                     self.act.scale.expand(hidden),
-                                     self.act.bias.expand(hidden))
-        self.act = SquaredReLU()
-
-
-class ChannelScale(nn.Module):
-    """Multiply a channels-last map by a learnable ``(C,)`` vector."""
-
-    def __init__(self, embed_dims: int, init_value: float = 1.) -> None:
-        super().__init__()
-        self.scale = nn.Parameter(torch.full((embed_dims, ),
-                                             float(init_value)))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x * self.scale
-
-
 def _ln_no_bias(embed_dims: int) -> nn.LayerNorm:
     return nn.LayerNorm(embed_dims, eps=1e-6, bias=False)
 
 
-def _fold_norm_affine(norm: nn.LayerNorm,
-                      layer: nn.Module) -> Tuple[nn.LayerNorm, nn.Module]:
-    """``layer(w * LN(x) + b) = layer'(LN(x))``: a LayerNorm's affine
-    folded into the input of the linear or conv reading it (a pure scale is
-    exact even through zero padding, which it keeps zero; a bias is refused
-    there). Returns the affine-free norm and ``layer'``."""
-    plain = nn.LayerNorm(norm.normalized_shape, eps=norm.eps,
-                         elementwise_affine=False)
-    return plain, fold_input_affine(layer, norm.weight, norm.bias)
-
-
-class ConvFormerBlock(nn.Module):
+class ConvFormerBlock(Reparameterizable):
     """One ConvFormer block, ``(N, H, W, C) -> (N, H, W, C)``.
 
     ``x = r_1 * x + DropPath(SepConv(LN(x)))``;
-    ``x = r_2 * x + DropPath(mlp(LN(x)))`` with bias-free LayerNorms and
+    ``x = r_2 * x + DropPath(mlp(LN(x)))`` with bias-free LayerNorms, the
+    MLP ``fc2(drop(StarReLU(fc1(x))))`` of bias-free linears, and
     residual scales ``r`` (learnable vectors initialised to 1 in the last
     two stages, identity otherwise).
     """
@@ -311,10 +157,11 @@ class ConvFormerBlock(nn.Module):
         super().__init__()
         self.norm1 = _ln_no_bias(embed_dims)
         self.token_mixer = SepConv(embed_dims)
-        self.drop_path = _drop_path(drop_path_rate)
+        self.drop_path = build_drop_path(drop_path_rate)
         self.norm2 = _ln_no_bias(embed_dims)
-        self.mlp = StarMlp(embed_dims, int(embed_dims * mlp_ratio),
-                           drop_rate)
+        self.mlp = Mlp(embed_dims, int(embed_dims * mlp_ratio),
+                       channels_last=True, bias=False, act=StarReLU(),
+                       drop_rate=drop_rate)
         self.res_scale1 = (ChannelScale(embed_dims)
                            if res_scale else nn.Identity())
         self.res_scale2 = (ChannelScale(embed_dims)
@@ -335,26 +182,22 @@ class ConvFormerBlock(nn.Module):
             return addcmul_(branch, x, res_scale.scale)
         return residual_add(x, branch)
 
-    @property
-    def deploy(self) -> bool:
-        return not self.norm1.elementwise_affine
-
-    def switch_to_deploy(self) -> None:
+    def reparameterize(self) -> None:
         """Inference form: both norms' weights folded into the projections
         reading them (``token_mixer.pwconv1``, ``mlp.fc1``), StarReLU's
-        affine into ``mlp.fc2``; drop path is dropped."""
-        if self.deploy:
-            return
-        self.norm1, self.token_mixer.pwconv1 = _fold_norm_affine(
+        affine into ``mlp.fc2`` (``fc2(s * relu(h)^2 + b) = fc2'(relu(h)^2)``,
+        ``fc2'`` gaining the bias ``b * W_2 1``); drop path is dropped."""
+        self.norm1, self.token_mixer.pwconv1 = fold_norm_affine(
             self.norm1, self.token_mixer.pwconv1)
-        self.norm2, self.mlp.fc1 = _fold_norm_affine(self.norm2, self.mlp.fc1)
-        self.mlp.switch_to_deploy()
+        self.norm2, self.mlp.fc1 = fold_norm_affine(self.norm2, self.mlp.fc1)
+        self.mlp.act, self.mlp.fc2 = fold_star_relu(self.mlp.act, self.mlp.fc2)
         self.drop_path = nn.Identity()
 
 
-class ConvFormerDownsampling(nn.Module):
-    """Strided conv between channels-last maps,
-    ``(N, H, W, C_in) -> (N, H / s, W / s, C_out)``.
+class ConvFormerDownsampling(Reparameterizable):
+    """Strided conv into channels-last maps,
+    ``(N, H, W, C_in) -> (N, H / s, W / s, C_out)``; the stem reads the
+    ``(N, C_in, H, W)`` image.
 
     The stem (7x7, stride 4, padding 2) normalises after the conv; the
     other downsamplings (3x3, stride 2, padding 1) before it (bias-free
@@ -364,6 +207,7 @@ class ConvFormerDownsampling(nn.Module):
     def __init__(self, in_channels: int, out_channels: int,
                  is_stem: bool) -> None:
         super().__init__()
+        self.is_stem = is_stem
         kernel_size, stride, padding = (7, 4, 2) if is_stem else (3, 2, 1)
         self.pre_norm = (nn.Identity() if is_stem
                          else _ln_no_bias(in_channels))
@@ -373,15 +217,16 @@ class ConvFormerDownsampling(nn.Module):
                           else nn.Identity())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.pre_norm(x).permute(0, 3, 1, 2)
+        if not self.is_stem:
+            x = self.pre_norm(x).permute(0, 3, 1, 2)
         return self.post_norm(self.conv(x).permute(0, 2, 3, 1))
 
-    def switch_to_deploy(self) -> None:
-        """Fold the pre-norm's weight into the conv (the stem keeps its
-        post-norm, which feeds the residual stream)."""
-        if getattr(self.pre_norm, 'weight', None) is not None:
-            self.pre_norm, self.conv = _fold_norm_affine(self.pre_norm,
-                                                         self.conv)
+    def reparameterize(self) -> None:
+        """Fold the pre-norm's weight into the conv (the stem has none and
+        keeps its post-norm, which feeds the residual stream)."""
+        if not self.is_stem:
+            self.pre_norm, self.conv = fold_norm_affine(self.pre_norm,
+                                                        self.conv)
 
 
 class _MetaFormerBackbone(ConvNetBackbone):
@@ -406,12 +251,6 @@ class _MetaFormerBackbone(ConvNetBackbone):
         self.downsample_layers = nn.ModuleList()
         self.stages = nn.ModuleList()
 
-    def stage_modules(self, index: int) -> List[nn.Module]:
-        modules = [self.downsample_layers[index], self.stages[index]]
-        if index in self.out_indices:
-            modules.append(getattr(self, f'norm{index}'))
-        return modules
-
 
 def _poolformer_arch(widths: List[int], depths: List[int],
                      layer_scale: float) -> dict:
@@ -432,27 +271,13 @@ class PoolFormer(_MetaFormerBackbone):
     (``classifier_form=True``) loads that norm into ``norm3``: the official
     classifier applies it to the last stage's map before pooling.
 
-    Args:
+    Args (the common ones as in :class:`ConvNetBackbone`):
         arch: ``'s12'``, ``'s24'``, ``'s36'``, ``'m36'``, ``'m48'`` or a
             dict with ``embed_dims``, ``depths`` and ``mlp_ratios`` (one
             entry per stage) and optionally ``layer_scale_init_value``.
-        in_channels: input image channels.
-        out_indices: stages whose outputs ``forward`` returns.
-        frozen_stages: freeze stages ``1..frozen_stages``.
-        norm_eval: keep batch norms in eval mode while training (PoolFormer
-            has none; kept for the common interface).
-        drop_rate: dropout in the MLPs.
-        drop_path_rate: stochastic depth, linearly increasing per block.
         classifier_form: build the official classifier's form (for
             classification configs): ``norm3`` is loaded from the
             classifier's ``norm``.
-        deploy: build the inference form of :meth:`switch_to_deploy`
-            (``layer_scale_2`` folded into the MLP, the first norm and
-            ``layer_scale_1`` into one per-sample scale of the pooling
-            mixer).
-        channels_last: run the layers on channels-last tensors (the
-            input is converted once; shapes are unchanged): ``None`` on
-            CPUs, where oneDNN's kernels are faster in it.
         init_cfg: initialisation, e.g. ``dict(type='Pretrained',
             checkpoint='poolformer_s12.pth.tar')``.
     """
@@ -517,19 +342,8 @@ class PoolFormer(_MetaFormerBackbone):
         """Official init: MLP convs ~ TN(0, 0.02) with zero biases; the
         downsampling convs keep PyTorch's default init."""
         for m in self.modules():
-            if isinstance(m, ConvMlp):
-                for conv in (m.fc1, m.fc2):
-                    nn.init.trunc_normal_(conv.weight, std=.02)
-                    nn.init.zeros_(conv.bias)
-
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        x = self.prepare_input(x)
-        outs = []
-        for i in range(self.num_stages):
-            x = self.stages[i](self.downsample_layers[i](x))
-            if i in self.out_indices:
-                outs.append(getattr(self, f'norm{i}')(x))
-        return tuple(outs)
+            if isinstance(m, Mlp):
+                init_trunc_normal(m)
 
     @classmethod
     def rename_checkpoint(cls, state_dict: StateDict,
@@ -577,23 +391,9 @@ class ConvFormer(_MetaFormerBackbone):
     NCHW. With ``gap_before_final_norm`` (the classification form) ``norm3``
     takes the official classifier's ``norm``.
 
-    Args:
+    Args (the common ones as in :class:`ConvNetBackbone`):
         arch: ``'s18'``, ``'s36'``, ``'m36'``, ``'b36'`` or a dict with
             ``embed_dims`` and ``depths`` (one entry per stage).
-        in_channels: input image channels.
-        out_indices: stages whose outputs ``forward`` returns.
-        frozen_stages: freeze stages ``1..frozen_stages``.
-        norm_eval: keep batch norms in eval mode while training (ConvFormer
-            has none; kept for the common interface).
-        drop_rate: dropout in the MLPs.
-        drop_path_rate: stochastic depth, linearly increasing per block.
-        deploy: build the inference form of :meth:`switch_to_deploy`
-            (the block norms' and downsampling pre-norms' weights folded
-            into the projections reading them, the MLP's StarReLU affine
-            into ``fc2``).
-        channels_last: run the layers on channels-last tensors (the
-            input is converted once; shapes are unchanged): ``None`` on
-            CPUs, where oneDNN's kernels are faster in it.
         gap_before_final_norm: return ``norm{i}(GAP(x))`` as ``(N, C)``
             vectors, the official classifier's order (pool, then
             LayerNorm), instead of normalised maps; ``norm3`` then loads
@@ -609,6 +409,7 @@ class ConvFormer(_MetaFormerBackbone):
         'b36': dict(embed_dims=[128, 256, 512, 768], depths=[3, 12, 18, 3]),
     }
     res_scale_stages = (2, 3)
+    channels_last_maps = True
     classifier_norm_prefixes = ('norm.', )
     classifier_form_arg = 'gap_before_final_norm'
 
@@ -649,22 +450,4 @@ class ConvFormer(_MetaFormerBackbone):
     def init_from_scratch(self) -> None:
         """Official init: conv and linear weights ~ TN(0, 0.02), zero
         biases."""
-        for m in self.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                nn.init.trunc_normal_(m.weight, std=.02)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        x = self.prepare_input(x)
-        x = x.permute(0, 2, 3, 1)
-        outs = []
-        for i in range(self.num_stages):
-            x = self.stages[i](self.downsample_layers[i](x))
-            if i in self.out_indices:
-                norm = getattr(self, f'norm{i}')
-                if self.gap_before_final_norm:
-                    outs.append(norm(x.mean((1, 2))))
-                else:
-                    outs.append(norm(x).permute(0, 3, 1, 2).contiguous())
-        return tuple(outs)
+        init_trunc_normal(self)

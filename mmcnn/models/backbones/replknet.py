@@ -7,25 +7,21 @@ COCO and ADE20K checkpoints load directly; the large-kernel convolutions run
 on plain PyTorch (the official repo optionally uses a CUDA iGEMM kernel with
 the same weights).
 """
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from torch import nn
-from torch.utils.checkpoint import checkpoint
 
 from mmcnn.registry import MODELS
-from ..layers import (DepthwiseConv2d, DropPath, activate_, drop_path_rates,
+from ..layers import (BlockSequence, DepthwiseConv2d, Reparameterizable,
+                      activate_, build_drop_path, drop_path_rates,
                       residual_add)
 from ..layers.reparam import ConvBN, conv_from_kernel, merge_kernel
 from .base import ConvNetBackbone
 
 
-def _drop_path(rate: float) -> nn.Module:
-    return DropPath(rate) if rate > 0. else nn.Identity()
-
-
-class ReparamLargeKernelConv(nn.Module):
+class ReparamLargeKernelConv(Reparameterizable):
     """Depth-wise ``K x K`` conv + BN, plus a parallel ``k x k`` conv + BN.
 
     ``(N, C, H, W) -> (N, C, H, W)``:
@@ -46,6 +42,7 @@ class ReparamLargeKernelConv(nn.Module):
                              f'be larger than the large one ({kernel_size}).')
         self.kernel_size = kernel_size
         self.small_kernel = small_kernel
+        self.deploy = deploy
         if deploy:
             self.lkb_reparam = DepthwiseConv2d(channels, kernel_size,
                                                padding=kernel_size // 2)
@@ -56,10 +53,6 @@ class ReparamLargeKernelConv(nn.Module):
             self.small_conv = ConvBN(channels, channels, small_kernel,
                                      groups=channels, norm_cfg=norm_cfg)
 
-    @property
-    def deploy(self) -> bool:
-        return hasattr(self, 'lkb_reparam')
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.deploy:
             return self.lkb_reparam(x)
@@ -69,10 +62,8 @@ class ReparamLargeKernelConv(nn.Module):
         return out
 
     @torch.no_grad()
-    def switch_to_deploy(self) -> None:
+    def reparameterize(self) -> None:
         """Merge the branches into ``lkb_reparam`` (BN in eval form)."""
-        if self.deploy:
-            return
         kernel, bias = self.lkb_origin.fused_kernel_bias()
         if hasattr(self, 'small_conv'):
             small_kernel, small_bias = self.small_conv.fused_kernel_bias()
@@ -111,7 +102,7 @@ class RepLKBlock(nn.Module):
             dw_channels, kernel_size, small_kernel, deploy, norm_cfg)
         self.lk_nonlinear = build_activation_layer(act_cfg)
         self.pw2 = ConvBN(dw_channels, channels, 1, norm_cfg=norm_cfg)
-        self.drop_path = _drop_path(drop_path_rate)
+        self.drop_path = build_drop_path(drop_path_rate)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.pw1(self.prelkb_bn(x))
@@ -138,7 +129,7 @@ class ConvFFN(nn.Module):
         self.pw1 = ConvBN(channels, hidden_channels, 1, norm_cfg=norm_cfg)
         self.nonlinear = build_activation_layer(act_cfg or dict(type='GELU'))
         self.pw2 = ConvBN(hidden_channels, channels, 1, norm_cfg=norm_cfg)
-        self.drop_path = _drop_path(drop_path_rate)
+        self.drop_path = build_drop_path(drop_path_rate)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.pw2(activate_(self.nonlinear, self.pw1(self.preffn_bn(x))))
@@ -166,7 +157,6 @@ class RepLKNetStage(nn.Module):
                  norm_cfg: Optional[dict] = None) -> None:
         super().__init__()
         norm_cfg = norm_cfg or dict(type='BN')
-        self.with_cp = with_cp
         blocks = []
         for rate in block_drop_path[:depth]:
             blocks.append(RepLKBlock(channels, int(channels * dw_ratio),
@@ -174,17 +164,12 @@ class RepLKNetStage(nn.Module):
                                      deploy, norm_cfg))
             blocks.append(ConvFFN(channels, int(channels * ffn_ratio), rate,
                                   norm_cfg))
-        self.blocks = nn.ModuleList(blocks)
+        self.blocks = BlockSequence(blocks, with_cp)
         self.norm = (build_norm_layer(norm_cfg, channels)[1]
                      if out_norm else nn.Identity())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for block in self.blocks:
-            if self.with_cp and x.requires_grad:
-                x = checkpoint(block, x, use_reentrant=False)
-            else:
-                x = block(x)
-        return x
+        return self.blocks(x)
 
 
 def _arch(kernels: List[int], channels: List[int], small_kernel: Optional[int],
@@ -203,31 +188,19 @@ class RepLKNet(ConvNetBackbone):
     then ``stages[i]``; its output has stride ``2 ** (i + 2)`` and passes
     through ``stages[i].norm``.
 
-    Args:
+    Args (the common ones as in :class:`ConvNetBackbone`):
         arch: ``'31b'``, ``'31l'``, ``'xl'`` or a dict with per-stage
             ``embed_dims``, ``depths`` and ``large_kernel_sizes``, and
             optionally ``small_kernel`` (default 5; ``None``: no parallel
             branch), ``dw_ratio`` (default 1) and
             ``norm_intermediate_features`` (default False).
-        in_channels: input image channels.
-        out_indices: stages whose outputs ``forward`` returns.
-        frozen_stages: freeze stages ``1..frozen_stages`` (stem included).
-        norm_eval: keep batch norms in eval mode while training.
-        drop_path_rate: stochastic depth, linearly increasing per block.
         ffn_ratio: hidden width of the ConvFFNs.
         norm_intermediate_features: a BN (``stages[i].norm``) on every
             output stage, as the official RepLKNet-XL detection and
             segmentation models use; ``None`` takes the arch's setting (on
             for XL only).
-        deploy: build the inference form (merged large kernels); it loads
-            weights re-parameterised by :meth:`switch_to_deploy`, not
-            training checkpoints.
-        with_cp: gradient checkpointing of every block while training.
         norm_cfg: norm of all conv-BN pairs (e.g. ``dict(type='SyncBN')``
             as in the official models).
-        channels_last: run the layers on channels-last tensors (the
-            input is converted once; shapes are unchanged): ``None`` on
-            CPUs, where oneDNN's kernels are faster in it.
         init_cfg: e.g. ``dict(type='Pretrained',
             checkpoint='RepLKNet-31B_ImageNet-1K_224.pth')``. Official and
             mmpretrain files (``prefix='backbone.'``) share mmcnn's keys;
@@ -247,6 +220,7 @@ class RepLKNet(ConvNetBackbone):
                               1.5, True)),
     }
     arch_keys = ('embed_dims', 'depths', 'large_kernel_sizes')
+    output_norm_name = 'stages.{i}.norm'
     classifier_norm_prefixes = ('norm.', )
     classifier_norm_pooled = False
 
@@ -281,14 +255,14 @@ class RepLKNet(ConvNetBackbone):
 
         width = self.embed_dims[0]
         relu = dict(type='ReLU')
-        self.stem = nn.ModuleList([
+        self.stem = nn.Sequential(
             ConvBN(in_channels, width, 3, 2, norm_cfg=norm_cfg, act_cfg=relu),
             ConvBN(width, width, 3, 1, groups=width, norm_cfg=norm_cfg,
                    act_cfg=relu),
             ConvBN(width, width, 1, norm_cfg=norm_cfg, act_cfg=relu),
             ConvBN(width, width, 3, 2, groups=width, norm_cfg=norm_cfg,
                    act_cfg=relu),
-        ])
+        )
         dpr = drop_path_rates(drop_path_rate, sum(self.depths))
         self.stages = nn.ModuleList()
         self.transitions = nn.ModuleList()
@@ -307,36 +281,11 @@ class RepLKNet(ConvNetBackbone):
                     ConvBN(channels, out, 1, norm_cfg=norm_cfg, act_cfg=relu),
                     ConvBN(out, out, 3, 2, groups=out, norm_cfg=norm_cfg,
                            act_cfg=relu)))
+        self.deploy = deploy
         self._freeze_stages()
 
-    @property
-    def deploy(self) -> bool:
-        return all(m.deploy for m in self.modules()
-                   if isinstance(m, ReparamLargeKernelConv))
-
-    def stage_modules(self, index: int) -> List[nn.Module]:
+    def trunk_modules(self, index: int) -> List[nn.Module]:
+        """The stem (stage 0) or the transition into stage ``index``, then
+        its blocks."""
         first = self.stem if index == 0 else self.transitions[index - 1]
         return [first, self.stages[index]]
-
-    def switch_to_deploy(self) -> None:
-        """Merge every large-kernel block into one conv (eval-mode BN).
-
-        Outputs are unchanged in eval mode; afterwards the model is for
-        inference (the merged kernels have no separate BN statistics).
-        """
-        for module in self.modules():
-            if isinstance(module, ReparamLargeKernelConv):
-                module.switch_to_deploy()
-
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        x = self.prepare_input(x)
-        for layer in self.stem:
-            x = layer(x)
-        outs = []
-        for i, stage in enumerate(self.stages):
-            if i > 0:
-                x = self.transitions[i - 1](x)
-            x = stage(x)
-            if i in self.out_indices:
-                outs.append(stage.norm(x))
-        return tuple(outs)
