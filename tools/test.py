@@ -15,16 +15,16 @@ for another number of classes, the message names the keys and the
 no metric.
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
 from mmengine.dist import get_rank, get_world_size
 
 from mmcnn.engine.runner_setup import (NothingEvaluatedError,
+                                       add_runner_arguments,
                                        add_show_dir_hook, build_runner,
-                                       run_test, setup_work_dir)
+                                       load_config, parse_runner_args,
+                                       run_test)
 
 # The repository root, so that configs import ``projects.<name>.<name>``.
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -39,24 +39,13 @@ def parse_args() -> argparse.Namespace:
         '--show-dir',
         help='folder (relative to the work dir) for the drawn predictions: '
         'one PNG per test image, named after the image')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config entries, e.g. test_dataloader.batch_size=2')
-    parser.add_argument('--launcher', default='none',
-                        choices=['none', 'pytorch', 'slurm', 'mpi'])
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_runner_arguments(parser, 'test_dataloader.batch_size=2')
+    return parse_runner_args(parser)
 
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    setup_work_dir(cfg, args.config, args.work_dir)
+    cfg = load_config(args)
     if not osp.isfile(args.checkpoint):
         raise SystemExit(f'Checkpoint not found: {args.checkpoint!r}')
     cfg.load_from = args.checkpoint

@@ -7,15 +7,13 @@ the downstream library; mmcnn's backbones resolve as ``mmcnn.<Name>``.
         [--cfg-options key=value ...] [--launcher none|pytorch|slurm|mpi]
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
-
-from mmcnn.engine.runner_setup import (add_safety_hooks, build_runner,
-                                       setup_work_dir, train, use_amp,
-                                       use_exact_resume_loop)
+from mmcnn.engine.runner_setup import (add_runner_arguments,
+                                       add_safety_hooks, build_runner,
+                                       load_config, parse_runner_args, train,
+                                       use_amp, use_exact_resume_loop)
 from mmcnn.utils.resume import find_resume_checkpoint
 
 # The repository root, so that configs import ``projects.<name>.<name>``.
@@ -38,24 +36,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--auto-scale-lr', action='store_true',
         help='scale the learning rate by the actual total batch size')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config entries, e.g. train_cfg.max_epochs=2')
-    parser.add_argument('--launcher', default='none',
-                        choices=['none', 'pytorch', 'slurm', 'mpi'])
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_runner_arguments(parser, 'train_cfg.max_epochs=2')
+    return parse_runner_args(parser)
 
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    setup_work_dir(cfg, args.config, args.work_dir)
+    cfg = load_config(args)
     add_safety_hooks(cfg)
     use_exact_resume_loop(cfg)
     if args.amp:

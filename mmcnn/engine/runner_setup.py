@@ -1,19 +1,51 @@
 """Runner set-up shared by tools/train.py and tools/test.py: work dir,
 safety hooks, exact resume, AMP, CPU distributed runs, and the checks that
 make tools/test.py fail loudly when it evaluates nothing."""
+import argparse
 import copy
 import os
 import os.path as osp
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 import torch
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.hooks import Hook
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 from torch import nn
 
 from mmcnn.utils import keep_freed_memory
+
+
+def add_runner_arguments(parser: argparse.ArgumentParser,
+                         example: str) -> None:
+    """``--cfg-options`` (help gives ``example``), ``--launcher`` and
+    ``--local-rank``: the options tools/train.py and tools/test.py share."""
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help=f'override config entries, e.g. {example}')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'])
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_runner_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """The command line, with ``LOCAL_RANK`` set from ``--local-rank``
+    unless the launcher set it."""
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def load_config(args: argparse.Namespace) -> Config:
+    """``args.config`` with ``--cfg-options`` merged, the launcher and the
+    work dir (:func:`setup_work_dir`) set."""
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    setup_work_dir(cfg, args.config, args.work_dir)
+    return cfg
 
 
 def setup_work_dir(cfg: Config, config_path: str,
