@@ -9,24 +9,19 @@ interleaved in one process through tools/analysis_tools/benchmark.py and
 reports the deploy/training throughput ratio. See benchmarks/README.md.
 """
 import argparse
-import importlib.util
 import os.path as osp
 import platform
+import sys
 from typing import List, Optional, Sequence
 
 import torch
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from tools.analysis_tools import benchmark  # noqa: E402
+
 DEFAULT_MODELS = ('moganet-xtiny', 'moganet-tiny', 'moganet-small',
                   'moganet-base', 'moganet-large', 'moganet-xlarge')
-
-
-def _benchmark_tool():
-    path = osp.join(ROOT, 'tools', 'analysis_tools', 'benchmark.py')
-    spec = importlib.util.spec_from_file_location('benchmark_tool', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -51,7 +46,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[Sequence[str]] = None) -> List[str]:
     args = parse_args(argv)
-    tool = _benchmark_tool()
     formats = dict(off=[False], on=[True], both=[False, True])
     common = ['--shape', str(args.shape), '--warmup', str(args.warmup),
               '--rounds', str(args.rounds), '--iters', str(args.iters)]
@@ -66,7 +60,7 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
                 suffix = ',channels_last' if channels_last else ''
                 print(f'\n== {model}, batch {batch_size}, channels_last '
                       f'{"on" if channels_last else "off"}')
-                train, deploy = tool.main([
+                train, deploy = benchmark.main([
                     '--arch', f'{model}:{suffix[1:]}' if suffix else model,
                     '--compare', f'{model}:deploy{suffix}',
                     '--batch-size', str(batch_size), *common])
