@@ -227,7 +227,7 @@ def compare(name: str, ref: str, batch: int, shape: Tuple[int, int],
     variants += mm_forms
     known = set(dwconv.algorithm_cache())
     time_variants(variants, args.rounds, args.round_seconds, args.clock)
-    picks = sorted(f'{k[3][0]}x{k[3][1]}@{k[7]}x{k[8]}:{v[0]}'
+    picks = sorted(f'{k[3][0]}x{k[3][1]}@{k[8]}ch:{v[0]}'
                    for k, v in dwconv.algorithm_cache().items()
                    if k not in known)
     print('   depth-wise algorithms picked: ' + (', '.join(picks) or '-'))
@@ -301,7 +301,8 @@ def dwconv_table(args: argparse.Namespace) -> List[str]:
         timings = dict(zip((v[0] for v in variants), time_interleaved(
             calls, args.rounds, 1, clock=CLOCKS[args.clock])))
         choice = [v for k, v in dwconv.algorithm_cache().items()
-                  if k[3] == (kh, kw) and k[7:10] == (h, h, c)
+                  if k[3] == (kh, kw)
+                  and k[7:9] == (dwconv.size_bucket(h, h), c)
                   and k[-1] == args.train]
         kernel = f'{kh}x{kw}' + (f' d{d}' if d > 1 else '')
         cells = [f'{n}x{c}x{h}x{h}', kernel]

@@ -4,6 +4,10 @@ import os.path as osp
 
 import pytest
 
+# Tests time their own depth-wise trials: no per-machine choice file (the
+# persistence test points it at a temporary folder).
+os.environ['MMCNN_DWCONV_CACHE'] = 'off'
+
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SHARED_DATA = osp.join(osp.dirname(REPO_ROOT), 'shared', 'data')
 

@@ -76,6 +76,7 @@ def run(cmd, tmp_path, work_dir):
                           env=env, capture_output=True, text=True,
                           timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout + proc.stderr
 
 
 def losses(path):
@@ -97,8 +98,12 @@ def test_two_cpu_processes_match_one(tmp_path):
             base=base, batch=batch, data=tmp_path / 'data'))
     run([sys.executable, 'tools/train.py', str(tmp_path / 'single.py')],
         tmp_path, tmp_path / 'single')
-    run(['bash', 'tools/dist_train.sh', str(tmp_path / 'dist.py'), '2'],
-        tmp_path, tmp_path / 'dist')
+    output = run(['bash', 'tools/dist_train.sh', str(tmp_path / 'dist.py'),
+                  '2'], tmp_path, tmp_path / 'dist')
+    for noise in ('pkg_resources', 'Grad strides', 'GPU number',
+                  'paramwise_options'):
+        assert noise not in output, noise
+    assert 'Processes: 2' in output
     single = losses(tmp_path / 'single' / 'loss_rank0.txt')
     ranks = [losses(tmp_path / 'dist' / f'loss_rank{r}.txt') for r in (0, 1)]
     assert len(single) == len(ranks[0]) == len(ranks[1]) == 3

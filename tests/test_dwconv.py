@@ -1,5 +1,8 @@
 """DepthwiseConv2d: every algorithm equals PyTorch's NCHW conv2d, forward
 and backward; selection, caching, forcing, tracing and layouts."""
+import math
+import os.path as osp
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -119,11 +122,11 @@ def test_auto_choice_is_cached_per_key_and_forcing_overrides_it():
         assert len(cache) == 1
         (key, (choice, timings)), = cache.items()
         assert choice in timings and choice in dwconv.ALGORITHMS
-        assert key[3] == (31, 31) and key[7:10] == (20, 20, 4)
+        assert key[3] == (31, 31) and key[8] == 4
         assert key[-1] is False
         layer(x)
         assert len(dwconv.algorithm_cache()) == 1
-        layer(torch.randn(1, 4, 21, 20))
+        layer(torch.randn(1, 4, 20, 20))
         assert len(dwconv.algorithm_cache()) == 2
     layer.train()
     x.requires_grad_()
@@ -134,13 +137,68 @@ def test_auto_choice_is_cached_per_key_and_forcing_overrides_it():
         with torch.no_grad(), force_algorithm(algorithm):
             assert _relative_error(layer(x), first) < RTOL
     with force_algorithm('fft'):
-        assert dwconv._FORCED[0] == 'fft'
-    assert dwconv._FORCED[0] is None
+        assert dwconv.selection.forced_algorithm() == 'fft'
+    assert dwconv.selection.forced_algorithm() is None
     with pytest.raises(ValueError, match='Unknown'):
         with force_algorithm('winograd'):
             pass
     with pytest.raises(ValueError, match='Unknown'):
         DepthwiseConv2d(4, 3, algorithm='winograd')
+
+
+def test_sizes_within_a_bucket_share_one_trial():
+    """Multi-scale training: maps whose areas lie within a quarter octave
+    share a choice; narrow maps keep their exact size."""
+    dwconv.clear_algorithm_cache()
+    layer = DepthwiseConv2d(4, 7).eval()
+    with torch.no_grad():
+        for h, w in ((40, 30), (38, 31), (41, 29), (40, 60), (5, 30),
+                     (6, 30)):
+            layer(torch.randn(1, 4, h, w).contiguous(memory_format=CL))
+    sizes = sorted(key[7] for key in dwconv.algorithm_cache())
+    area = math.ceil(4 * math.log2(40 * 30))
+    assert sizes == sorted([(area, ), (area + 4, ), (5, 30), (6, 30)])
+    dwconv.clear_algorithm_cache()
+
+
+def test_choices_persist_in_the_machine_file(tmp_path, monkeypatch):
+    """A second process (here: a cleared cache) reads the choice from the
+    file instead of timing it; a corrupt file counts as empty; ``off``
+    writes nothing."""
+    monkeypatch.setenv('MMCNN_DWCONV_CACHE', str(tmp_path))
+    dwconv.clear_algorithm_cache()
+    layer = DepthwiseConv2d(3, 13).eval()
+    x = torch.randn(1, 3, 24, 20).contiguous(memory_format=CL)
+    with torch.no_grad():
+        expected = layer(x)
+    (choice, timings), = dwconv.algorithm_cache().values()
+    assert timings, 'the first call must run a timed trial'
+    path = dwconv.cache_file()
+    assert path.startswith(str(tmp_path)) and osp.isfile(path)
+
+    def no_trial(*args, **kwargs):
+        raise AssertionError('timed a choice the file already holds')
+
+    dwconv.clear_algorithm_cache()
+    with monkeypatch.context() as patch, torch.no_grad():
+        patch.setattr(dwconv.selection, '_time_once', no_trial)
+        assert torch.equal(layer(x), expected)
+    assert list(dwconv.algorithm_cache().values()) == [(choice, {})]
+
+    with open(path, 'w') as f:
+        f.write('{not json')
+    dwconv.clear_algorithm_cache()
+    with torch.no_grad():
+        layer(x)
+    (_, timings), = dwconv.algorithm_cache().values()
+    assert timings, 'a corrupt file must not supply a choice'
+
+    monkeypatch.setenv('MMCNN_DWCONV_CACHE', 'off')
+    assert dwconv.cache_file() is None
+    dwconv.clear_algorithm_cache()
+    with torch.no_grad():
+        layer(torch.randn(1, 3, 60, 50))
+    dwconv.clear_algorithm_cache()
 
 
 def test_deterministic_mode_skips_the_timed_trial():
@@ -157,8 +215,8 @@ def test_deterministic_mode_skips_the_timed_trial():
         torch.use_deterministic_algorithms(before)
     (key, (choice, timings)), = dwconv.algorithm_cache().items()
     assert timings == {}
-    assert choice == dwconv._candidates(x, layer.weight, (1, 1), (15, 15),
-                                        (1, 1), False)[0]
+    assert choice == dwconv.selection._candidates(x, layer.weight, (1, 1), (15, 15),
+                                                  (1, 1), False)[0]
     assert _relative_error(out, F.conv2d(x, layer.weight, layer.bias,
                                          padding=15, groups=4)) < RTOL
     dwconv.clear_algorithm_cache()

@@ -1,5 +1,6 @@
 """Parameters and FLOPs of a model in the papers' convention."""
 import functools
+import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
@@ -171,8 +172,9 @@ def analyze(model: nn.Module,
                     on_meta=True)
             except Exception as err:  # any op may lack a meta kernel
                 message = str(err).strip().splitlines() or ['']
-                fallback_reason = (f'{type(err).__name__}: '
-                                   f'{message[0][:200]}')
+                fallback_reason = textwrap.shorten(
+                    f'{type(err).__name__}: {message[0]}', 200,
+                    placeholder=' ...')
         if analyzer is None:
             if any(p.is_meta for p in model.parameters()):
                 raise MetaTraceError(

@@ -5,9 +5,9 @@ from .dcnv3 import DCNV3_FLOP_HANDLES, DCNv3, dcnv3_core, dcnv3_macs
 from .activation import SquaredReLU, StarReLU, fold_star_relu
 from .block import LayerScaleBlock
 from .drop import build_drop_path, drop_path_rates
-from .dwconv import (DepthwiseConv2d, depthwise_conv2d, force_algorithm,
-                     to_channels_last)
+from .dwconv import DepthwiseConv2d, depthwise_conv2d, force_algorithm
 from .grn import GRN
+from .layout import to_channels_last
 from .inplace import (activate_, addcmul_, inference_mode_on, mul_,
                       residual_add, scaled_residual_add)
 from .mlp import Mlp

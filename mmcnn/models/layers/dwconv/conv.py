@@ -1,0 +1,165 @@
+"""The depth-wise convolution function and module that run the algorithm
+:mod:`.selection` picks.
+
+Traced, scripted, compiled and meta-device calls always run a plain
+``F.conv2d``, so FLOP counters and exporters see a plain convolution.
+"""
+from typing import Optional, Union
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .algorithms import (ALGORITHMS, FFTPlan, Pair, crop_dead_taps, dilate,
+                         pair, run_algorithm, same_padding,
+                         supported_algorithms)
+from .selection import forced_algorithm, select_algorithm
+
+
+def _plain_call(x: torch.Tensor) -> bool:
+    """Whether the call must stay a plain ``conv2d`` (tracing, scripting,
+    compiling, meta or symbolic tensors)."""
+    return (not isinstance(x, torch.Tensor) or x.device.type == 'meta'
+            or torch.jit.is_tracing() or torch.jit.is_scripting()
+            or torch.compiler.is_compiling())
+
+
+def depthwise_conv2d(x: torch.Tensor,
+                     weight: torch.Tensor,
+                     bias: Optional[torch.Tensor] = None,
+                     stride: Union[int, Pair] = 1,
+                     padding: Union[int, Pair, str] = 0,
+                     dilation: Union[int, Pair] = 1,
+                     algorithm: str = 'auto',
+                     spectra: Optional[dict] = None) -> torch.Tensor:
+    """``F.conv2d(x, weight, bias, stride, padding, dilation, groups=C)``
+    computed by ``algorithm`` (``'auto'``: the cached fastest).
+
+    Args:
+        x: ``(N, C, H, W)`` input.
+        weight: ``(C, 1, kh, kw)`` kernel.
+        bias: optional ``(C,)`` bias.
+        stride, padding, dilation: as in ``F.conv2d`` (zero padding;
+            ``'same'`` for odd dilated kernels at stride 1).
+        algorithm: ``'auto'`` or one of :data:`ALGORITHMS`; overridden by
+            :func:`force_algorithm`. An inapplicable one runs ``'direct'``.
+        spectra: a dict in which the FFT algorithm keeps the kernel's
+            spectrum between calls while the weight is unchanged and not
+            differentiated (inference).
+
+    An empty batch (``N = 0``) runs ``'direct'`` (no trial, nothing
+    cached): the FFT cannot plan an empty transform and
+    ``'channels_last_wgrad'`` would fold it into zero groups.
+    """
+    stride, dilation = pair(stride), pair(dilation)
+    if padding == 'same':
+        padding = same_padding(weight.shape[-2:], dilation)
+    padding = pair(padding)
+    if _plain_call(x) or x.shape[0] == 0:
+        return F.conv2d(x, weight, bias, stride, padding, dilation,
+                        weight.shape[0])
+    if stride == (1, 1):
+        weight, padding = crop_dead_taps(weight, x.shape[-2:], padding,
+                                         dilation)
+    algorithm = forced_algorithm() or algorithm
+    if algorithm == 'auto':
+        algorithm = select_algorithm(x, weight, bias, stride, padding,
+                                     dilation)
+    elif algorithm not in supported_algorithms(x, weight, stride, padding,
+                                               dilation):
+        if algorithm not in ALGORITHMS:
+            raise ValueError(f'Unknown depth-wise algorithm {algorithm!r}; '
+                             f"choose 'auto' or one of {ALGORITHMS}.")
+        algorithm = 'direct'
+    spectrum = None
+    if algorithm == 'fft' and spectra is not None:
+        spectrum = _cached_spectrum(spectra, x, weight, padding, dilation)
+    return run_algorithm(algorithm, x, weight, bias, stride, padding, dilation,
+                spectrum)
+
+
+def _cached_spectrum(spectra: dict, x: torch.Tensor, weight: torch.Tensor,
+                     padding: Pair, dilation: Pair
+                     ) -> Optional[torch.Tensor]:
+    """The kernel spectrum from ``spectra`` (refreshed when the weight, its
+    version or the grid changed); None while the weight needs a gradient.
+    """
+    if torch.is_grad_enabled() and weight.requires_grad:
+        spectra.clear()
+        return None
+    dense = dilate(weight, dilation)
+    plan = FFTPlan(x.shape, dense.shape[-2:], padding)
+    key = (weight.data_ptr(), weight._version, tuple(weight.shape),
+           weight.dtype, weight.device, plan.grid)
+    if spectra.get('key') != key:
+        spectra.clear()
+        spectra['key'] = key
+        spectra['spectrum'] = plan.kernel_spectrum(dense.detach())
+    return spectra['spectrum']
+
+
+class DepthwiseConv2d(nn.Conv2d):
+    """Depth-wise ``nn.Conv2d`` (``groups = in = out = channels``) computed
+    by the fastest exact algorithm for each input (see the module doc).
+
+    ``(N, C, H, W) -> (N, C, H', W')``; the parameters are ``nn.Conv2d``'s
+    (``weight`` of shape ``(C, 1, kh, kw)``, optional ``bias``), so it
+    replaces a depth-wise ``nn.Conv2d`` without changing state-dict keys.
+
+    Args:
+        channels: number of channels C.
+        kernel_size: ``k`` or ``(kh, kw)``.
+        stride: convolution stride.
+        padding: zero padding per side; ``None``: ``dilation * (k - 1) //
+            2`` per side ("same" for odd kernels); ``'same'``: the same,
+            rejecting even dilated kernels.
+        dilation: kernel dilation.
+        bias: learn a bias.
+        algorithm: ``'auto'`` (default) or one of :data:`ALGORITHMS`.
+    """
+
+    def __init__(self,
+                 channels: int,
+                 kernel_size: Union[int, Pair],
+                 stride: Union[int, Pair] = 1,
+                 padding: Optional[Union[int, Pair, str]] = None,
+                 dilation: Union[int, Pair] = 1,
+                 bias: bool = True,
+                 algorithm: str = 'auto') -> None:
+        kernel_size, dilation = pair(kernel_size), pair(dilation)
+        if padding == 'same':
+            padding = same_padding(kernel_size, dilation)
+        elif padding is None:
+            padding = tuple(d * (k - 1) // 2
+                            for k, d in zip(kernel_size, dilation))
+        super().__init__(channels, channels, kernel_size, stride=stride,
+                         padding=padding, dilation=dilation,
+                         groups=channels, bias=bias)
+        if algorithm != 'auto' and algorithm not in ALGORITHMS:
+            raise ValueError(f'Unknown depth-wise algorithm {algorithm!r}; '
+                             f"choose 'auto' or one of {ALGORITHMS}.")
+        self.algorithm = algorithm
+        self._spectra: dict = {}
+
+    @classmethod
+    def from_conv(cls, conv: nn.Conv2d) -> 'DepthwiseConv2d':
+        """A :class:`DepthwiseConv2d` sharing ``conv``'s parameters."""
+        if not (conv.groups == conv.in_channels == conv.out_channels):
+            raise ValueError('Only a depth-wise conv (groups == in == out '
+                             'channels) can become a DepthwiseConv2d.')
+        if isinstance(conv.padding, str) or conv.padding_mode != 'zeros':
+            raise ValueError('DepthwiseConv2d needs numeric zero padding.')
+        new = cls(conv.in_channels, conv.kernel_size, conv.stride,
+                  conv.padding, conv.dilation, conv.bias is not None)
+        new.to(device=conv.weight.device, dtype=conv.weight.dtype)
+        new.weight = conv.weight
+        new.bias = conv.bias
+        return new
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return depthwise_conv2d(x, self.weight, self.bias, self.stride,
+                                self.padding, self.dilation, self.algorithm,
+                                self._spectra)
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + f', algorithm={self.algorithm}'
