@@ -87,13 +87,17 @@ def _github(repo: str, tag: str, name: str) -> str:
     return f'https://github.com/{repo}/releases/download/{tag}/{name}'
 
 
-MOGANET = 'https://github.com/Westlake-AI/MogaNet'
+def _github_release(backbone: str, arch: str, name: str, repo: str, tag: str,
+                    layout: str) -> Release:
+    """File ``name`` of release ``tag`` of GitHub's ``repo``, named in
+    the repository's README."""
+    return Release(backbone, arch, name, f'https://github.com/{repo}',
+                   f'{repo} README.md', layout, _github(repo, tag, name))
+
+
 CONVNEXT = 'https://github.com/facebookresearch/ConvNeXt'
 CONVNEXT_V2 = 'https://github.com/facebookresearch/ConvNeXt-V2'
-INCEPTIONNEXT = 'https://github.com/sail-sg/inceptionnext'
 INTERNIMAGE = 'https://github.com/OpenGVLab/InternImage'
-FOCALNET = 'https://github.com/microsoft/FocalNet'
-POOLFORMER = 'https://github.com/sail-sg/poolformer'
 METAFORMER = 'https://github.com/sail-sg/metaformer'
 VAN_REPO = 'https://github.com/Visual-Attention-Network/VAN-Classification'
 VAN_HUB = 'https://huggingface.co/Visual-Attention-Network'
@@ -101,9 +105,8 @@ FAIR = 'https://dl.fbaipublicfiles.com/convnext'
 
 
 def _moganet(arch: str, name: str) -> Release:
-    return Release(
-        'MogaNet', arch, name, MOGANET, 'Westlake-AI/MogaNet README.md',
-        'timm', _github('Westlake-AI/MogaNet', 'moganet-in1k-weights', name))
+    return _github_release('MogaNet', arch, name, 'Westlake-AI/MogaNet',
+                           'moganet-in1k-weights', 'timm')
 
 
 def _convnext(arch: str) -> Release:
@@ -122,10 +125,8 @@ def _convnext_ema(arch: str) -> Release:
 
 
 def _inceptionnext(arch: str) -> Release:
-    name = f'inceptionnext_{arch}.pth'
-    return Release('InceptionNeXt', arch, name, INCEPTIONNEXT,
-                   'sail-sg/inceptionnext README.md', 'bare',
-                   _github('sail-sg/inceptionnext', 'model', name))
+    return _github_release('InceptionNeXt', arch, f'inceptionnext_{arch}.pth',
+                           'sail-sg/inceptionnext', 'model', 'bare')
 
 
 def _internimage(arch: str) -> Release:
@@ -146,16 +147,13 @@ def _van(arch: str, hub: str, name: str) -> Release:
 
 def _focalnet(arch: str) -> Release:
     name = f'focalnet_{arch.replace("-", "_")}.pth'
-    return Release('FocalNet', arch, name, FOCALNET,
-                   'microsoft/FocalNet README.md', 'swin',
-                   _github('microsoft/FocalNet', 'v1.0.0', name))
+    return _github_release('FocalNet', arch, name, 'microsoft/FocalNet',
+                           'v1.0.0', 'swin')
 
 
 def _poolformer(arch: str) -> Release:
-    name = f'poolformer_{arch}.pth.tar'
-    return Release('PoolFormer', arch, name, POOLFORMER,
-                   'sail-sg/poolformer README.md', 'bare',
-                   _github('sail-sg/poolformer', 'v1.0', name))
+    return _github_release('PoolFormer', arch, f'poolformer_{arch}.pth.tar',
+                           'sail-sg/poolformer', 'v1.0', 'bare')
 
 
 RELEASES: Tuple[Release, ...] = (

@@ -187,17 +187,26 @@ class _Unknown:
     """A config value that is not a literal (computed, or a reference)."""
 
 
-def _literal(node: ast.AST) -> Any:
-    """A config expression as a value: ``dict(...)`` calls and literals;
-    anything else is :class:`_Unknown`."""
+def _literal(node: ast.AST, bases: Dict[str, Any]) -> Any:
+    """A config expression as a value: ``dict(...)`` calls (a first
+    positional dict included, as in ``dict(_base_.backbone, arch=...)``),
+    ``_base_.NAME`` references to the variables ``bases`` of the base files,
+    and literals; anything else is :class:`_Unknown`."""
     if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-            and node.func.id == 'dict' and not node.args):
-        return {kw.arg: _literal(kw.value) for kw in node.keywords
-                if kw.arg is not None}
+            and node.func.id == 'dict' and len(node.args) <= 1):
+        start = _literal(node.args[0], bases) if node.args else {}
+        if not isinstance(start, dict):
+            return _Unknown()
+        return {**start, **{kw.arg: _literal(kw.value, bases)
+                            for kw in node.keywords if kw.arg is not None}}
+    if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+            and node.value.id == '_base_'):
+        return bases.get(node.attr, _Unknown())
     if isinstance(node, ast.Dict):
-        keys = [_literal(k) if k is not None else _Unknown for k in node.keys]
+        keys = [_literal(k, bases) if k is not None else _Unknown
+                for k in node.keys]
         if all(isinstance(k, str) for k in keys):
-            return dict(zip(keys, (_literal(v) for v in node.values)))
+            return dict(zip(keys, (_literal(v, bases) for v in node.values)))
         return _Unknown()
     try:
         return ast.literal_eval(node)
@@ -218,31 +227,35 @@ def _merge(base: Any, child: Any) -> Any:
     return merged
 
 
-def _config_model(path: str) -> dict:
-    """The ``model`` dict of a config file with its local ``_base_`` files
-    merged in (package bases such as ``mmdet::`` are skipped: mmcnn's
-    configs replace their backbones with ``_delete_``)."""
+def _config_variables(path: str) -> Dict[str, Any]:
+    """The top-level variables of a config file with its local ``_base_``
+    files merged in (package bases such as ``mmdet::`` are skipped:
+    mmcnn's configs replace their backbones with ``_delete_``)."""
     with open(path) as f:
         tree = ast.parse(f.read(), path)
-    bases, model = [], {}
-    for stmt in tree.body:
-        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
-                and isinstance(stmt.targets[0], ast.Name)):
-            continue
-        name = stmt.targets[0].id
-        if name == '_base_':
-            value = _literal(stmt.value)
-            bases = [value] if isinstance(value, str) else (
-                list(value) if isinstance(value, (list, tuple)) else [])
-        elif name == 'model':
-            model = _literal(stmt.value)
-    merged: Any = {}
-    for base in bases:
+    assignments = [
+        (stmt.targets[0].id, stmt.value) for stmt in tree.body
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], ast.Name)]
+    bases: Any = next((_literal(value, {}) for name, value in assignments
+                       if name == '_base_'), [])
+    inherited: Dict[str, Any] = {}
+    for base in [bases] if isinstance(bases, str) else list(bases):
         if isinstance(base, str) and '::' not in base:
-            merged = _merge(
-                merged, _config_model(osp.join(osp.dirname(path), base)))
-    merged = _merge(merged, model)
-    return merged if isinstance(merged, dict) else {}
+            inherited = _merge(inherited, _config_variables(
+                osp.join(osp.dirname(path), base)))
+    variables = dict(inherited)
+    for name, value in assignments:
+        if name != '_base_':
+            variables[name] = _merge(inherited.get(name),
+                                     _literal(value, inherited))
+    return variables
+
+
+def _config_model(path: str) -> dict:
+    """The ``model`` dict of a config file, its bases merged in."""
+    model = _config_variables(path).get('model')
+    return model if isinstance(model, dict) else {}
 
 
 def config_backbone(root: str, config: str) -> Optional[BackboneRef]:
