@@ -91,8 +91,9 @@ def test_each_stage_holds_the_layer_that_feeds_it(name):
 
 @pytest.mark.parametrize('name', FAMILIES)
 def test_out_indices_subset_and_negative(name):
-    """Families with a classification form build output norms only for
-    the returned stages."""
+    """Only the stages in ``out_indices`` (negative ones from the end)
+    are returned; families with a classification form build output norms
+    only for them."""
     model = build_small(name, out_indices=(-1, 1)).eval()
     assert model.out_indices == [1, 3]
     with torch.no_grad():

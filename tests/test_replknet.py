@@ -59,15 +59,18 @@ def test_matches_mmpretrain_replknet():
 @pytest.mark.parametrize('arch', [TINY, TINY_XL], ids=['31b', 'xl'])
 def test_deploy_form_merges_the_kernel_branches(arch):
     model = randomise(RepLKNet(arch)).eval()
+    params = count_params(model)
     x = torch.randn(1, 3, 64, 64)
+    built = RepLKNet(arch, deploy=True).eval()
     with torch.no_grad():
         expected = model(x)[-1]
         model.switch_to_deploy()
         assert rel_error(model(x)[-1], expected) < 1e-4
+        built.load_state_dict(model.state_dict(), strict=True)
+        assert rel_error(built(x)[-1], expected) < 1e-4
+    assert count_params(model) < params
     assert not any('lkb_origin' in k or 'small_conv' in k
                    for k in model.state_dict())
-    RepLKNet(arch, deploy=True).load_state_dict(model.state_dict(),
-                                                strict=True)
 
 
 def test_large_kernel_merge_is_exact_per_module():
