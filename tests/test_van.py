@@ -50,7 +50,10 @@ def test_lka_receptive_field():
     lka = LKA(4)
     x = torch.randn(1, 4, 41, 41, requires_grad=True)
     lka(x)[0, :, 20, 20].sum().backward()
-    rows, cols = torch.nonzero(x.grad.abs().sum((0, 1))).unbind(1)
+    # Relative to the largest: the FFT algorithm the depth-wise convolution
+    # may pick leaves rounding noise outside the field.
+    reach = x.grad.abs().sum((0, 1))
+    rows, cols = torch.nonzero(reach > 1e-5 * reach.max()).unbind(1)
     assert (rows.min().item(), rows.max().item()) == (9, 31)
     assert (cols.min().item(), cols.max().item()) == (9, 31)
 
