@@ -155,9 +155,10 @@ FAMILIES: List[str] = sorted(
 ``projects/`` register only when imported)."""
 
 # Custom archs for the families whose smallest zoo arch is slow on CPUs
-# (5M parameters or more, or large kernels) or misses code paths (layer
-# scales to fold, block types): official code paths at a fraction of the
-# time. The other families use their smallest zoo arch.
+# (5M parameters or more, large kernels, or many multi-kernel blocks) or
+# misses code paths (layer scales to fold, block types): official code
+# paths at a fraction of the time. The other families use their smallest
+# zoo arch.
 TINY_ARCHS: Dict[str, dict] = {
     'ConvFormer': dict(embed_dims=[8, 16, 24, 32], depths=[1, 1, 1, 1]),
     'FocalNet': dict(embed_dims=[8, 16, 24, 32], depths=[1, 1, 1, 1],
@@ -166,6 +167,8 @@ TINY_ARCHS: Dict[str, dict] = {
     'HorNet': dict(embed_dims=[8, 16, 32, 64], depths=[1, 1, 1, 1],
                    orders=[2, 3, 4, 4],
                    global_filter=[False, False, True, True]),
+    'MogaNet': dict(embed_dims=[8, 16, 24, 32], depths=[1, 1, 1, 1],
+                    ffn_ratios=[2, 2, 2, 2]),
     'InternImage': dict(embed_dims=[16, 32, 64, 128], depths=[1, 1, 1, 1],
                         groups=[2, 4, 8, 16], layer_scale=1e-5),
     'PoolFormer': dict(embed_dims=[8, 16, 24, 32], depths=[1, 1, 1, 1],
@@ -180,6 +183,8 @@ TINY_ARCHS: Dict[str, dict] = {
                                       [13, 13]]),
     'SLaK': dict(embed_dims=[8, 8, 16, 16], depths=[1, 1, 1, 1],
                  kernel_sizes=[7, 7, 7, 7], small_kernel=3),
+    'VAN': dict(embed_dims=[8, 16, 24, 32], depths=[1, 1, 1, 1],
+                mlp_ratios=[2, 2, 2, 2]),
 }
 
 
