@@ -1,0 +1,15 @@
+# ConvFormer s18: the backbone of the det / seg / pose configs, with its
+# release checkpoint, and its per-stage channels. A task config lists
+# this file in ``_base_`` and writes
+# ``backbone=dict(_base_.backbone, _delete_=True, <overrides>)`` and
+# ``in_channels=_base_.widths``.
+backbone = dict(
+    type='mmcnn.ConvFormer',
+    arch='s18',
+    out_indices=(0, 1, 2, 3),
+    drop_path_rate=0.1,
+    init_cfg=dict(
+        type='Pretrained',
+        checkpoint='https://huggingface.co/sail/dl/resolve/main/convformer/'
+        'convformer_s18.pth'))
+widths = [64, 128, 320, 512]

@@ -1,0 +1,15 @@
+# FocalNet tiny-srf: the backbone of the det / seg / pose configs, with its
+# release checkpoint, and its per-stage channels. A task config lists
+# this file in ``_base_`` and writes
+# ``backbone=dict(_base_.backbone, _delete_=True, <overrides>)`` and
+# ``in_channels=_base_.widths``.
+backbone = dict(
+    type='mmcnn.FocalNet',
+    arch='tiny-srf',
+    out_indices=(0, 1, 2, 3),
+    drop_path_rate=0.3,
+    init_cfg=dict(
+        type='Pretrained',
+        checkpoint='https://github.com/microsoft/FocalNet/releases/download/'
+        'v1.0.0/focalnet_tiny_srf.pth'))
+widths = [96, 192, 384, 768]

@@ -1,0 +1,13 @@
+# HorNet small: the backbone of the det / seg / pose configs, with its
+# release checkpoint, and its per-stage channels. A task config lists
+# this file in ``_base_`` and writes
+# ``backbone=dict(_base_.backbone, _delete_=True, <overrides>)`` and
+# ``in_channels=_base_.widths``.
+backbone = dict(
+    type='mmcnn.HorNet',
+    arch='small',
+    out_indices=(0, 1, 2, 3),
+    init_cfg=dict(
+        type='Pretrained',
+        checkpoint='checkpoints/hornet_small_7x7.pth'))
+widths = [96, 192, 384, 768]

@@ -1,0 +1,15 @@
+# InceptionNeXt small: the backbone of the det / seg / pose configs, with its
+# release checkpoint, and its per-stage channels. A task config lists
+# this file in ``_base_`` and writes
+# ``backbone=dict(_base_.backbone, _delete_=True, <overrides>)`` and
+# ``in_channels=_base_.widths``.
+backbone = dict(
+    type='mmcnn.InceptionNeXt',
+    arch='small',
+    out_indices=(0, 1, 2, 3),
+    drop_path_rate=0.3,
+    init_cfg=dict(
+        type='Pretrained',
+        checkpoint='https://github.com/sail-sg/inceptionnext/releases/'
+        'download/model/inceptionnext_small.pth'))
+widths = [96, 192, 384, 768]

@@ -1,0 +1,16 @@
+# MogaNet xlarge: the backbone of the det / seg / pose configs, with its
+# release checkpoint, and its per-stage channels. A task config lists
+# this file in ``_base_`` and writes
+# ``backbone=dict(_base_.backbone, _delete_=True, <overrides>)`` and
+# ``in_channels=_base_.widths``.
+backbone = dict(
+    type='mmcnn.MogaNet',
+    arch='xlarge',
+    out_indices=(0, 1, 2, 3),
+    drop_path_rate=0.4,
+    init_cfg=dict(
+        type='Pretrained',
+        checkpoint='https://github.com/Westlake-AI/MogaNet/releases/'
+        'download/moganet-in1k-weights/'
+        'moganet_xlarge_sz224_8xbs64_ep300.pth.tar'))
+widths = [96, 192, 480, 960]

@@ -1,0 +1,16 @@
+# MogaNet xtiny: the backbone of the det / seg / pose configs, with its
+# release checkpoint, and its per-stage channels. A task config lists
+# this file in ``_base_`` and writes
+# ``backbone=dict(_base_.backbone, _delete_=True, <overrides>)`` and
+# ``in_channels=_base_.widths``.
+backbone = dict(
+    type='mmcnn.MogaNet',
+    arch='xtiny',
+    out_indices=(0, 1, 2, 3),
+    drop_path_rate=0.05,
+    init_cfg=dict(
+        type='Pretrained',
+        checkpoint='https://github.com/Westlake-AI/MogaNet/releases/'
+        'download/moganet-in1k-weights/'
+        'moganet_xtiny_sz224_8xbs128_ep300.pth.tar'))
+widths = [32, 64, 96, 192]

@@ -1,0 +1,14 @@
+# RepLKNet 31b: the backbone of the det / seg / pose configs, with its
+# release checkpoint, and its per-stage channels. A task config lists
+# this file in ``_base_`` and writes
+# ``backbone=dict(_base_.backbone, _delete_=True, <overrides>)`` and
+# ``in_channels=_base_.widths``.
+backbone = dict(
+    type='mmcnn.RepLKNet',
+    arch='31b',
+    out_indices=(0, 1, 2, 3),
+    drop_path_rate=0.3,
+    init_cfg=dict(
+        type='Pretrained',
+        checkpoint='checkpoints/RepLKNet-31B_ImageNet-1K_224.pth'))
+widths = [128, 256, 512, 1024]

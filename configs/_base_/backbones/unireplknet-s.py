@@ -1,0 +1,14 @@
+# UniRepLKNet small: the backbone of the det / seg / pose configs, with its
+# release checkpoint, and its per-stage channels. A task config lists
+# this file in ``_base_`` and writes
+# ``backbone=dict(_base_.backbone, _delete_=True, <overrides>)`` and
+# ``in_channels=_base_.widths``.
+backbone = dict(
+    type='mmcnn.UniRepLKNet',
+    arch='small',
+    out_indices=(0, 1, 2, 3),
+    init_cfg=dict(
+        type='Pretrained',
+        checkpoint='https://huggingface.co/DingXiaoH/UniRepLKNet/resolve/'
+        'main/unireplknet_s_in1k_224_acc83.91.pth'))
+widths = [96, 192, 384, 768]
