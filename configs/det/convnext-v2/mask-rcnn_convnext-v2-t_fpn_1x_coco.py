@@ -1,13 +1,18 @@
 # ConvNeXt V2-T Mask R-CNN 1x: ConvNeXt-T's config with the V2 backbone
 # (GRN in place of layer scales, kept free of weight decay).
-_base_ = '../convnext/mask-rcnn_convnext-t_fpn_1x_coco.py'
+_base_ = [
+    '../../_base_/det/mask-rcnn_fpn_1x_coco.py',
+    '../../_base_/det/schedules/paramwise_convnext.py',
+    '../../_base_/backbones/convnext-v2-t.py',
+]
 
 model = dict(
-    backbone=dict(
-        type='mmcnn.ConvNeXtV2',
-        init_cfg=dict(
-            checkpoint='https://dl.fbaipublicfiles.com/convnext/convnextv2/'
-            'im1k/convnextv2_tiny_1k_224_ema.pt')))
+    backbone=dict(_base_.backbone, _delete_=True),
+    neck=dict(in_channels=_base_.widths))
 
 optim_wrapper = dict(
-    paramwise_cfg=dict(custom_keys={'.grn.': dict(decay_mult=0.)}))
+    optimizer=dict(lr=2e-4),
+    paramwise_cfg=dict(custom_keys={
+        '.gamma': dict(decay_mult=0.0),
+        '.grn.': dict(decay_mult=0.0)
+    }))

@@ -4,26 +4,15 @@
 # 1-D parameters and biases), layer-wise lr decay 0.7 over 6 layers,
 # stochastic depth 0.4, 16 images per batch.
 _base_ = [
-    '../../_base_/det/models/cascade-mask-rcnn_r50_fpn_4conv1fc-giou.py',
-    '../../_base_/det/datasets/coco_instance_ms-crop.py',
-    '../../_base_/det/schedules/adamw_3x.py',
-    '../../_base_/det/default_runtime.py',
+    '../../_base_/det/cascade-mask-rcnn_fpn_4conv1fc-giou_ms-crop-3x_coco.py',
+    '../../_base_/backbones/convnext-t.py',
 ]
 
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmcnn.ConvNeXt',
-        arch='tiny',
-        out_indices=(0, 1, 2, 3),
-        drop_path_rate=0.4,
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='https://dl.fbaipublicfiles.com/convnext/'
-            'convnext_tiny_1k_224.pth')),
-    neck=dict(in_channels=[96, 192, 384, 768]))
+    backbone=dict(_base_.backbone, _delete_=True, drop_path_rate=0.4),
+    neck=dict(in_channels=_base_.widths))
 
 optim_wrapper = dict(
-    constructor='mmcnn.LayerDecayOptimWrapperConstructor',
     optimizer=dict(lr=2e-4),
-    paramwise_cfg=dict(_delete_=True, num_layers=6, decay_rate=0.7))
+    paramwise_cfg=dict(_delete_=True, num_layers=6, decay_rate=0.7),
+    constructor='mmcnn.LayerDecayOptimWrapperConstructor')

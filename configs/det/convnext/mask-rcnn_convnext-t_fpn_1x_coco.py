@@ -3,25 +3,14 @@
 # config follows the MogaNet config of the same size (MogaNet-S): AdamW
 # (lr 2e-4, wd 0.05), no weight decay on norms and layer scales.
 _base_ = [
-    'mmdet::_base_/models/mask-rcnn_r50_fpn.py',
-    'mmdet::_base_/datasets/coco_instance.py',
-    '../../_base_/det/schedules/adamw_1x.py',
+    '../../_base_/det/mask-rcnn_fpn_1x_coco.py',
     '../../_base_/det/schedules/paramwise_convnext.py',
-    '../../_base_/det/default_runtime.py',
+    '../../_base_/backbones/convnext-t.py',
 ]
 
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmcnn.ConvNeXt',
-        arch='tiny',
-        out_indices=(0, 1, 2, 3),
-        drop_path_rate=0.1,
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='https://dl.fbaipublicfiles.com/convnext/'
-            'convnext_tiny_1k_224.pth')),
-    neck=dict(in_channels=[96, 192, 384, 768]))
+    backbone=dict(_base_.backbone, _delete_=True, drop_path_rate=0.1),
+    neck=dict(in_channels=_base_.widths))
 
 optim_wrapper = dict(
     optimizer=dict(lr=2e-4), paramwise_cfg=_base_.paramwise_cfg)

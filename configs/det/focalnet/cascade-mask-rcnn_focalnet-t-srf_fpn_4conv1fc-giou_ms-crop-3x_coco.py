@@ -1,10 +1,13 @@
 # The FocalNet-T (LRF) Cascade Mask R-CNN 3x recipe with the SRF backbone
 # (FocalNet publishes no result for this pair).
-_base_ = ('./cascade-mask-rcnn_focalnet-t-lrf_fpn_4conv1fc-giou_'
-          'ms-crop-3x_coco.py')
+_base_ = [
+    '../../_base_/det/cascade-mask-rcnn_fpn_4conv1fc-giou_ms-crop-3x_coco.py',
+    '../../_base_/det/schedules/paramwise_focalnet.py',
+    '../../_base_/backbones/focalnet-t-srf.py',
+]
 
 model = dict(
-    backbone=dict(
-        arch='tiny-srf',
-        init_cfg=dict(checkpoint='https://github.com/microsoft/FocalNet/'
-                      'releases/download/v1.0.0/focalnet_tiny_srf.pth')))
+    backbone=dict(_base_.backbone, _delete_=True, focal_windows=(11, 9, 9, 7)),
+    neck=dict(in_channels=_base_.widths))
+
+optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

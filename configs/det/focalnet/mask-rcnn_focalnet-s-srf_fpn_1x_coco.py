@@ -1,10 +1,17 @@
 # FocalNet-S (SRF) Mask R-CNN 1x, the official recipe: drop path 0.2,
 # otherwise as FocalNet-T's.
-_base_ = './mask-rcnn_focalnet-t-srf_fpn_1x_coco.py'
+_base_ = [
+    '../../_base_/det/mask-rcnn_fpn_ms-crop-1x_coco.py',
+    '../../_base_/det/schedules/paramwise_focalnet.py',
+    '../../_base_/backbones/focalnet-s-srf.py',
+]
 
 model = dict(
     backbone=dict(
-        arch='small-srf',
+        _base_.backbone,
+        _delete_=True,
         drop_path_rate=0.2,
-        init_cfg=dict(checkpoint='https://github.com/microsoft/FocalNet/'
-                      'releases/download/v1.0.0/focalnet_small_srf.pth')))
+        focal_windows=(9, 9, 9, 9)),
+    neck=dict(in_channels=_base_.widths))
+
+optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

@@ -1,7 +1,11 @@
-_base_ = './mask-rcnn_focalnet-t-srf_fpn_ms-crop-3x_coco.py'
+_base_ = [
+    '../../_base_/det/mask-rcnn_fpn_ms-crop-3x_coco.py',
+    '../../_base_/det/schedules/paramwise_focalnet.py',
+    '../../_base_/backbones/focalnet-t-lrf.py',
+]
 
 model = dict(
-    backbone=dict(
-        arch='tiny-lrf',
-        init_cfg=dict(checkpoint='https://github.com/microsoft/FocalNet/'
-                      'releases/download/v1.0.0/focalnet_tiny_lrf.pth')))
+    backbone=dict(_base_.backbone, _delete_=True, focal_windows=(9, 9, 9, 9)),
+    neck=dict(in_channels=_base_.widths))
+
+optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

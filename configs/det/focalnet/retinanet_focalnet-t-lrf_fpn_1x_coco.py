@@ -1,7 +1,15 @@
-_base_ = './retinanet_focalnet-t-srf_fpn_1x_coco.py'
+_base_ = [
+    '../../_base_/det/retinanet_fpn_1x_coco.py',
+    '../../_base_/det/schedules/paramwise_focalnet.py',
+    '../../_base_/backbones/focalnet-t-lrf.py',
+]
 
 model = dict(
     backbone=dict(
-        arch='tiny-lrf',
-        init_cfg=dict(checkpoint='https://github.com/microsoft/FocalNet/'
-                      'releases/download/v1.0.0/focalnet_tiny_lrf.pth')))
+        _base_.backbone,
+        _delete_=True,
+        drop_path_rate=0.1,
+        focal_windows=(9, 9, 9, 9)),
+    neck=dict(in_channels=_base_.widths))
+
+optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

@@ -3,25 +3,17 @@
 # kernels from 9, drop path 0.1, no decay on norms) with mmdet's standard
 # single-scale 1x schedule: AdamW (lr 1e-4, wd 0.05), 8 GPUs x 2 images.
 _base_ = [
-    'mmdet::_base_/models/retinanet_r50_fpn.py',
-    'mmdet::_base_/datasets/coco_detection.py',
-    '../../_base_/det/schedules/adamw_1x.py',
+    '../../_base_/det/retinanet_fpn_1x_coco.py',
     '../../_base_/det/schedules/paramwise_focalnet.py',
-    '../../_base_/det/default_runtime.py',
+    '../../_base_/backbones/focalnet-t-srf.py',
 ]
 
 model = dict(
     backbone=dict(
+        _base_.backbone,
         _delete_=True,
-        type='mmcnn.FocalNet',
-        arch='tiny-srf',
-        out_indices=(0, 1, 2, 3),
         drop_path_rate=0.1,
-        focal_windows=(9, 9, 9, 9),
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='https://github.com/microsoft/FocalNet/releases/'
-            'download/v1.0.0/focalnet_tiny_srf.pth')),
-    neck=dict(in_channels=[96, 192, 384, 768]))
+        focal_windows=(9, 9, 9, 9)),
+    neck=dict(in_channels=_base_.widths))
 
 optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

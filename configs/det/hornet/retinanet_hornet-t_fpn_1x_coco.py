@@ -2,22 +2,13 @@
 # the recipe is MogaNet's for a model of this size: AdamW (lr 1e-4,
 # wd 0.05, none on norms and layer scales), 12 epochs, 8 GPUs x 2 images.
 _base_ = [
-    'mmdet::_base_/models/retinanet_r50_fpn.py',
-    'mmdet::_base_/datasets/coco_detection.py',
-    '../../_base_/det/schedules/adamw_1x.py',
+    '../../_base_/det/retinanet_fpn_1x_coco.py',
     '../../_base_/det/schedules/paramwise_hornet.py',
-    '../../_base_/det/default_runtime.py',
+    '../../_base_/backbones/hornet-t.py',
 ]
 
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmcnn.HorNet',
-        arch='tiny',
-        out_indices=(0, 1, 2, 3),
-        drop_path_rate=0.1,
-        init_cfg=dict(
-            type='Pretrained', checkpoint='checkpoints/hornet_tiny_7x7.pth')),
-    neck=dict(in_channels=[64, 128, 256, 512]))
+    backbone=dict(_base_.backbone, _delete_=True),
+    neck=dict(in_channels=_base_.widths))
 
 optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

@@ -1,11 +1,13 @@
 # InternImage-S Mask R-CNN 1x, the official recipe: drop path 0.3,
 # otherwise as InternImage-T's.
-_base_ = './mask-rcnn_internimage-t_fpn_1x_coco.py'
+_base_ = [
+    '../../_base_/det/mask-rcnn_fpn_1x_coco.py',
+    '../../_base_/det/schedules/paramwise_internimage.py',
+    '../../_base_/backbones/internimage-s.py',
+]
 
 model = dict(
-    backbone=dict(
-        arch='small',
-        drop_path_rate=0.3,
-        init_cfg=dict(checkpoint='https://huggingface.co/OpenGVLab/'
-                      'InternImage/resolve/main/internimage_s_1k_224.pth')),
-    neck=dict(in_channels=[80, 160, 320, 640]))
+    backbone=dict(_base_.backbone, _delete_=True),
+    neck=dict(in_channels=_base_.widths))
+
+optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

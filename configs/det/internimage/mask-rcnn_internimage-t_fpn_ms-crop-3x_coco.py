@@ -2,24 +2,13 @@
 # multi-scale + crop training, AdamW (lr 1e-4, wd 0.05, none on 1-D
 # parameters), drop path 0.2, 36 epochs, 8 GPUs x 2 images.
 _base_ = [
-    'mmdet::_base_/models/mask-rcnn_r50_fpn.py',
-    '../../_base_/det/datasets/coco_instance_ms-crop.py',
-    '../../_base_/det/schedules/adamw_3x.py',
+    '../../_base_/det/mask-rcnn_fpn_ms-crop-3x_coco.py',
     '../../_base_/det/schedules/paramwise_internimage.py',
-    '../../_base_/det/default_runtime.py',
+    '../../_base_/backbones/internimage-t.py',
 ]
 
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmcnn.InternImage',
-        arch='tiny',
-        out_indices=(0, 1, 2, 3),
-        drop_path_rate=0.2,
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='https://huggingface.co/OpenGVLab/InternImage/resolve/'
-            'main/internimage_t_1k_224.pth')),
-    neck=dict(in_channels=[64, 128, 256, 512]))
+    backbone=dict(_base_.backbone, _delete_=True),
+    neck=dict(in_channels=_base_.widths))
 
 optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

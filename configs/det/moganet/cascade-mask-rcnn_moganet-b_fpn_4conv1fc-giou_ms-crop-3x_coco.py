@@ -1,17 +1,15 @@
-_base_ = './cascade-mask-rcnn_moganet-s_fpn_4conv1fc-giou_ms-crop-3x_coco.py'
+_base_ = [
+    '../../_base_/det/cascade-mask-rcnn_fpn_4conv1fc-giou_ms-crop-3x-warmup-1k_coco.py',
+    '../../_base_/det/schedules/paramwise_moganet.py',
+    '../../_base_/backbones/moganet-b.py',
+]
 
 model = dict(
-    backbone=dict(
-        arch='base',
-        drop_path_rate=0.2,
-        init_cfg=dict(
-            checkpoint='https://github.com/Westlake-AI/MogaNet/releases/'
-            'download/moganet-in1k-weights/'
-            'moganet_base_sz224_8xbs128_ep300.pth.tar')),
-    neck=dict(in_channels=[64, 160, 320, 512]))
+    backbone=dict(_base_.backbone, _delete_=True),
+    neck=dict(in_channels=_base_.widths))
 
 # Layer-wise lr decay: 0.8 per layer over 12 backbone layers.
 optim_wrapper = dict(
-    constructor='mmcnn.LayerDecayOptimWrapperConstructor',
     optimizer=dict(lr=1e-4),
-    paramwise_cfg=dict(_delete_=True, num_layers=12, decay_rate=0.8))
+    paramwise_cfg=dict(_delete_=True, num_layers=12, decay_rate=0.8),
+    constructor='mmcnn.LayerDecayOptimWrapperConstructor')

@@ -1,11 +1,15 @@
-_base_ = './cascade-mask-rcnn_moganet-b_fpn_4conv1fc-giou_ms-crop-3x_coco.py'
+_base_ = [
+    '../../_base_/det/cascade-mask-rcnn_fpn_4conv1fc-giou_ms-crop-3x-warmup-1k_coco.py',
+    '../../_base_/det/schedules/paramwise_moganet.py',
+    '../../_base_/backbones/moganet-l.py',
+]
 
 model = dict(
-    backbone=dict(
-        arch='large',
-        drop_path_rate=0.3,
-        init_cfg=dict(
-            checkpoint='https://github.com/Westlake-AI/MogaNet/releases/'
-            'download/moganet-in1k-weights/'
-            'moganet_large_sz224_8xbs64_ep300.pth.tar')),
-    neck=dict(in_channels=[64, 160, 320, 640]))
+    backbone=dict(_base_.backbone, _delete_=True),
+    neck=dict(in_channels=_base_.widths))
+
+# Layer-wise lr decay: 0.8 per layer over 12 backbone layers.
+optim_wrapper = dict(
+    optimizer=dict(lr=1e-4),
+    paramwise_cfg=dict(_delete_=True, num_layers=12, decay_rate=0.8),
+    constructor='mmcnn.LayerDecayOptimWrapperConstructor')

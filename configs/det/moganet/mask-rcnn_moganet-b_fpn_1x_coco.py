@@ -1,14 +1,13 @@
-_base_ = './mask-rcnn_moganet-t_fpn_1x_coco.py'
+_base_ = [
+    '../../_base_/det/mask-rcnn_fpn_1x_coco.py',
+    '../../_base_/det/schedules/paramwise_moganet.py',
+    '../../_base_/backbones/moganet-b.py',
+]
 
 model = dict(
-    backbone=dict(
-        arch='base',
-        drop_path_rate=0.2,
-        init_cfg=dict(
-            checkpoint='https://github.com/Westlake-AI/MogaNet/releases/'
-            'download/moganet-in1k-weights/'
-            'moganet_base_sz224_8xbs128_ep300.pth.tar')),
-    neck=dict(in_channels=[64, 160, 320, 512]))
+    backbone=dict(_base_.backbone, _delete_=True),
+    neck=dict(in_channels=_base_.widths))
 
 # The larger variants train with half the lr.
-optim_wrapper = dict(optimizer=dict(lr=1e-4))
+optim_wrapper = dict(
+    optimizer=dict(lr=1e-4), paramwise_cfg=_base_.paramwise_cfg)

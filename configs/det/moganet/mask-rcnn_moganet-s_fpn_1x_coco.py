@@ -1,11 +1,12 @@
-_base_ = './mask-rcnn_moganet-t_fpn_1x_coco.py'
+_base_ = [
+    '../../_base_/det/mask-rcnn_fpn_1x_coco.py',
+    '../../_base_/det/schedules/paramwise_moganet.py',
+    '../../_base_/backbones/moganet-s.py',
+]
 
 model = dict(
-    backbone=dict(
-        arch='small',
-        drop_path_rate=0.1,
-        init_cfg=dict(
-            checkpoint='https://github.com/Westlake-AI/MogaNet/releases/'
-            'download/moganet-in1k-weights/'
-            'moganet_small_sz224_8xbs128_ep300.pth.tar')),
-    neck=dict(in_channels=[64, 128, 320, 512]))
+    backbone=dict(_base_.backbone, _delete_=True),
+    neck=dict(in_channels=_base_.widths))
+
+optim_wrapper = dict(
+    optimizer=dict(lr=2e-4), paramwise_cfg=_base_.paramwise_cfg)

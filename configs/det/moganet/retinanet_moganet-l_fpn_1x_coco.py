@@ -1,11 +1,12 @@
-_base_ = './retinanet_moganet-t_fpn_1x_coco.py'
+_base_ = [
+    '../../_base_/det/retinanet_fpn_1x_coco.py',
+    '../../_base_/det/schedules/paramwise_moganet.py',
+    '../../_base_/backbones/moganet-l.py',
+]
 
 model = dict(
-    backbone=dict(
-        arch='large',
-        drop_path_rate=0.3,
-        init_cfg=dict(
-            checkpoint='https://github.com/Westlake-AI/MogaNet/releases/'
-            'download/moganet-in1k-weights/'
-            'moganet_large_sz224_8xbs64_ep300.pth.tar')),
-    neck=dict(in_channels=[64, 160, 320, 640]))
+    backbone=dict(_base_.backbone, _delete_=True),
+    neck=dict(in_channels=_base_.widths))
+
+optim_wrapper = dict(
+    optimizer=dict(lr=1e-4), paramwise_cfg=_base_.paramwise_cfg)

@@ -1,11 +1,12 @@
-_base_ = './retinanet_moganet-t_fpn_1x_coco.py'
+_base_ = [
+    '../../_base_/det/retinanet_fpn_1x_coco.py',
+    '../../_base_/det/schedules/paramwise_moganet.py',
+    '../../_base_/backbones/moganet-xt.py',
+]
 
 model = dict(
-    backbone=dict(
-        arch='xtiny',
-        drop_path_rate=0.05,
-        init_cfg=dict(
-            checkpoint='https://github.com/Westlake-AI/MogaNet/releases/'
-            'download/moganet-in1k-weights/'
-            'moganet_xtiny_sz224_8xbs128_ep300.pth.tar')),
-    neck=dict(in_channels=[32, 64, 96, 192]))
+    backbone=dict(_base_.backbone, _delete_=True),
+    neck=dict(in_channels=_base_.widths))
+
+optim_wrapper = dict(
+    optimizer=dict(lr=1e-4), paramwise_cfg=_base_.paramwise_cfg)

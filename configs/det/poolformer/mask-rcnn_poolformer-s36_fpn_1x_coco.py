@@ -1,7 +1,12 @@
-_base_ = './mask-rcnn_poolformer-s12_fpn_1x_coco.py'
+_base_ = [
+    '../../_base_/det/mask-rcnn_fpn_1x_coco.py',
+    '../../_base_/backbones/poolformer-s36.py',
+]
 
 model = dict(
-    backbone=dict(
-        arch='s36',
-        init_cfg=dict(checkpoint='https://github.com/sail-sg/poolformer/'
-                      'releases/download/v1.0/poolformer_s36.pth.tar')))
+    backbone=dict(_base_.backbone, _delete_=True),
+    neck=dict(in_channels=_base_.widths))
+
+optim_wrapper = dict(
+    optimizer=dict(lr=2e-4, weight_decay=1e-4),
+    paramwise_cfg=dict(_delete_=True, ))

@@ -1,7 +1,11 @@
-_base_ = './retinanet_poolformer-s12_fpn_1x_coco.py'
+_base_ = [
+    '../../_base_/det/retinanet_fpn_1x_coco.py',
+    '../../_base_/backbones/poolformer-s36.py',
+]
 
 model = dict(
-    backbone=dict(
-        arch='s36',
-        init_cfg=dict(checkpoint='https://github.com/sail-sg/poolformer/'
-                      'releases/download/v1.0/poolformer_s36.pth.tar')))
+    backbone=dict(_base_.backbone, _delete_=True, out_indices=(1, 2, 3)),
+    neck=dict(in_channels=_base_.widths[1:], start_level=0))
+
+optim_wrapper = dict(
+    optimizer=dict(weight_decay=1e-4), paramwise_cfg=dict(_delete_=True, ))

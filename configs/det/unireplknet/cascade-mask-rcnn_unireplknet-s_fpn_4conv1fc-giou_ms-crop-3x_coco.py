@@ -1,12 +1,19 @@
 # UniRepLKNet-S Cascade Mask R-CNN 3x, the official recipe: UniRepLKNet-T's
 # with stochastic depth 0.5.
-_base_ = ('./cascade-mask-rcnn_unireplknet-t_fpn_4conv1fc-giou_ms-crop-3x'
-          '_coco.py')
+_base_ = [
+    '../../_base_/det/cascade-mask-rcnn_fpn_4conv1fc-giou_ms-crop-3x_coco.py',
+    '../../_base_/backbones/unireplknet-s.py',
+]
 
 model = dict(
     backbone=dict(
-        arch='small',
+        _base_.backbone,
+        _delete_=True,
         drop_path_rate=0.5,
-        init_cfg=dict(
-            checkpoint='https://huggingface.co/DingXiaoH/UniRepLKNet/resolve/main/unireplknet_s_in1k_224_acc83.91.pth')),
-    neck=dict(in_channels=[96, 192, 384, 768]))
+        norm_cfg=dict(type='SyncBN', requires_grad=True)),
+    neck=dict(in_channels=_base_.widths))
+
+optim_wrapper = dict(
+    optimizer=dict(lr=1e-4),
+    paramwise_cfg=dict(_delete_=True, num_layers=12, decay_rate=0.8),
+    constructor='mmcnn.LayerDecayOptimWrapperConstructor')

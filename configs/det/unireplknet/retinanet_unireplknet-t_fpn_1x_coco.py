@@ -4,25 +4,17 @@
 # scales and GRN; SyncBN in the backbone as in the official
 # dense-prediction models.
 _base_ = [
-    'mmdet::_base_/models/retinanet_r50_fpn.py',
-    'mmdet::_base_/datasets/coco_detection.py',
-    '../../_base_/det/schedules/adamw_1x.py',
+    '../../_base_/det/retinanet_fpn_1x_coco.py',
     '../../_base_/det/schedules/paramwise_unireplknet.py',
-    '../../_base_/det/default_runtime.py',
+    '../../_base_/backbones/unireplknet-t.py',
 ]
 
 model = dict(
     backbone=dict(
+        _base_.backbone,
         _delete_=True,
-        type='mmcnn.UniRepLKNet',
-        arch='tiny',
-        out_indices=(0, 1, 2, 3),
-        drop_path_rate=0.1,
-        norm_cfg=dict(type='SyncBN', requires_grad=True),
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='https://huggingface.co/DingXiaoH/UniRepLKNet/resolve/main/unireplknet_t_in1k_224_acc83.21.pth')),
-    neck=dict(in_channels=[80, 160, 320, 640]))
+        norm_cfg=dict(type='SyncBN', requires_grad=True)),
+    neck=dict(in_channels=_base_.widths))
 
 optim_wrapper = dict(
     optimizer=dict(lr=1e-4), paramwise_cfg=_base_.paramwise_cfg)

@@ -1,9 +1,11 @@
-_base_ = './retinanet_van-b2_fpn_1x_coco.py'
+_base_ = [
+    '../../_base_/det/retinanet_fpn_1x_coco.py',
+    '../../_base_/det/schedules/paramwise_van.py',
+    '../../_base_/backbones/van-b0.py',
+]
 
 model = dict(
-    backbone=dict(
-        arch='b0',
-        init_cfg=dict(checkpoint='https://huggingface.co/'
-                      'Visual-Attention-Network/VAN-Tiny-original/resolve/'
-                      'main/van_tiny_754.pth.tar')),
-    neck=dict(in_channels=[32, 64, 160, 256]))
+    backbone=dict(_base_.backbone, _delete_=True),
+    neck=dict(in_channels=_base_.widths))
+
+optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

@@ -2,24 +2,13 @@
 # schedule): AdamW (lr 1e-4, wd 0.05, none on norms and layer scales),
 # 12 epochs, 8 GPUs x 2 images, single-scale 1333x800 training.
 _base_ = [
-    'mmdet::_base_/models/retinanet_r50_fpn.py',
-    'mmdet::_base_/datasets/coco_detection.py',
-    '../../_base_/det/schedules/adamw_1x.py',
+    '../../_base_/det/retinanet_fpn_1x_coco.py',
     '../../_base_/det/schedules/paramwise_van.py',
-    '../../_base_/det/default_runtime.py',
+    '../../_base_/backbones/van-b2.py',
 ]
 
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmcnn.VAN',
-        arch='b2',
-        out_indices=(0, 1, 2, 3),
-        drop_path_rate=0.1,
-        init_cfg=dict(
-            type='Pretrained', checkpoint='https://huggingface.co/'
-                               'Visual-Attention-Network/VAN-Base-original/'
-                               'resolve/main/van_base_828.pth.tar')),
-    neck=dict(in_channels=[64, 128, 320, 512]))
+    backbone=dict(_base_.backbone, _delete_=True, drop_path_rate=0.1),
+    neck=dict(in_channels=_base_.widths))
 
 optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

@@ -1,9 +1,11 @@
-_base_ = './retinanet_van-b2_fpn_1x_coco.py'
+_base_ = [
+    '../../_base_/det/retinanet_fpn_1x_coco.py',
+    '../../_base_/det/schedules/paramwise_van.py',
+    '../../_base_/backbones/van-b3.py',
+]
 
 model = dict(
-    backbone=dict(
-        arch='b3',
-        drop_path_rate=0.2,
-        init_cfg=dict(checkpoint='https://huggingface.co/'
-                      'Visual-Attention-Network/VAN-Large-original/resolve/'
-                      'main/van_large_839.pth.tar')))
+    backbone=dict(_base_.backbone, _delete_=True, drop_path_rate=0.2),
+    neck=dict(in_channels=_base_.widths))
+
+optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)
