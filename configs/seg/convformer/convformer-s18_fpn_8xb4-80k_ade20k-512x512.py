@@ -1,16 +1,11 @@
 # Semantic FPN with ConvFormer-S18 on ADE20K (no published result): the
 # MogaNet recipe, AdamW (lr 2e-4, wd 1e-4), poly decay over 80k
 # iterations, 8 GPUs x 4 images.
-_base_ = '../../_base_/seg/fpn_adamw_8xb4-80k_ade20k-512x512.py'
+_base_ = [
+    '../../_base_/seg/fpn_adamw_8xb4-80k_ade20k-512x512.py',
+    '../../_base_/backbones/convformer-s18.py',
+]
 
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmcnn.ConvFormer',
-        arch='s18',
-        out_indices=(0, 1, 2, 3),
-        drop_path_rate=0.1,
-        init_cfg=dict(
-            type='Pretrained', checkpoint='https://huggingface.co/sail/dl/'
-                               'resolve/main/convformer/convformer_s18.pth')),
-    neck=dict(in_channels=[64, 128, 320, 512]))
+    backbone=dict(_base_.backbone, _delete_=True),
+    neck=dict(in_channels=_base_.widths))

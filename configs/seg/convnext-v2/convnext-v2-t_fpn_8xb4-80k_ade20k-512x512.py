@@ -1,10 +1,10 @@
 # Semantic FPN with ConvNeXt V2-T on ADE20K: ConvNeXt-T's config with the
 # V2 backbone.
-_base_ = '../convnext/convnext-t_fpn_8xb4-80k_ade20k-512x512.py'
+_base_ = [
+    '../../_base_/seg/fpn_adamw_8xb4-80k_ade20k-512x512.py',
+    '../../_base_/backbones/convnext-v2-t.py',
+]
 
 model = dict(
-    backbone=dict(
-        type='mmcnn.ConvNeXtV2',
-        init_cfg=dict(
-            checkpoint='https://dl.fbaipublicfiles.com/convnext/convnextv2/'
-            'im1k/convnextv2_tiny_1k_224_ema.pt')))
+    backbone=dict(_base_.backbone, _delete_=True),
+    neck=dict(in_channels=_base_.widths))

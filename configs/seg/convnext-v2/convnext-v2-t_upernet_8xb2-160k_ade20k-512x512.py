@@ -1,10 +1,12 @@
 # UperNet with ConvNeXt V2-T on ADE20K: ConvNeXt-T's official recipe (the
 # V2 paper gives none for its small models) with the V2 backbone.
-_base_ = '../convnext/convnext-t_upernet_8xb2-160k_ade20k-512x512.py'
+_base_ = [
+    '../../_base_/seg/upernet_stage-decay_8xb2-160k_ade20k-512x512.py',
+    '../../_base_/backbones/convnext-v2-t.py',
+]
 
 model = dict(
-    backbone=dict(
-        type='mmcnn.ConvNeXtV2',
-        init_cfg=dict(
-            checkpoint='https://dl.fbaipublicfiles.com/convnext/convnextv2/'
-            'im1k/convnextv2_tiny_1k_224_ema.pt')))
+    backbone=dict(_base_.backbone, _delete_=True, drop_path_rate=0.4),
+    decode_head=dict(in_channels=_base_.widths),
+    auxiliary_head=dict(in_channels=_base_.widths[2]),
+    test_cfg=dict(mode='slide'))

@@ -1,13 +1,19 @@
 # UperNet with ConvNeXt-B on ADE20K, the official recipe: ConvNeXt-T's with
 # the stage-wise lr decay over 12 layers.
-_base_ = './convnext-t_upernet_8xb2-160k_ade20k-512x512.py'
+_base_ = [
+    '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
+    '../../_base_/backbones/convnext-b.py',
+]
 
 model = dict(
-    backbone=dict(
-        arch='base',
-        init_cfg=dict(checkpoint='https://dl.fbaipublicfiles.com/convnext/'
-                      'convnext_base_1k_224.pth')),
-    decode_head=dict(in_channels=[128, 256, 512, 1024]),
-    auxiliary_head=dict(in_channels=512))
+    backbone=dict(_base_.backbone, _delete_=True, drop_path_rate=0.4),
+    decode_head=dict(in_channels=_base_.widths),
+    auxiliary_head=dict(in_channels=_base_.widths[2]),
+    test_cfg=dict(mode='slide', crop_size=(512, 512), stride=(341, 341)))
 
-optim_wrapper = dict(paramwise_cfg=dict(num_layers=12))
+optim_wrapper = dict(
+    type='OptimWrapper',
+    constructor='mmcnn.StageDecayOptimWrapperConstructor',
+    optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.05),
+    paramwise_cfg=dict(_delete_=True, num_layers=12, decay_rate=0.9),
+    clip_grad=None)

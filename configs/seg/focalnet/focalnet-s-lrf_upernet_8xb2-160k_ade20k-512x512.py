@@ -1,7 +1,13 @@
-_base_ = './focalnet-t-srf_upernet_8xb2-160k_ade20k-512x512.py'
+_base_ = [
+    '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
+    '../../_base_/backbones/focalnet-s-lrf.py',
+]
 
 model = dict(
     backbone=dict(
-        arch='small-lrf',
-        init_cfg=dict(checkpoint='https://github.com/microsoft/FocalNet/'
-                      'releases/download/v1.0.0/focalnet_small_lrf.pth')))
+        _base_.backbone,
+        _delete_=True,
+        drop_path_rate=0.3,
+        focal_windows=(9, 9, 9, 9)),
+    decode_head=dict(in_channels=_base_.widths),
+    auxiliary_head=dict(in_channels=_base_.widths[2]))

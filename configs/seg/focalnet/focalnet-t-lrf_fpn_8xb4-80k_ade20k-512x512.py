@@ -1,7 +1,12 @@
-_base_ = './focalnet-t-srf_fpn_8xb4-80k_ade20k-512x512.py'
+_base_ = [
+    '../../_base_/seg/fpn_adamw_8xb4-80k_ade20k-512x512.py',
+    '../../_base_/backbones/focalnet-t-lrf.py',
+]
 
 model = dict(
     backbone=dict(
-        arch='tiny-lrf',
-        init_cfg=dict(checkpoint='https://github.com/microsoft/FocalNet/'
-                      'releases/download/v1.0.0/focalnet_tiny_lrf.pth')))
+        _base_.backbone,
+        _delete_=True,
+        drop_path_rate=0.2,
+        focal_windows=(9, 9, 9, 9)),
+    neck=dict(in_channels=_base_.widths))

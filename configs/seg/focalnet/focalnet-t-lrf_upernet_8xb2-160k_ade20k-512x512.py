@@ -1,7 +1,9 @@
-_base_ = './focalnet-t-srf_upernet_8xb2-160k_ade20k-512x512.py'
+_base_ = [
+    '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
+    '../../_base_/backbones/focalnet-t-lrf.py',
+]
 
 model = dict(
-    backbone=dict(
-        arch='tiny-lrf',
-        init_cfg=dict(checkpoint='https://github.com/microsoft/FocalNet/'
-                      'releases/download/v1.0.0/focalnet_tiny_lrf.pth')))
+    backbone=dict(_base_.backbone, _delete_=True, focal_windows=(9, 9, 9, 9)),
+    decode_head=dict(in_channels=_base_.widths),
+    auxiliary_head=dict(in_channels=_base_.widths[2]))

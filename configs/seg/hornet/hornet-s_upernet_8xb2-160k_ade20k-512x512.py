@@ -1,13 +1,17 @@
 # HorNet-S (7x7) UperNet, the official recipe: drop path 0.3 and the
 # stage-wise lr decay over 12 layers, otherwise as HorNet-T's.
-_base_ = './hornet-t_upernet_8xb2-160k_ade20k-512x512.py'
+_base_ = [
+    '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
+    '../../_base_/backbones/hornet-s.py',
+]
 
 model = dict(
-    backbone=dict(
-        arch='small',
-        drop_path_rate=0.3,
-        init_cfg=dict(checkpoint='checkpoints/hornet_small_7x7.pth')),
-    decode_head=dict(in_channels=[96, 192, 384, 768]),
-    auxiliary_head=dict(in_channels=384))
+    backbone=dict(_base_.backbone, _delete_=True, drop_path_rate=0.3),
+    decode_head=dict(in_channels=_base_.widths),
+    auxiliary_head=dict(in_channels=_base_.widths[2]),
+    test_cfg=dict(mode='slide', crop_size=(512, 512), stride=(341, 341)))
 
-optim_wrapper = dict(paramwise_cfg=dict(num_layers=12))
+optim_wrapper = dict(
+    optimizer=dict(lr=1e-4, weight_decay=0.05),
+    paramwise_cfg=dict(_delete_=True, num_layers=12, decay_rate=0.9),
+    constructor='mmcnn.StageDecayOptimWrapperConstructor')

@@ -1,15 +1,11 @@
 # Semantic FPN with HorNet-T (7x7) on ADE20K (no published result): the
 # MogaNet recipe, AdamW (lr 2e-4, wd 1e-4), poly decay over 80k
 # iterations, 8 GPUs x 4 images.
-_base_ = '../../_base_/seg/fpn_adamw_8xb4-80k_ade20k-512x512.py'
+_base_ = [
+    '../../_base_/seg/fpn_adamw_8xb4-80k_ade20k-512x512.py',
+    '../../_base_/backbones/hornet-t.py',
+]
 
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmcnn.HorNet',
-        arch='tiny',
-        out_indices=(0, 1, 2, 3),
-        drop_path_rate=0.1,
-        init_cfg=dict(
-            type='Pretrained', checkpoint='checkpoints/hornet_tiny_7x7.pth')),
-    neck=dict(in_channels=[64, 128, 256, 512]))
+    backbone=dict(_base_.backbone, _delete_=True),
+    neck=dict(in_channels=_base_.widths))

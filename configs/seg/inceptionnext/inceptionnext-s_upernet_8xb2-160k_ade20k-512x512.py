@@ -1,10 +1,14 @@
 # UperNet with InceptionNeXt-S on ADE20K: InceptionNeXt-T's config with the
 # paper's stochastic depth for the small model (0.3).
-_base_ = './inceptionnext-t_upernet_8xb2-160k_ade20k-512x512.py'
+_base_ = [
+    '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
+    '../../_base_/backbones/inceptionnext-s.py',
+]
 
 model = dict(
-    backbone=dict(
-        arch='small',
-        drop_path_rate=0.3,
-        init_cfg=dict(checkpoint='https://github.com/sail-sg/inceptionnext/'
-                      'releases/download/model/inceptionnext_small.pth')))
+    backbone=dict(_base_.backbone, _delete_=True),
+    decode_head=dict(in_channels=_base_.widths),
+    auxiliary_head=dict(in_channels=_base_.widths[2]))
+
+optim_wrapper = dict(
+    paramwise_cfg=dict(custom_keys={'.gamma': dict(decay_mult=0.0)}))

@@ -1,12 +1,19 @@
 # InternImage-S UperNet, the official recipe: drop path 0.3, otherwise as
 # InternImage-T's.
-_base_ = './internimage-t_upernet_8xb2-160k_ade20k-512x512.py'
+_base_ = [
+    '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
+    '../../_base_/backbones/internimage-s.py',
+]
 
 model = dict(
-    backbone=dict(
-        arch='small',
-        drop_path_rate=0.3,
-        init_cfg=dict(checkpoint='https://huggingface.co/OpenGVLab/'
-                      'InternImage/resolve/main/internimage_s_1k_224.pth')),
-    decode_head=dict(in_channels=[80, 160, 320, 640]),
-    auxiliary_head=dict(in_channels=320))
+    backbone=dict(_base_.backbone, _delete_=True),
+    decode_head=dict(in_channels=_base_.widths),
+    auxiliary_head=dict(in_channels=_base_.widths[2]))
+
+optim_wrapper = dict(
+    optimizer=dict(weight_decay=0.05),
+    paramwise_cfg=dict(
+        _delete_=True,
+        norm_decay_mult=0.0,
+        bias_decay_mult=0.0,
+        flat_decay_mult=0.0))

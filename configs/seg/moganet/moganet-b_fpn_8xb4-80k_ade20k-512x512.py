@@ -1,10 +1,8 @@
-_base_ = './moganet-s_fpn_8xb4-80k_ade20k-512x512.py'
+_base_ = [
+    '../../_base_/seg/fpn_adamw_8xb4-80k_ade20k-512x512.py',
+    '../../_base_/backbones/moganet-b.py',
+]
 
 model = dict(
-    backbone=dict(
-        arch='base',
-        drop_path_rate=0.2,
-        init_cfg=dict(checkpoint='https://github.com/Westlake-AI/MogaNet/'
-                      'releases/download/moganet-in1k-weights/'
-                      'moganet_base_sz224_8xbs128_ep300.pth.tar')),
-    neck=dict(in_channels=[64, 160, 320, 512]))
+    backbone=dict(_base_.backbone, _delete_=True),
+    neck=dict(in_channels=_base_.widths))

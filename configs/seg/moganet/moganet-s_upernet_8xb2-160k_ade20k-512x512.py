@@ -4,27 +4,16 @@
 # poly (power 1.0) decay over 160k iterations, as in mmcv 1.x's poly policy
 # with linear warm-up used by the paper, 8 GPUs x 2 images, 512x512 crops.
 # It differs from the shared base only in the lr and the no-decay keys.
-_base_ = '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py'
+_base_ = [
+    '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
+    '../../_base_/det/schedules/paramwise_moganet.py',
+    '../../_base_/backbones/moganet-s.py',
+]
 
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmcnn.MogaNet',
-        arch='small',
-        out_indices=(0, 1, 2, 3),
-        drop_path_rate=0.1,
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='https://github.com/Westlake-AI/MogaNet/releases/'
-            'download/moganet-in1k-weights/'
-            'moganet_small_sz224_8xbs128_ep300.pth.tar')),
-    decode_head=dict(in_channels=[64, 128, 320, 512]),
-    auxiliary_head=dict(in_channels=320))
+    backbone=dict(_base_.backbone, _delete_=True),
+    decode_head=dict(in_channels=_base_.widths),
+    auxiliary_head=dict(in_channels=_base_.widths[2]))
 
 optim_wrapper = dict(
-    optimizer=dict(lr=1e-4),
-    paramwise_cfg=dict(
-        custom_keys={
-            'layer_scale': dict(decay_mult=0.0),
-            'sigma.scale': dict(decay_mult=0.0),
-        }))
+    optimizer=dict(lr=1e-4), paramwise_cfg=_base_.paramwise_cfg)

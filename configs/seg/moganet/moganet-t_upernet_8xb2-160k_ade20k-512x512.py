@@ -1,11 +1,13 @@
-_base_ = './moganet-s_upernet_8xb2-160k_ade20k-512x512.py'
+_base_ = [
+    '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
+    '../../_base_/det/schedules/paramwise_moganet.py',
+    '../../_base_/backbones/moganet-t.py',
+]
 
 model = dict(
-    backbone=dict(
-        arch='tiny',
-        drop_path_rate=0.1,
-        init_cfg=dict(checkpoint='https://github.com/Westlake-AI/MogaNet/'
-                      'releases/download/moganet-in1k-weights/'
-                      'moganet_tiny_sz224_8xbs128_ep300.pth.tar')),
-    decode_head=dict(in_channels=[32, 64, 128, 256]),
-    auxiliary_head=dict(in_channels=128))
+    backbone=dict(_base_.backbone, _delete_=True),
+    decode_head=dict(in_channels=_base_.widths),
+    auxiliary_head=dict(in_channels=_base_.widths[2]))
+
+optim_wrapper = dict(
+    optimizer=dict(lr=1e-4), paramwise_cfg=_base_.paramwise_cfg)

@@ -2,16 +2,11 @@
 # optimiser (PVT's: AdamW, lr 2e-4, wd 1e-4, poly 0.9, 8 GPUs x 4 images)
 # over 80k iterations as the MogaNet configs; the paper's own schedule is
 # the 40k variant.
-_base_ = '../../_base_/seg/fpn_adamw_8xb4-80k_ade20k-512x512.py'
+_base_ = [
+    '../../_base_/seg/fpn_adamw_8xb4-80k_ade20k-512x512.py',
+    '../../_base_/backbones/poolformer-s12.py',
+]
 
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmcnn.PoolFormer',
-        arch='s12',
-        out_indices=(0, 1, 2, 3),
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='https://github.com/sail-sg/poolformer/releases/'
-            'download/v1.0/poolformer_s12.pth.tar')),
-    neck=dict(in_channels=[64, 128, 320, 512]))
+    backbone=dict(_base_.backbone, _delete_=True),
+    neck=dict(in_channels=_base_.widths))

@@ -1,7 +1,8 @@
-_base_ = './poolformer-s12_fpn_8xb4-40k_ade20k-512x512.py'
+_base_ = [
+    '../../_base_/seg/fpn_adamw_8xb4-40k_ade20k-512x512.py',
+    '../../_base_/backbones/poolformer-s24.py',
+]
 
 model = dict(
-    backbone=dict(
-        arch='s24',
-        init_cfg=dict(checkpoint='https://github.com/sail-sg/poolformer/'
-                      'releases/download/v1.0/poolformer_s24.pth.tar')))
+    backbone=dict(_base_.backbone, _delete_=True),
+    neck=dict(in_channels=_base_.widths))

@@ -4,22 +4,20 @@
 # poly (power 1.0) decay, stochastic depth 0.5, SyncBN. The authors ran 64
 # GPUs x 2 images for 40k iterations (warm-up 400); this config keeps the
 # 8 GPUs x 2 images, 160k-iteration layout (warm-up 1500).
-_base_ = '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py'
+_base_ = [
+    '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
+    '../../_base_/backbones/replknet-31b.py',
+]
 
 model = dict(
     backbone=dict(
+        _base_.backbone,
         _delete_=True,
-        type='mmcnn.RepLKNet',
-        arch='31b',
-        out_indices=(0, 1, 2, 3),
         drop_path_rate=0.5,
-        norm_cfg=dict(type='SyncBN', requires_grad=True),
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='checkpoints/RepLKNet-31B_ImageNet-1K_224.pth')),
-    decode_head=dict(in_channels=[128, 256, 512, 1024]),
-    auxiliary_head=dict(in_channels=512))
+        norm_cfg=dict(type='SyncBN', requires_grad=True)),
+    decode_head=dict(in_channels=_base_.widths),
+    auxiliary_head=dict(in_channels=_base_.widths[2]))
 
 optim_wrapper = dict(
     optimizer=dict(lr=2e-4, weight_decay=0.05),
-    paramwise_cfg=dict(_delete_=True, norm_decay_mult=0.))
+    paramwise_cfg=dict(_delete_=True, norm_decay_mult=0.0))

@@ -1,11 +1,19 @@
 # UperNet with SLaK-S on ADE20K, the official recipe: SLaK-T's with
 # stochastic depth 0.3 and the stage-wise lr decay over 12 layers.
-_base_ = './slak-t_upernet_8xb2-160k_ade20k-512x512.py'
+_base_ = [
+    '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
+    '../../_base_/backbones/slak-s.py',
+]
 
 model = dict(
-    backbone=dict(
-        arch='small',
-        drop_path_rate=0.3,
-        init_cfg=dict(checkpoint='checkpoints/SLaK_small_checkpoint.pth')))
+    backbone=dict(_base_.backbone, _delete_=True),
+    decode_head=dict(in_channels=_base_.widths),
+    auxiliary_head=dict(in_channels=_base_.widths[2]),
+    test_cfg=dict(mode='slide', crop_size=(512, 512), stride=(341, 341)))
 
-optim_wrapper = dict(paramwise_cfg=dict(num_layers=12))
+optim_wrapper = dict(
+    type='OptimWrapper',
+    constructor='mmcnn.StageDecayOptimWrapperConstructor',
+    optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.05),
+    paramwise_cfg=dict(_delete_=True, num_layers=12, decay_rate=0.9),
+    clip_grad=None)

@@ -1,16 +1,11 @@
 # Semantic FPN with SLaK-T on ADE20K. The SLaK paper has no Semantic FPN
 # result; the recipe is the MogaNet one (AdamW lr 2e-4, wd 1e-4, poly
 # decay over 80k iterations) with MogaNet-S's stochastic depth.
-_base_ = '../../_base_/seg/fpn_adamw_8xb4-80k_ade20k-512x512.py'
+_base_ = [
+    '../../_base_/seg/fpn_adamw_8xb4-80k_ade20k-512x512.py',
+    '../../_base_/backbones/slak-t.py',
+]
 
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmcnn.SLaK',
-        arch='tiny',
-        out_indices=(0, 1, 2, 3),
-        drop_path_rate=0.1,
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='checkpoints/SLaK_tiny_checkpoint.pth')),
-    neck=dict(in_channels=[124, 249, 499, 998]))
+    backbone=dict(_base_.backbone, _delete_=True),
+    neck=dict(in_channels=_base_.widths))

@@ -4,26 +4,24 @@
 # 1, i.e. none), linear warm-up over 1500 iterations multiplying a poly
 # (power 1.0) decay over 160k iterations, stochastic depth 0.2, SyncBN,
 # 8 GPUs x 2 images, whole-image test.
-_base_ = '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py'
+_base_ = [
+    '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
+    '../../_base_/backbones/unireplknet-t.py',
+]
 
 model = dict(
     backbone=dict(
+        _base_.backbone,
         _delete_=True,
-        type='mmcnn.UniRepLKNet',
-        arch='tiny',
-        out_indices=(0, 1, 2, 3),
         drop_path_rate=0.2,
-        norm_cfg=dict(type='SyncBN', requires_grad=True),
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='https://huggingface.co/DingXiaoH/UniRepLKNet/resolve/main/unireplknet_t_in1k_224_acc83.21.pth')),
-    decode_head=dict(in_channels=[80, 160, 320, 640]),
-    auxiliary_head=dict(in_channels=320))
+        norm_cfg=dict(type='SyncBN', requires_grad=True)),
+    decode_head=dict(in_channels=_base_.widths),
+    auxiliary_head=dict(in_channels=_base_.widths[2]))
 
 optim_wrapper = dict(
     optimizer=dict(lr=1e-4, weight_decay=0.05),
     paramwise_cfg=dict(
         _delete_=True,
-        norm_decay_mult=0.,
-        bias_decay_mult=0.,
-        flat_decay_mult=0.))
+        norm_decay_mult=0.0,
+        bias_decay_mult=0.0,
+        flat_decay_mult=0.0))

@@ -1,14 +1,10 @@
 # The VAN paper's Semantic FPN schedule (PVT / PoolFormer recipe): the same
 # optimiser over 40k iterations.
-_base_ = './van-b2_fpn_8xb4-80k_ade20k-512x512.py'
-
-param_scheduler = [
-    dict(
-        type='PolyLR',
-        power=0.9,
-        eta_min=0.0,
-        begin=0,
-        end=40000,
-        by_epoch=False)
+_base_ = [
+    '../../_base_/seg/fpn_adamw_8xb4-40k_ade20k-512x512.py',
+    '../../_base_/backbones/van-b2.py',
 ]
-train_cfg = dict(max_iters=40000)
+
+model = dict(
+    backbone=dict(_base_.backbone, _delete_=True),
+    neck=dict(in_channels=_base_.widths))

@@ -1,9 +1,8 @@
-_base_ = './van-b2_fpn_8xb4-40k_ade20k-512x512.py'
+_base_ = [
+    '../../_base_/seg/fpn_adamw_8xb4-40k_ade20k-512x512.py',
+    '../../_base_/backbones/van-b3.py',
+]
 
 model = dict(
-    backbone=dict(
-        arch='b3',
-        drop_path_rate=0.3,
-        init_cfg=dict(checkpoint='https://huggingface.co/'
-                      'Visual-Attention-Network/VAN-Large-original/resolve/'
-                      'main/van_large_839.pth.tar')))
+    backbone=dict(_base_.backbone, _delete_=True, drop_path_rate=0.3),
+    neck=dict(in_channels=_base_.widths))
