@@ -1,17 +1,12 @@
 # Top-down heatmap pose estimation with ConvNeXt-T on COCO (SimpleBaseline
 # head on the last stage). The ConvNeXt paper has no pose result; the
 # recipe is the MogaNet one with MogaNet-S's stochastic depth.
-_base_ = '../../_base_/pose/td-hm_8xb32-210e_coco-256x192.py'
+_base_ = [
+    '../../_base_/pose/td-hm_8xb32-210e_coco-256x192.py',
+    '../../_base_/backbones/convnext-t.py',
+]
 
 model = dict(
     backbone=dict(
-        _delete_=True,
-        type='mmcnn.ConvNeXt',
-        arch='tiny',
-        out_indices=(3, ),
-        drop_path_rate=0.2,
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='https://dl.fbaipublicfiles.com/convnext/'
-            'convnext_tiny_1k_224.pth')),
-    head=dict(in_channels=768))
+        _base_.backbone, _delete_=True, out_indices=(3, ), drop_path_rate=0.2),
+    head=dict(in_channels=_base_.widths[-1]))

@@ -1,7 +1,9 @@
-_base_ = './td-hm_focalnet-t-srf_8xb32-210e_coco-256x192.py'
+_base_ = [
+    '../../_base_/pose/td-hm_8xb32-210e_coco-256x192.py',
+    '../../_base_/backbones/focalnet-t-lrf.py',
+]
 
 model = dict(
     backbone=dict(
-        arch='tiny-lrf',
-        init_cfg=dict(checkpoint='https://github.com/microsoft/FocalNet/'
-                      'releases/download/v1.0.0/focalnet_tiny_lrf.pth')))
+        _base_.backbone, _delete_=True, out_indices=(3, ), drop_path_rate=0.2),
+    head=dict(in_channels=_base_.widths[-1]))

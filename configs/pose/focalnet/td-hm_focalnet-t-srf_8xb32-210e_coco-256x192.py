@@ -1,17 +1,12 @@
 # Top-down heatmap pose estimation with FocalNet-T (SRF) on COCO (no
 # published result): the MogaNet recipe, SimpleBaseline head on the last
 # stage, Adam (lr 1e-3), 210 epochs, 8 GPUs x 32 instances.
-_base_ = '../../_base_/pose/td-hm_8xb32-210e_coco-256x192.py'
+_base_ = [
+    '../../_base_/pose/td-hm_8xb32-210e_coco-256x192.py',
+    '../../_base_/backbones/focalnet-t-srf.py',
+]
 
 model = dict(
     backbone=dict(
-        _delete_=True,
-        type='mmcnn.FocalNet',
-        arch='tiny-srf',
-        out_indices=(3, ),
-        drop_path_rate=0.2,
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='https://github.com/microsoft/FocalNet/releases/'
-            'download/v1.0.0/focalnet_tiny_srf.pth')),
-    head=dict(in_channels=768))
+        _base_.backbone, _delete_=True, out_indices=(3, ), drop_path_rate=0.2),
+    head=dict(in_channels=_base_.widths[-1]))

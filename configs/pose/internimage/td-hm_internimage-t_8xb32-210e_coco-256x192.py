@@ -1,17 +1,11 @@
 # Top-down heatmap pose estimation with InternImage-T on COCO (no published
 # result): the MogaNet recipe, SimpleBaseline head on the last stage, Adam
 # (lr 1e-3), 210 epochs, 8 GPUs x 32 instances.
-_base_ = '../../_base_/pose/td-hm_8xb32-210e_coco-256x192.py'
+_base_ = [
+    '../../_base_/pose/td-hm_8xb32-210e_coco-256x192.py',
+    '../../_base_/backbones/internimage-t.py',
+]
 
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmcnn.InternImage',
-        arch='tiny',
-        out_indices=(3, ),
-        drop_path_rate=0.2,
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='https://huggingface.co/OpenGVLab/InternImage/resolve/'
-            'main/internimage_t_1k_224.pth')),
-    head=dict(in_channels=512))
+    backbone=dict(_base_.backbone, _delete_=True, out_indices=(3, )),
+    head=dict(in_channels=_base_.widths[-1]))

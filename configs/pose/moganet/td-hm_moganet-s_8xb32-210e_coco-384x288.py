@@ -1,28 +1,11 @@
 # MogaNet-S top-down pose at 384x288 (96x72 heatmaps). The MogaNet paper
 # keeps sigma 2 at this size (mmpose's own 384x288 configs use 3).
-_base_ = './td-hm_moganet-s_8xb32-210e_coco-256x192.py'
-
-codec = dict(
-    type='MSRAHeatmap', input_size=(288, 384), heatmap_size=(72, 96), sigma=2)
-
-model = dict(head=dict(decoder=codec))
-
-train_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='GetBBoxCenterScale'),
-    dict(type='RandomFlip', direction='horizontal'),
-    dict(type='RandomHalfBody'),
-    dict(type='RandomBBoxTransform'),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs')
+_base_ = [
+    '../../_base_/pose/td-hm_moganet_8xb32-210e_coco-384x288.py',
+    '../../_base_/backbones/moganet-s.py',
 ]
-val_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='GetBBoxCenterScale'),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='PackPoseInputs')
-]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
-test_dataloader = val_dataloader
+
+model = dict(
+    backbone=dict(
+        _base_.backbone, _delete_=True, out_indices=(3, ), drop_path_rate=0.2),
+    head=dict(in_channels=_base_.widths[-1]))

@@ -1,10 +1,10 @@
-_base_ = './td-hm_moganet-s_8xb32-210e_coco-256x192.py'
+_base_ = [
+    '../../_base_/pose/td-hm_moganet_8xb32-210e_coco-256x192.py',
+    '../../_base_/backbones/moganet-t.py',
+]
 
 model = dict(
     backbone=dict(
-        arch='tiny',
-        drop_path_rate=0.15,
-        init_cfg=dict(checkpoint='https://github.com/Westlake-AI/MogaNet/'
-                      'releases/download/moganet-in1k-weights/'
-                      'moganet_tiny_sz224_8xbs128_ep300.pth.tar')),
-    head=dict(in_channels=256))
+        _base_.backbone, _delete_=True, out_indices=(3, ),
+        drop_path_rate=0.15),
+    head=dict(in_channels=_base_.widths[-1]))

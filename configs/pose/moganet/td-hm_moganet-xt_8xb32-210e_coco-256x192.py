@@ -1,10 +1,9 @@
-_base_ = './td-hm_moganet-s_8xb32-210e_coco-256x192.py'
+_base_ = [
+    '../../_base_/pose/td-hm_moganet_8xb32-210e_coco-256x192.py',
+    '../../_base_/backbones/moganet-xt.py',
+]
 
 model = dict(
     backbone=dict(
-        arch='xtiny',
-        drop_path_rate=0.1,
-        init_cfg=dict(checkpoint='https://github.com/Westlake-AI/MogaNet/'
-                      'releases/download/moganet-in1k-weights/'
-                      'moganet_xtiny_sz224_8xbs128_ep300.pth.tar')),
-    head=dict(in_channels=192))
+        _base_.backbone, _delete_=True, out_indices=(3, ), drop_path_rate=0.1),
+    head=dict(in_channels=_base_.widths[-1]))

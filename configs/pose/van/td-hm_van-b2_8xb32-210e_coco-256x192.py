@@ -1,19 +1,14 @@
 # Top-down heatmap pose estimation with VAN-B2 on COCO (SimpleBaseline head
 # on the last stage), the VAN paper's Swin-style recipe: Adam (lr 5e-4),
 # steps at epochs 170 and 200 of 210, 256x192 inputs.
-_base_ = '../../_base_/pose/td-hm_8xb32-210e_coco-256x192.py'
+_base_ = [
+    '../../_base_/pose/td-hm_8xb32-210e_coco-256x192.py',
+    '../../_base_/backbones/van-b2.py',
+]
 
 optim_wrapper = dict(optimizer=dict(lr=5e-4))
 
 model = dict(
     backbone=dict(
-        _delete_=True,
-        type='mmcnn.VAN',
-        arch='b2',
-        out_indices=(3, ),
-        drop_path_rate=0.1,
-        init_cfg=dict(
-            type='Pretrained', checkpoint='https://huggingface.co/'
-                               'Visual-Attention-Network/VAN-Base-original/'
-                               'resolve/main/van_base_828.pth.tar')),
-    head=dict(in_channels=512))
+        _base_.backbone, _delete_=True, out_indices=(3, ), drop_path_rate=0.1),
+    head=dict(in_channels=_base_.widths[-1]))
