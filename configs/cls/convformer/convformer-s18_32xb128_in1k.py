@@ -18,15 +18,9 @@ model = dict(
     head=dict(in_channels=512))
 
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='ResizeEdge',
-        scale=224,
-        edge='short',
-        backend='pillow',
-        interpolation='bicubic'),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='PackInputs'),
+    _base_.test_pipeline[0],
+    dict(_base_.test_pipeline[1], scale=224),
+    *_base_.test_pipeline[2:],
 ]
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader

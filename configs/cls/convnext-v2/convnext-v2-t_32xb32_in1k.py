@@ -19,18 +19,7 @@ model = dict(
 train_dataloader = dict(batch_size=32)
 optim_wrapper = dict(optimizer=dict(lr=8e-4 * 1024 / 256))
 param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-3,
-        by_epoch=True,
-        end=40,
-        convert_to_iter_based=True),
-    dict(
-        type='CosineAnnealingLR',
-        eta_min=1e-6,
-        by_epoch=True,
-        begin=40,
-        end=300,
-        convert_to_iter_based=True),
+    dict(_base_.param_scheduler[0], end=40),
+    dict(_base_.param_scheduler[1], begin=40),
 ]
 auto_scale_lr = dict(base_batch_size=1024)

@@ -4,7 +4,7 @@
 # depth 0.1, RandAugment (m9, mstd 0.5), Mixup 0.8 / CutMix 1.0, label
 # smoothing 0.1, random erasing 0.25, EMA (decay 0.9999). As in the
 # official classifier, the final LayerNorm acts on the pooled features.
-_base_ = '../../_base_/cls/imagenet_8xb128_adamw-300e.py'
+_base_ = '../../_base_/cls/imagenet_32xb128_adamw-lr4e-3-300e_ema.py'
 
 model = dict(
     backbone=dict(
@@ -15,22 +15,3 @@ model = dict(
         gap_before_final_norm=True),
     neck=None,
     head=dict(in_channels=768))
-
-optim_wrapper = dict(optimizer=dict(lr=4e-3))
-param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-3,
-        by_epoch=True,
-        end=20,
-        convert_to_iter_based=True),
-    dict(
-        type='CosineAnnealingLR',
-        eta_min=1e-6,
-        by_epoch=True,
-        begin=20,
-        end=300,
-        convert_to_iter_based=True),
-]
-auto_scale_lr = dict(base_batch_size=4096)
-custom_hooks = [dict(type='EMAHook', momentum=1e-4, priority='ABOVE_NORMAL')]

@@ -5,7 +5,7 @@
 # erasing 0.25; test crop ratio 0.9 (resize 248, crop 224). The backbone's
 # GroupNorm norm3 is the official classifier's norm (classifier_form), and
 # precedes the pooling as there.
-_base_ = '../../_base_/cls/imagenet_8xb128_adamw-300e.py'
+_base_ = '../../_base_/cls/imagenet_8xb128_adamw-300e_warmup-5e_resize-248.py'
 
 model = dict(
     backbone=dict(
@@ -15,34 +15,3 @@ model = dict(
         drop_path_rate=0.1,
         classifier_form=True),
     head=dict(in_channels=512))
-
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='ResizeEdge',
-        scale=248,
-        edge='short',
-        backend='pillow',
-        interpolation='bicubic'),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='PackInputs'),
-]
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader
-
-param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-3,
-        by_epoch=True,
-        begin=0,
-        end=5,
-        convert_to_iter_based=True),
-    dict(
-        type='CosineAnnealingLR',
-        eta_min=1e-5,
-        by_epoch=True,
-        begin=5,
-        end=300,
-        convert_to_iter_based=True),
-]

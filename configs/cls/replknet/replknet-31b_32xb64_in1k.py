@@ -4,7 +4,7 @@
 # over 300 epochs, stochastic depth 0.5, RandAugment, Mixup 0.8 / CutMix
 # 1.0, label smoothing 0.1, random erasing 0.25, EMA. As in the official
 # classifier, a BN normalises the last stage before the pooling.
-_base_ = '../../_base_/cls/imagenet_8xb128_adamw-300e.py'
+_base_ = '../../_base_/cls/imagenet_32xb128_adamw-lr4e-3-300e_ema.py'
 
 model = dict(
     backbone=dict(
@@ -16,21 +16,8 @@ model = dict(
     head=dict(in_channels=1024))
 
 train_dataloader = dict(batch_size=64)
-optim_wrapper = dict(optimizer=dict(lr=4e-3))
 param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-3,
-        by_epoch=True,
-        end=10,
-        convert_to_iter_based=True),
-    dict(
-        type='CosineAnnealingLR',
-        eta_min=1e-6,
-        by_epoch=True,
-        begin=10,
-        end=300,
-        convert_to_iter_based=True),
+    dict(_base_.param_scheduler[0], end=10),
+    dict(_base_.param_scheduler[1], begin=10),
 ]
 auto_scale_lr = dict(base_batch_size=2048)
-custom_hooks = [dict(type='EMAHook', momentum=1e-4, priority='ABOVE_NORMAL')]

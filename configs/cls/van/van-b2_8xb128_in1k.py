@@ -4,26 +4,9 @@
 # Mixup 0.8 / CutMix 1.0, label smoothing 0.1, random erasing 0.25; test
 # crop ratio 0.875. The backbone's last-stage norm precedes the pooling, as
 # in the official classifier.
-_base_ = '../../_base_/cls/imagenet_8xb128_adamw-300e.py'
+_base_ = '../../_base_/cls/imagenet_8xb128_adamw-300e_warmup-5e.py'
 
 model = dict(
     backbone=dict(
         type='mmcnn.VAN', arch='b2', out_indices=(3, ), drop_path_rate=0.1),
     head=dict(in_channels=512))
-
-param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-3,
-        by_epoch=True,
-        begin=0,
-        end=5,
-        convert_to_iter_based=True),
-    dict(
-        type='CosineAnnealingLR',
-        eta_min=1e-5,
-        by_epoch=True,
-        begin=5,
-        end=300,
-        convert_to_iter_based=True),
-]
