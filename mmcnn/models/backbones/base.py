@@ -26,8 +26,8 @@ output norms ``norm0``..``norm3`` fresh and load with ``strict=False``, so
 the classifier's norm is left out and ``norm3`` stays at weight 1, bias 0.
 """
 from numbers import Integral
-from typing import (Any, Dict, Iterable, List, Optional, Sequence, Tuple,
-                    Union)
+from typing import (Any, Callable, Dict, Iterable, List, Optional, Sequence,
+                    Tuple, TypedDict, Union)
 
 import torch
 from mmengine.model import BaseModule
@@ -36,11 +36,23 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmcnn.utils.checkpoint import (Converted, DroppedGroup, StateDict,
                                     load_pretrained)
-from ..layers.dwconv import to_channels_last
+from ..layers.layout import to_channels_last
 
 
 CLASSIFIER_NORM = 'classifier norm'
 """The name of the group the classifier's final norm is dropped in."""
+
+
+class BackboneArgs(TypedDict, total=False):
+    """The contract's arguments, which every family passes on to
+    :class:`ConvNetBackbone` as keywords (``**common``)."""
+
+    in_channels: int
+    out_indices: Union[int, Sequence[int]]
+    frozen_stages: int
+    norm_eval: bool
+    channels_last: Optional[bool]
+    init_cfg: Optional[Union[dict, List[dict]]]
 
 
 def _is_int(value: Any) -> bool:
@@ -59,7 +71,8 @@ class ConvNetBackbone(BaseModule):
     override :meth:`rename_checkpoint` to convert their official key
     layouts.
 
-    The arguments every family takes mean the same everywhere:
+    The arguments every family takes mean the same everywhere (those of
+    :class:`BackboneArgs` pass through a family's ``**common``):
 
     * ``arch``: a name from the family's ``arch_zoo`` or a dict with its
       ``arch_keys`` (one entry per stage);
@@ -114,18 +127,24 @@ class ConvNetBackbone(BaseModule):
     channels_last_maps: bool = False
     """Whether the stages pass ``(N, H, W, C)`` maps (the outputs are
     returned as contiguous ``(N, C, H, W)``)."""
+    scratch_init: Optional[Callable[[nn.Module], None]] = None
+    """The family's official from-scratch initialisation of the model's
+    layers (e.g. :func:`~mmcnn.models.layers.init.init_trunc_normal`, as a
+    ``staticmethod``); None keeps the layers' own."""
     deploy: bool = False
     """Whether the model is in its inference form (:meth:`switch_to_deploy`
     or ``deploy=True``)."""
 
     def __init__(self,
                  arch: Union[str, dict],
-                 out_indices: Sequence[int],
-                 frozen_stages: int,
-                 norm_eval: bool,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None,
-                 channels_last: Optional[bool] = None) -> None:
+                 in_channels: int = 3,
+                 out_indices: Union[int, Sequence[int]] = (0, 1, 2, 3),
+                 frozen_stages: int = 0,
+                 norm_eval: bool = False,
+                 channels_last: Optional[bool] = None,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        self.in_channels = in_channels
         self.channels_last = channels_last
         self.arch_settings = self.resolve_arch(arch)
         self.num_stages = len(self.arch_settings[self.arch_keys[0]])
@@ -254,6 +273,14 @@ class ConvNetBackbone(BaseModule):
         norm = self.output_norm(index)
         return self.trunk_modules(index) + ([] if norm is None else [norm])
 
+    def finish_init(self, deploy: bool) -> None:
+        """The last step of every family's constructor: the deploy form
+        when ``deploy`` (folded here, or already built by the family), then
+        the frozen stages."""
+        if deploy:
+            self.switch_to_deploy()
+        self._freeze_stages()
+
     def _freeze_stages(self) -> None:
         for index in range(self.frozen_stages):
             for module in self.stage_modules(index):
@@ -379,7 +406,10 @@ class ConvNetBackbone(BaseModule):
         super().init_weights()
 
     def init_from_scratch(self) -> None:
-        """The family's own random initialisation (official recipe)."""
+        """The family's own random initialisation (official recipe):
+        ``scratch_init``, unless the family overrides this."""
+        if self.scratch_init is not None:
+            self.scratch_init(self)
 
     def switch_to_deploy(self) -> None:
         """Re-parameterise in place into the inference (deploy) form.

@@ -12,7 +12,7 @@ mmpretrain checkpoints are converted as well.
 """
 import math
 import re
-from typing import List, Optional, Sequence, Union
+from typing import List, Union, Unpack
 
 import torch
 from torch import nn
@@ -24,7 +24,7 @@ from ..layers import (GRN, DepthwiseConv2d, LayerNorm2d, PointwiseLinear,
                       residual_add)
 from ..layers.fuse import fold_output_affine
 from ..layers.init import init_trunc_normal
-from .base import ConvNetBackbone
+from .base import BackboneArgs, ConvNetBackbone
 
 MLP_RATIO = 4
 
@@ -150,6 +150,8 @@ class ConvNeXt(ConvNetBackbone):
                         _arch([256, 512, 1024, 2048], [3, 3, 27, 3])),
     }
     arch_keys = ('embed_dims', 'depths')
+    # Official init: conv and linear weights ~ TN(0, 0.02), bias 0.
+    scratch_init = staticmethod(init_trunc_normal)
     use_grn = False
     classifier_norm_prefixes = ('norm.', 'head.norm.')
     classifier_form_arg = 'gap_before_final_norm'
@@ -160,31 +162,25 @@ class ConvNeXt(ConvNetBackbone):
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',
-                 in_channels: int = 3,
-                 out_indices: Sequence[int] = (0, 1, 2, 3),
-                 frozen_stages: int = 0,
-                 norm_eval: bool = False,
+                 *,
                  drop_path_rate: float = 0.,
                  layer_scale_init_value: float = 1e-6,
                  gap_before_final_norm: bool = False,
-                 channels_last: Optional[bool] = None,
                  deploy: bool = False,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
-        super().__init__(arch, out_indices, frozen_stages, norm_eval,
-                         init_cfg, channels_last)
+                 **common: Unpack[BackboneArgs]) -> None:
+        super().__init__(arch, **common)
         self.embed_dims = list(self.arch_settings['embed_dims'])
         self.depths = list(self.arch_settings['depths'])
-        self.in_channels = in_channels
         self.gap_before_final_norm = gap_before_final_norm
         self.downsample_layers = nn.ModuleList()
         self.stages = nn.ModuleList()
         dpr = drop_path_rates(drop_path_rate, sum(self.depths))
-        prev = in_channels
+        prev = self.in_channels
         for i, (width, depth) in enumerate(zip(self.embed_dims,
                                                self.depths)):
             if i == 0:
                 downsample = nn.Sequential(
-                    nn.Conv2d(in_channels, width, 4, stride=4),
+                    nn.Conv2d(self.in_channels, width, 4, stride=4),
                     LayerNorm2d(width))
             else:
                 downsample = nn.Sequential(
@@ -197,13 +193,7 @@ class ConvNeXt(ConvNetBackbone):
             if i in self.out_indices:
                 self.add_module(f'norm{i}', LayerNorm2d(width))
             prev = width
-        if deploy:
-            self.switch_to_deploy()
-        self._freeze_stages()
-
-    def init_from_scratch(self) -> None:
-        """Official init: conv and linear weights ~ TN(0, 0.02), bias 0."""
-        init_trunc_normal(self)
+        self.finish_init(deploy)
 
     @classmethod
     def rename_checkpoint(cls, state_dict: StateDict,
@@ -288,16 +278,11 @@ class ConvNeXtV2(ConvNeXt):
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',
-                 in_channels: int = 3,
-                 out_indices: Sequence[int] = (0, 1, 2, 3),
-                 frozen_stages: int = 0,
-                 norm_eval: bool = False,
+                 *,
                  drop_path_rate: float = 0.,
                  gap_before_final_norm: bool = False,
-                 channels_last: Optional[bool] = None,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
-        super().__init__(arch, in_channels, out_indices, frozen_stages,
-                         norm_eval, drop_path_rate,
+                 **common: Unpack[BackboneArgs]) -> None:
+        super().__init__(arch, drop_path_rate=drop_path_rate,
                          layer_scale_init_value=0.,
                          gap_before_final_norm=gap_before_final_norm,
-                         channels_last=channels_last, init_cfg=init_cfg)
+                         **common)

@@ -7,7 +7,7 @@ the paper's figure); :meth:`FocalNet.checkpoint_filter` converts the
 official classification and detection checkpoints.
 """
 import re
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Union, Unpack
 
 import torch
 import torch.nn.functional as F
@@ -19,7 +19,8 @@ from ..layers import (DepthwiseConv2d, Mlp, PointwiseLinear, activate_,
                       addcmul_, build_drop_path, drop_path_rates, mul_,
                       pad_kernel, residual_add)
 from ..layers.fuse import fold_output_affine, fold_scale_into_norm
-from .base import ConvNetBackbone
+from ..layers.init import init_linear_layer_norm
+from .base import BackboneArgs, ConvNetBackbone
 
 
 class FocalModulation(nn.Module):
@@ -282,6 +283,9 @@ class FocalNet(ConvNetBackbone):
                         _arch(256, [2, 2, 18, 2], 4, 3, **_LARGE)),
     }
     arch_keys = ('embed_dims', 'depths', 'focal_levels', 'focal_windows')
+    # Official init: linear weights ~ TN(0, 0.02) with zero biases, LayerNorms
+    # to identity; convs keep PyTorch's default init.
+    scratch_init = staticmethod(init_linear_layer_norm)
     classifier_norm_prefixes = ('norm.', )
     classifier_norm_pooled = False
     classifier_form_arg = 'classifier_form'
@@ -291,19 +295,14 @@ class FocalNet(ConvNetBackbone):
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny-srf',
-                 in_channels: int = 3,
-                 out_indices: Sequence[int] = (0, 1, 2, 3),
-                 frozen_stages: int = 0,
-                 norm_eval: bool = False,
+                 *,
                  drop_rate: float = 0.,
                  drop_path_rate: float = 0.,
                  focal_windows: Optional[Sequence[int]] = None,
                  classifier_form: bool = False,
-                 channels_last: Optional[bool] = None,
                  deploy: bool = False,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
-        super().__init__(arch, out_indices, frozen_stages, norm_eval,
-                         init_cfg, channels_last)
+                 **common: Unpack[BackboneArgs]) -> None:
+        super().__init__(arch, **common)
         settings = self.arch_settings
         self.embed_dims = list(settings['embed_dims'])
         self.depths = list(settings['depths'])
@@ -314,10 +313,9 @@ class FocalNet(ConvNetBackbone):
                 f'focal_windows needs one entry per stage '
                 f'({self.num_stages}), got {self.focal_windows}.')
         conv_embed = settings.get('conv_embed', False)
-        self.in_channels = in_channels
         self._classifier_form = classifier_form
         pad_input = not classifier_form
-        self.patch_embed = PatchEmbed(in_channels, self.embed_dims[0], 4,
+        self.patch_embed = PatchEmbed(self.in_channels, self.embed_dims[0], 4,
                                       conv_embed, pad_input)
         dpr = drop_path_rates(drop_path_rate, sum(self.depths))
         self.layers = nn.ModuleList()
@@ -339,24 +337,11 @@ class FocalNet(ConvNetBackbone):
             self.layers.append(FocalNetStage(downsample, blocks))
             if i in self.out_indices:
                 self.add_module(f'norm{i}', nn.LayerNorm(width))
-        if deploy:
-            self.switch_to_deploy()
-        self._freeze_stages()
+        self.finish_init(deploy)
 
     @property
     def classifier_form(self) -> bool:
         return self._classifier_form
-
-    def init_from_scratch(self) -> None:
-        """Official init: linear weights ~ TN(0, 0.02) with zero biases,
-        LayerNorms to identity; convs keep PyTorch's default init."""
-        for m in self.modules():
-            if isinstance(m, nn.Linear):
-                nn.init.trunc_normal_(m.weight, std=.02)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.LayerNorm):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
 
     @classmethod
     def rename_checkpoint(cls, state_dict: StateDict,

@@ -7,7 +7,7 @@ load directly; mmpretrain's converted ones through
 :meth:`HorNet.checkpoint_filter`.
 """
 import re
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Optional, Tuple, Union, Unpack
 
 import torch
 import torch.nn.functional as F
@@ -19,7 +19,7 @@ from ..layers import (DepthwiseConv2d, LayerNorm2d, PointwiseLinear,
                       build_drop_path, drop_path_rates, residual_add)
 from ..layers.fuse import fold_output_affine
 from ..layers.init import init_trunc_normal
-from .base import ConvNetBackbone
+from .base import BackboneArgs, ConvNetBackbone
 
 
 def _resize_filter(weight: torch.Tensor, size: Tuple[int, int]
@@ -221,29 +221,26 @@ class HorNet(ConvNetBackbone):
         **dict.fromkeys(['l-gf', 'large-gf'], _arch(192, True)),
     }
     arch_keys = ('embed_dims', 'depths', 'orders', 'global_filter')
+    # Official init: conv and linear weights ~ TN(0, 0.02), zero biases (the
+    # spectral filters are drawn at construction).
+    scratch_init = staticmethod(init_trunc_normal)
     classifier_norm_prefixes = ('norm.', )
     classifier_form_arg = 'gap_before_final_norm'
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',
-                 in_channels: int = 3,
-                 out_indices: Sequence[int] = (0, 1, 2, 3),
-                 frozen_stages: int = 0,
-                 norm_eval: bool = False,
+                 *,
                  drop_path_rate: float = 0.,
                  layer_scale_init_value: float = 1e-6,
                  pretrain_img_size: int = 224,
-                 channels_last: Optional[bool] = None,
                  gap_before_final_norm: bool = False,
                  deploy: bool = False,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
-        super().__init__(arch, out_indices, frozen_stages, norm_eval,
-                         init_cfg, channels_last)
+                 **common: Unpack[BackboneArgs]) -> None:
+        super().__init__(arch, **common)
         self.embed_dims = list(self.arch_settings['embed_dims'])
         self.depths = list(self.arch_settings['depths'])
         self.orders = list(self.arch_settings['orders'])
         self.global_filter = list(self.arch_settings['global_filter'])
-        self.in_channels = in_channels
         self.gap_before_final_norm = gap_before_final_norm
         dpr = drop_path_rates(drop_path_rate, sum(self.depths))
         self.downsample_layers = nn.ModuleList()
@@ -252,7 +249,7 @@ class HorNet(ConvNetBackbone):
                                                self.depths)):
             if i == 0:
                 down = nn.Sequential(
-                    nn.Conv2d(in_channels, width, 4, stride=4),
+                    nn.Conv2d(self.in_channels, width, 4, stride=4),
                     LayerNorm2d(width, eps=1e-6))
             else:
                 down = nn.Sequential(
@@ -270,14 +267,7 @@ class HorNet(ConvNetBackbone):
                 for j in range(depth))))
             if i in self.out_indices:
                 self.add_module(f'norm{i}', LayerNorm2d(width, eps=1e-6))
-        if deploy:
-            self.switch_to_deploy()
-        self._freeze_stages()
-
-    def init_from_scratch(self) -> None:
-        """Official init: conv and linear weights ~ TN(0, 0.02), zero
-        biases (the spectral filters are drawn at construction)."""
-        init_trunc_normal(self)
+        self.finish_init(deploy)
 
     @classmethod
     def rename_checkpoint(cls, state_dict: StateDict,

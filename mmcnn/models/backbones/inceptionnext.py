@@ -5,7 +5,8 @@ Yu et al., "InceptionNeXt: When Inception Meets ConvNeXt", CVPR 2024
 (sail-sg/inceptionnext, the same as timm's ``inception_next``), so its
 ImageNet checkpoints load directly.
 """
-from typing import List, Optional, Sequence, Union
+from functools import partial
+from typing import List, Optional, Sequence, Union, Unpack
 
 import torch
 from mmcv.cnn import build_norm_layer
@@ -16,7 +17,7 @@ from ..layers import (DepthwiseConv2d, Mlp, Reparameterizable,
                       build_drop_path, drop_path_rates, residual_add)
 from ..layers.fuse import fold_input_bn, fold_output_affine
 from ..layers.init import init_trunc_normal
-from .base import ConvNetBackbone
+from .base import BackboneArgs, ConvNetBackbone
 
 
 class InceptionDWConv2d(nn.Module):
@@ -174,31 +175,28 @@ class InceptionNeXt(ConvNetBackbone):
                         _arch([128, 256, 512, 1024], [3, 3, 27, 3])),
     }
     arch_keys = ('embed_dims', 'depths', 'mlp_ratios')
+    # Official init: conv weights ~ TN(0, 0.02), bias 0.
+    scratch_init = staticmethod(partial(init_trunc_normal,
+                                        types=(nn.Conv2d, )))
     stem_name = 'stem'
     stage_names = ('stages.{i}', )
     output_norm_name = None
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',
-                 in_channels: int = 3,
-                 out_indices: Sequence[int] = (0, 1, 2, 3),
-                 frozen_stages: int = 0,
-                 norm_eval: bool = False,
+                 *,
                  drop_path_rate: float = 0.,
                  layer_scale_init_value: float = 1e-6,
                  norm_cfg: Optional[dict] = None,
                  deploy: bool = False,
-                 channels_last: Optional[bool] = None,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
-        super().__init__(arch, out_indices, frozen_stages, norm_eval,
-                         init_cfg, channels_last)
+                 **common: Unpack[BackboneArgs]) -> None:
+        super().__init__(arch, **common)
         norm_cfg = norm_cfg or dict(type='BN')
         self.embed_dims = list(self.arch_settings['embed_dims'])
         self.depths = list(self.arch_settings['depths'])
         self.mlp_ratios = list(self.arch_settings['mlp_ratios'])
-        self.in_channels = in_channels
         self.stem = nn.Sequential(
-            nn.Conv2d(in_channels, self.embed_dims[0], 4, stride=4),
+            nn.Conv2d(self.in_channels, self.embed_dims[0], 4, stride=4),
             build_norm_layer(norm_cfg, self.embed_dims[0])[1])
         dpr = drop_path_rates(drop_path_rate, sum(self.depths))
         self.stages = nn.ModuleList()
@@ -217,9 +215,4 @@ class InceptionNeXt(ConvNetBackbone):
                 layer_scale_init_value=layer_scale_init_value,
                 deploy=deploy))
             prev = width
-        self.deploy = deploy
-        self._freeze_stages()
-
-    def init_from_scratch(self) -> None:
-        """Official init: conv weights ~ TN(0, 0.02), bias 0."""
-        init_trunc_normal(self, (nn.Conv2d, ))
+        self.finish_init(deploy)

@@ -8,7 +8,7 @@ channels-last ``(N, H, W, C)`` maps; stage outputs are returned as
 and detection) load through :meth:`InternImage.checkpoint_filter`.
 """
 import re
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Union, Unpack
 
 import torch
 from torch import nn
@@ -18,7 +18,8 @@ from mmcnn.utils.checkpoint import StateDict
 from ..layers import (DCNv3, LayerNorm2d, Mlp, build_drop_path,
                       checkpointed, drop_path_rates, residual_add)
 from ..layers.fuse import fold_output_affine, fold_scale_into_norm
-from .base import ConvNetBackbone
+from ..layers.init import init_linear_layer_norm
+from .base import BackboneArgs, ConvNetBackbone
 
 
 def _layer_norm(channels: int) -> nn.LayerNorm:
@@ -65,10 +66,11 @@ class InternImageBlock(nn.Module):
     """One InternImage layer, ``(N, H, W, C) -> (N, H, W, C)``.
 
     Two residual branches, ``F = DCNv3`` with ``norm1`` and the
-    channels-last ``F = fc2(GELU(fc1(x)))`` with ``norm2``, each ``x + DropPath(gamma * y)`` where ``y`` is
-    ``F(norm(x))`` (pre-norm, InternImage-T), ``norm(F(x))``
-    (``post_norm``, S/B/L/XL/G) or ``res_post_norm(F(norm(x)))`` (H);
-    ``gamma`` is the optional layer scale.
+    channels-last MLP ``F = fc2(GELU(fc1(x)))`` with ``norm2``, each
+    ``x + DropPath(gamma * y)`` where ``y`` is ``F(norm(x))`` (pre-norm,
+    InternImage-T), ``norm(F(x))`` (``post_norm``, S/B/L/XL/G) or
+    ``res_post_norm(F(norm(x)))`` (H); ``gamma`` is the optional layer
+    scale.
     """
 
     def __init__(self,
@@ -253,17 +255,12 @@ class InternImage(ConvNetBackbone):
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',
-                 in_channels: int = 3,
-                 out_indices: Sequence[int] = (0, 1, 2, 3),
-                 frozen_stages: int = 0,
-                 norm_eval: bool = False,
+                 *,
                  drop_path_rate: float = 0.,
                  with_cp: bool = False,
                  deploy: bool = False,
-                 channels_last: Optional[bool] = None,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
-        super().__init__(arch, out_indices, frozen_stages, norm_eval,
-                         init_cfg, channels_last)
+                 **common: Unpack[BackboneArgs]) -> None:
+        super().__init__(arch, **common)
         unknown = set(self.arch_settings) - set(self.arch_keys) - set(
             self.arch_options)
         if unknown:
@@ -286,8 +283,7 @@ class InternImage(ConvNetBackbone):
                      options['center_feature_scale'])
         rates = drop_path_rates(drop_path_rate, sum(self.depths))
         level2_post_norms = options['level2_post_norm_block_ids'] or ()
-        self.in_channels = in_channels
-        self.patch_embed = StemLayer(in_channels, self.embed_dims[0])
+        self.patch_embed = StemLayer(self.in_channels, self.embed_dims[0])
         self.stages = nn.ModuleList()
         for i, (width, depth) in enumerate(zip(self.embed_dims,
                                                self.depths)):
@@ -300,19 +296,11 @@ class InternImage(ConvNetBackbone):
                 post_norm_block_ids=level2_post_norms if i == 2 else (),
                 with_cp=with_cp,
                 **block_kwargs))
-        if deploy:
-            self.switch_to_deploy()
-        self._freeze_stages()
+        self.finish_init(deploy)
 
     def init_from_scratch(self) -> None:
         """Official init: Linear ~ TN(0.02), LN to identity, DCNv3's own."""
-        for m in self.modules():
-            if isinstance(m, nn.Linear):
-                nn.init.trunc_normal_(m.weight, std=.02)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.LayerNorm):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
+        init_linear_layer_norm(self)
         for m in self.modules():
             if isinstance(m, DCNv3):
                 m.reset_parameters()

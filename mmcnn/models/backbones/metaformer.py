@@ -12,7 +12,7 @@ Both share one layout: ``downsample_layers[i]`` (stem or stride-2 conv),
 through each class's ``checkpoint_filter``.
 """
 import re
-from typing import List, Optional, Sequence, Union
+from typing import List, Union, Unpack
 
 import torch
 from torch import nn
@@ -25,7 +25,7 @@ from ..layers import (ChannelScale, DepthwiseConv2d, Mlp, PointwiseLinear,
                       residual_add, scaled_residual_add)
 from ..layers.fuse import fold_norm_affine, fold_output_affine
 from ..layers.init import init_trunc_normal
-from .base import ConvNetBackbone
+from .base import BackboneArgs, ConvNetBackbone
 
 
 class Pooling(nn.Module):
@@ -237,17 +237,10 @@ class _MetaFormerBackbone(ConvNetBackbone):
 
     def __init__(self,
                  arch: Union[str, dict],
-                 in_channels: int,
-                 out_indices: Sequence[int],
-                 frozen_stages: int,
-                 norm_eval: bool,
-                 init_cfg: Optional[Union[dict, List[dict]]],
-                 channels_last: Optional[bool]) -> None:
-        super().__init__(arch, out_indices, frozen_stages, norm_eval,
-                         init_cfg, channels_last)
+                 **common: Unpack[BackboneArgs]) -> None:
+        super().__init__(arch, **common)
         self.embed_dims = list(self.arch_settings['embed_dims'])
         self.depths = list(self.arch_settings['depths'])
-        self.in_channels = in_channels
         self.downsample_layers = nn.ModuleList()
         self.stages = nn.ModuleList()
 
@@ -296,23 +289,18 @@ class PoolFormer(_MetaFormerBackbone):
 
     def __init__(self,
                  arch: Union[str, dict] = 's12',
-                 in_channels: int = 3,
-                 out_indices: Sequence[int] = (0, 1, 2, 3),
-                 frozen_stages: int = 0,
-                 norm_eval: bool = False,
+                 *,
                  drop_rate: float = 0.,
                  drop_path_rate: float = 0.,
                  classifier_form: bool = False,
                  deploy: bool = False,
-                 channels_last: Optional[bool] = None,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
-        super().__init__(arch, in_channels, out_indices, frozen_stages,
-                         norm_eval, init_cfg, channels_last)
+                 **common: Unpack[BackboneArgs]) -> None:
+        super().__init__(arch, **common)
         self.mlp_ratios = list(self.arch_settings['mlp_ratios'])
         self._classifier_form = classifier_form
         layer_scale = self.arch_settings.get('layer_scale_init_value', 1e-5)
         dpr = drop_path_rates(drop_path_rate, sum(self.depths))
-        channels = in_channels
+        channels = self.in_channels
         for i, (width, depth) in enumerate(zip(self.embed_dims,
                                                self.depths)):
             if i == 0:
@@ -330,9 +318,7 @@ class PoolFormer(_MetaFormerBackbone):
             if i in self.out_indices:
                 self.add_module(f'norm{i}', nn.GroupNorm(1, width))
             channels = width
-        if deploy:
-            self.switch_to_deploy()
-        self._freeze_stages()
+        self.finish_init(deploy)
 
     @property
     def classifier_form(self) -> bool:
@@ -409,27 +395,24 @@ class ConvFormer(_MetaFormerBackbone):
         'b36': dict(embed_dims=[128, 256, 512, 768], depths=[3, 12, 18, 3]),
     }
     res_scale_stages = (2, 3)
+    # Official init: conv and linear weights ~ TN(0, 0.02), zero biases.
+    scratch_init = staticmethod(init_trunc_normal)
     channels_last_maps = True
     classifier_norm_prefixes = ('norm.', )
     classifier_form_arg = 'gap_before_final_norm'
 
     def __init__(self,
                  arch: Union[str, dict] = 's18',
-                 in_channels: int = 3,
-                 out_indices: Sequence[int] = (0, 1, 2, 3),
-                 frozen_stages: int = 0,
-                 norm_eval: bool = False,
+                 *,
                  drop_rate: float = 0.,
                  drop_path_rate: float = 0.,
                  deploy: bool = False,
-                 channels_last: Optional[bool] = None,
                  gap_before_final_norm: bool = False,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
-        super().__init__(arch, in_channels, out_indices, frozen_stages,
-                         norm_eval, init_cfg, channels_last)
+                 **common: Unpack[BackboneArgs]) -> None:
+        super().__init__(arch, **common)
         self.gap_before_final_norm = gap_before_final_norm
         dpr = drop_path_rates(drop_path_rate, sum(self.depths))
-        channels = in_channels
+        channels = self.in_channels
         for i, (width, depth) in enumerate(zip(self.embed_dims,
                                                self.depths)):
             first = sum(self.depths[:i])
@@ -443,11 +426,5 @@ class ConvFormer(_MetaFormerBackbone):
             if i in self.out_indices:
                 self.add_module(f'norm{i}', nn.LayerNorm(width, eps=1e-6))
             channels = width
-        if deploy:
-            self.switch_to_deploy()
-        self._freeze_stages()
+        self.finish_init(deploy)
 
-    def init_from_scratch(self) -> None:
-        """Official init: conv and linear weights ~ TN(0, 0.02), zero
-        biases."""
-        init_trunc_normal(self)

@@ -4,7 +4,8 @@ Li et al., "MogaNet: Multi-order Gated Aggregation Network", ICLR 2024
 (arXiv:2211.03295). Module names follow the official implementation
 (Westlake-AI/MogaNet), so its ImageNet checkpoints load directly.
 """
-from typing import List, Optional, Sequence, Union
+from functools import partial
+from typing import List, Optional, Sequence, Union, Unpack
 
 import torch
 from mmcv.cnn import build_activation_layer, build_norm_layer
@@ -16,7 +17,7 @@ from ..layers import (BlockSequence, DepthwiseConv2d, ElementScale,
                       addcmul_, drop_path_rates, mul_, residual_add)
 from ..layers.fuse import fold_input_affine, fold_output_bn
 from ..layers.init import init_fan_out
-from .base import ConvNetBackbone
+from .base import BackboneArgs, ConvNetBackbone
 
 
 def _norm(norm_cfg: dict, channels: int) -> nn.Module:
@@ -277,15 +278,15 @@ class MogaNet(ConvNetBackbone):
                         _arch([96, 192, 480, 960], [6, 6, 44, 4])),
     }
     arch_keys = ('embed_dims', 'depths', 'ffn_ratios')
+    # Official init: conv ~ N(0, 2 / fan_out), norms to identity.
+    scratch_init = staticmethod(partial(
+        init_fan_out, norm_types=(nn.BatchNorm2d, nn.LayerNorm, nn.GroupNorm)))
     stage_names = ('patch_embed{n}', 'blocks{n}', 'norm{n}')
     output_norm_name = None
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',
-                 in_channels: int = 3,
-                 out_indices: Sequence[int] = (0, 1, 2, 3),
-                 frozen_stages: int = 0,
-                 norm_eval: bool = False,
+                 *,
                  drop_rate: float = 0.,
                  drop_path_rate: float = 0.,
                  init_value: float = 1e-5,
@@ -295,10 +296,8 @@ class MogaNet(ConvNetBackbone):
                  attn_channel_split: Sequence[int] = (1, 3, 4),
                  attn_final_dilation: bool = True,
                  deploy: bool = False,
-                 channels_last: Optional[bool] = None,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
-        super().__init__(arch, out_indices, frozen_stages, norm_eval,
-                         init_cfg, channels_last)
+                 **common: Unpack[BackboneArgs]) -> None:
+        super().__init__(arch, **common)
         norm_cfg = norm_cfg or dict(type='BN')
         stage_norm_cfg = stage_norm_cfg or dict(type='BN')
         self.embed_dims = list(self.arch_settings['embed_dims'])
@@ -316,7 +315,7 @@ class MogaNet(ConvNetBackbone):
         for i, (width, depth) in enumerate(zip(self.embed_dims,
                                                self.depths)):
             if i == 0:
-                embed = StackConvPatchEmbed(in_channels, width,
+                embed = StackConvPatchEmbed(self.in_channels, width,
                                             norm_cfg=norm_cfg)
             else:
                 embed = ConvPatchEmbed(self.embed_dims[i - 1], width,
@@ -338,11 +337,4 @@ class MogaNet(ConvNetBackbone):
             self.add_module(f'patch_embed{i + 1}', embed)
             self.add_module(f'blocks{i + 1}', blocks)
             self.add_module(f'norm{i + 1}', _norm(stage_norm_cfg, width))
-        self.in_channels = in_channels
-        if deploy:
-            self.switch_to_deploy()
-        self._freeze_stages()
-
-    def init_from_scratch(self) -> None:
-        """Official init: conv ~ N(0, 2 / fan_out), norms to identity."""
-        init_fan_out(self, (nn.BatchNorm2d, nn.LayerNorm, nn.GroupNorm))
+        self.finish_init(deploy)

@@ -7,7 +7,7 @@ COCO and ADE20K checkpoints load directly; the large-kernel convolutions run
 on plain PyTorch (the official repo optionally uses a CUDA iGEMM kernel with
 the same weights).
 """
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Union, Unpack
 
 import torch
 from mmcv.cnn import build_activation_layer, build_norm_layer
@@ -17,8 +17,8 @@ from mmcnn.registry import MODELS
 from ..layers import (BlockSequence, DepthwiseConv2d, Reparameterizable,
                       activate_, build_drop_path, drop_path_rates,
                       residual_add)
-from ..layers.reparam import ConvBN, conv_from_kernel, merge_kernel
-from .base import ConvNetBackbone
+from ..layers.reparam import ConvBN, add_parallel_branch, conv_from_kernel
+from .base import BackboneArgs, ConvNetBackbone
 
 
 class ReparamLargeKernelConv(Reparameterizable):
@@ -64,11 +64,10 @@ class ReparamLargeKernelConv(Reparameterizable):
     @torch.no_grad()
     def reparameterize(self) -> None:
         """Merge the branches into ``lkb_reparam`` (BN in eval form)."""
-        kernel, bias = self.lkb_origin.fused_kernel_bias()
+        kernel, bias = add_parallel_branch(
+            *self.lkb_origin.fused_kernel_bias(),
+            getattr(self, 'small_conv', None))
         if hasattr(self, 'small_conv'):
-            small_kernel, small_bias = self.small_conv.fused_kernel_bias()
-            kernel = merge_kernel(kernel, small_kernel)
-            bias = bias + small_bias
             del self.small_conv
         self.lkb_reparam = conv_from_kernel(self.lkb_origin.conv, kernel,
                                             bias)
@@ -226,20 +225,15 @@ class RepLKNet(ConvNetBackbone):
 
     def __init__(self,
                  arch: Union[str, dict] = '31b',
-                 in_channels: int = 3,
-                 out_indices: Sequence[int] = (0, 1, 2, 3),
-                 frozen_stages: int = 0,
-                 norm_eval: bool = False,
+                 *,
                  drop_path_rate: float = 0.,
                  ffn_ratio: float = 4.,
                  norm_intermediate_features: Optional[bool] = None,
                  deploy: bool = False,
                  with_cp: bool = False,
                  norm_cfg: Optional[dict] = None,
-                 channels_last: Optional[bool] = None,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
-        super().__init__(arch, out_indices, frozen_stages, norm_eval,
-                         init_cfg, channels_last)
+                 **common: Unpack[BackboneArgs]) -> None:
+        super().__init__(arch, **common)
         norm_cfg = norm_cfg or dict(type='BN')
         settings = self.arch_settings
         self.embed_dims = list(settings['embed_dims'])
@@ -251,12 +245,12 @@ class RepLKNet(ConvNetBackbone):
             norm_intermediate_features = settings.get(
                 'norm_intermediate_features', False)
         self.norm_intermediate_features = norm_intermediate_features
-        self.in_channels = in_channels
 
         width = self.embed_dims[0]
         relu = dict(type='ReLU')
         self.stem = nn.Sequential(
-            ConvBN(in_channels, width, 3, 2, norm_cfg=norm_cfg, act_cfg=relu),
+            ConvBN(self.in_channels, width, 3, 2, norm_cfg=norm_cfg,
+                   act_cfg=relu),
             ConvBN(width, width, 3, 1, groups=width, norm_cfg=norm_cfg,
                    act_cfg=relu),
             ConvBN(width, width, 1, norm_cfg=norm_cfg, act_cfg=relu),
@@ -281,8 +275,7 @@ class RepLKNet(ConvNetBackbone):
                     ConvBN(channels, out, 1, norm_cfg=norm_cfg, act_cfg=relu),
                     ConvBN(out, out, 3, 2, groups=out, norm_cfg=norm_cfg,
                            act_cfg=relu)))
-        self.deploy = deploy
-        self._freeze_stages()
+        self.finish_init(deploy)
 
     def trunk_modules(self, index: int) -> List[nn.Module]:
         """The stem (stage 0) or the transition into stage ``index``, then

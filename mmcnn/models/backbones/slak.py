@@ -13,7 +13,7 @@ classifier included, their pattern pruned and regrown during training) is
 trained with :class:`mmcnn.engine.hooks.DynamicSparsityHook`;
 :func:`count_params_at_sparsity` gives the paper's parameter convention.
 """
-from typing import Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Iterable, List, Optional, Tuple, Union, Unpack
 
 import torch
 from mmcv.cnn import build_activation_layer
@@ -25,8 +25,8 @@ from ..layers import (DepthwiseConv2d, LayerNorm2d, PointwiseLinear,
                       Reparameterizable, activate_, build_drop_path,
                       drop_path_rates, residual_add)
 from ..layers.init import init_trunc_normal
-from ..layers.reparam import ConvBN, conv_from_kernel, merge_kernel
-from .base import ConvNetBackbone
+from ..layers.reparam import ConvBN, add_parallel_branch, conv_from_kernel
+from .base import BackboneArgs, ConvNetBackbone
 
 
 class DecomposedLargeKernelConv(Reparameterizable):
@@ -82,11 +82,9 @@ class DecomposedLargeKernelConv(Reparameterizable):
         """Fold the BNs and the small branch into ``Decom1``/``Decom2``."""
         tall, tall_bias = self.Decom1.fused_kernel_bias()
         wide, wide_bias = self.Decom2.fused_kernel_bias()
-        bias = tall_bias + wide_bias
+        tall, bias = add_parallel_branch(tall, tall_bias + wide_bias,
+                                         getattr(self, 'small_conv', None))
         if hasattr(self, 'small_conv'):
-            small, small_bias = self.small_conv.fused_kernel_bias()
-            tall = merge_kernel(tall, small)
-            bias = bias + small_bias
             del self.small_conv
         self.Decom1 = conv_from_kernel(self.Decom1.conv, tall, bias)
         self.Decom2 = conv_from_kernel(self.Decom2.conv, wide, None)
@@ -168,35 +166,31 @@ class SLaK(ConvNetBackbone):
                         _arch([3, 3, 27, 3], [128, 256, 512, 1024])),
     }
     arch_keys = ('embed_dims', 'depths', 'kernel_sizes')
+    # Official init: conv and linear weights ~ TN(0, 0.02), zero bias.
+    scratch_init = staticmethod(init_trunc_normal)
     classifier_norm_prefixes = ('norm.', )
     classifier_form_arg = 'gap_before_final_norm'
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',
-                 in_channels: int = 3,
-                 out_indices: Sequence[int] = (0, 1, 2, 3),
-                 frozen_stages: int = 0,
-                 norm_eval: bool = False,
+                 *,
                  drop_path_rate: float = 0.,
                  layer_scale_init_value: float = 1e-6,
                  deploy: bool = False,
                  norm_cfg: Optional[dict] = None,
                  gap_before_final_norm: bool = False,
-                 channels_last: Optional[bool] = None,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
-        super().__init__(arch, out_indices, frozen_stages, norm_eval,
-                         init_cfg, channels_last)
+                 **common: Unpack[BackboneArgs]) -> None:
+        super().__init__(arch, **common)
         settings = self.arch_settings
         factor = settings.get('width_factor', 1.)
         self.embed_dims = [int(d * factor) for d in settings['embed_dims']]
         self.depths = list(settings['depths'])
         self.kernel_sizes = list(settings['kernel_sizes'])
         self.small_kernel = settings.get('small_kernel', 5)
-        self.in_channels = in_channels
         self.gap_before_final_norm = gap_before_final_norm
 
         self.downsample_layers = nn.ModuleList([nn.Sequential(
-            nn.Conv2d(in_channels, self.embed_dims[0], 4, stride=4),
+            nn.Conv2d(self.in_channels, self.embed_dims[0], 4, stride=4),
             LayerNorm2d(self.embed_dims[0]))])
         for i in range(self.num_stages - 1):
             self.downsample_layers.append(nn.Sequential(
@@ -213,12 +207,7 @@ class SLaK(ConvNetBackbone):
                           norm_cfg) for j in range(depth)]))
         for i in self.out_indices:
             self.add_module(f'norm{i}', LayerNorm2d(self.embed_dims[i]))
-        self.deploy = deploy
-        self._freeze_stages()
-
-    def init_from_scratch(self) -> None:
-        """Official init: conv and linear weights ~ TN(0, 0.02), zero bias."""
-        init_trunc_normal(self)
+        self.finish_init(deploy)
 
     @classmethod
     def rename_checkpoint(cls, state_dict: StateDict,

@@ -6,7 +6,7 @@ Audio, Video, Point Cloud, Time-Series and Image Recognition", CVPR 2024
 (AILab-CVC/UniRepLKNet, ``unireplknet.py``), so its ImageNet, COCO and
 ADE20K checkpoints (training or re-parameterised form) load directly.
 """
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union, Unpack
 
 import torch
 import torch.nn.functional as F
@@ -21,7 +21,7 @@ from ..layers import (GRN, BlockSequence, DepthwiseConv2d, LayerNorm2d,
 from ..layers.init import init_trunc_normal
 from ..layers.fuse import fold_input_affine, fold_output_affine, fold_output_bn
 from ..layers.reparam import conv_from_kernel, merge_kernel
-from .base import ConvNetBackbone
+from .base import BackboneArgs, ConvNetBackbone
 
 #: Kernel sizes and dilations of the parallel branches of a dilated
 #: re-param block, by the size of its large kernel (official defaults).
@@ -295,25 +295,22 @@ class UniRepLKNet(ConvNetBackbone):
                               _KERNELS_S_B_L_XL)),
     }
     arch_keys = ('embed_dims', 'depths', 'kernel_sizes')
+    # Official init: conv and linear weights ~ TN(0, 0.02), zero bias.
+    scratch_init = staticmethod(init_trunc_normal)
     classifier_norm_prefixes = ('norm.', )
     classifier_form_arg = 'gap_before_final_norm'
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',
-                 in_channels: int = 3,
-                 out_indices: Sequence[int] = (0, 1, 2, 3),
-                 frozen_stages: int = 0,
-                 norm_eval: bool = False,
+                 *,
                  drop_path_rate: float = 0.,
                  layer_scale_init_value: float = 1e-6,
                  deploy: bool = False,
                  with_cp: bool = False,
                  norm_cfg: Optional[dict] = None,
                  gap_before_final_norm: bool = False,
-                 channels_last: Optional[bool] = None,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
-        super().__init__(arch, out_indices, frozen_stages, norm_eval,
-                         init_cfg, channels_last)
+                 **common: Unpack[BackboneArgs]) -> None:
+        super().__init__(arch, **common)
         self.depths = list(self.arch_settings['depths'])
         self.embed_dims = list(self.arch_settings['embed_dims'])
         self.kernel_sizes = [list(k)
@@ -324,13 +321,12 @@ class UniRepLKNet(ConvNetBackbone):
             raise ValueError(
                 f'UniRepLKNet kernel_sizes must list one kernel per block; '
                 f'stages {bad} do not match depths {self.depths}.')
-        self.in_channels = in_channels
         self.gap_before_final_norm = gap_before_final_norm
         self.with_cp = with_cp
         dims = self.embed_dims
 
         self.downsample_layers = nn.ModuleList([nn.Sequential(
-            nn.Conv2d(in_channels, dims[0] // 2, 3, stride=2, padding=1),
+            nn.Conv2d(self.in_channels, dims[0] // 2, 3, stride=2, padding=1),
             LayerNorm2d(dims[0] // 2),
             nn.GELU(),
             nn.Conv2d(dims[0] // 2, dims[0], 3, stride=2, padding=1),
@@ -350,12 +346,7 @@ class UniRepLKNet(ConvNetBackbone):
                 for j, k in enumerate(kernels)), with_cp))
         for i in self.out_indices:
             self.add_module(f'norm{i}', LayerNorm2d(dims[i]))
-        self.deploy = deploy
-        self._freeze_stages()
-
-    def init_from_scratch(self) -> None:
-        """Official init: conv and linear weights ~ TN(0, 0.02), zero bias."""
-        init_trunc_normal(self)
+        self.finish_init(deploy)
 
     @classmethod
     def rename_checkpoint(cls, state_dict: StateDict,

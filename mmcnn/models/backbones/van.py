@@ -6,7 +6,7 @@ Guo et al., "Visual Attention Network", Computational Visual Media 2023
 converted ones of mmpretrain, load through :meth:`VAN.checkpoint_filter`.
 """
 import re
-from typing import List, Optional, Sequence, Union
+from typing import List, Union, Unpack
 
 import torch
 from torch import nn
@@ -18,7 +18,7 @@ from ..layers import (BlockSequence, DepthwiseConv2d, LayerNorm2d,
                       drop_path_rates, residual_add)
 from ..layers.fuse import fold_output_bn
 from ..layers.init import init_fan_out
-from .base import ConvNetBackbone
+from .base import BackboneArgs, ConvNetBackbone
 
 
 class LKA(nn.Module):
@@ -136,30 +136,26 @@ class VAN(ConvNetBackbone):
         'b6': _arch([96, 192, 384, 768], [6, 6, 90, 6]),
     }
     arch_keys = ('embed_dims', 'depths', 'mlp_ratios')
+    # Official init: conv ~ N(0, 2 / fan_out), norms to identity.
+    scratch_init = staticmethod(init_fan_out)
     stage_names = ('patch_embed{n}', 'block{n}', 'norm{n}')
     output_norm_name = None
 
     def __init__(self,
                  arch: Union[str, dict] = 'b0',
-                 in_channels: int = 3,
-                 out_indices: Sequence[int] = (0, 1, 2, 3),
-                 frozen_stages: int = 0,
-                 norm_eval: bool = False,
+                 *,
                  drop_rate: float = 0.,
                  drop_path_rate: float = 0.,
                  layer_scale_init_value: float = 1e-2,
                  deploy: bool = False,
-                 channels_last: Optional[bool] = None,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
-        super().__init__(arch, out_indices, frozen_stages, norm_eval,
-                         init_cfg, channels_last)
+                 **common: Unpack[BackboneArgs]) -> None:
+        super().__init__(arch, **common)
         self.embed_dims = list(self.arch_settings['embed_dims'])
         self.depths = list(self.arch_settings['depths'])
         self.mlp_ratios = list(self.arch_settings['mlp_ratios'])
-        self.in_channels = in_channels
         dpr = drop_path_rates(drop_path_rate, sum(self.depths))
         block_index = 0
-        channels = in_channels
+        channels = self.in_channels
         for i, (width, depth) in enumerate(zip(self.embed_dims,
                                                self.depths)):
             embed = OverlapPatchEmbed(channels, width, 7 if i == 0 else 3)
@@ -172,13 +168,7 @@ class VAN(ConvNetBackbone):
             self.add_module(f'patch_embed{i + 1}', embed)
             self.add_module(f'block{i + 1}', blocks)
             self.add_module(f'norm{i + 1}', LayerNorm2d(width, eps=1e-6))
-        if deploy:
-            self.switch_to_deploy()
-        self._freeze_stages()
-
-    def init_from_scratch(self) -> None:
-        """Official init: conv ~ N(0, 2 / fan_out), norms to identity."""
-        init_fan_out(self)
+        self.finish_init(deploy)
 
     @classmethod
     def rename_checkpoint(cls, state_dict: StateDict,

@@ -31,3 +31,15 @@ def init_fan_out(model: nn.Module,
         elif isinstance(m, norm_types):
             nn.init.ones_(m.weight)
             nn.init.zeros_(m.bias)
+
+
+def init_linear_layer_norm(model: nn.Module) -> None:
+    """Linear weights ~ TN(0, 0.02) with zero biases, LayerNorms to
+    identity (weight 1, bias 0); other layers keep their own init."""
+    for m in model.modules():
+        if isinstance(m, nn.Linear):
+            nn.init.trunc_normal_(m.weight, std=.02)
+            nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.LayerNorm):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)

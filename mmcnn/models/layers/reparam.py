@@ -135,6 +135,17 @@ class ConvBN(nn.Module):
         return conv.weight.detach(), conv.bias.detach()
 
 
+def add_parallel_branch(kernel: torch.Tensor, bias: torch.Tensor,
+                        branch: Optional[ConvBN]) -> KernelBias:
+    """``kernel``/``bias`` of a depth-wise conv plus a parallel, smaller
+    :class:`ConvBN` branch (folded in eval mode, its kernel zero-padded at
+    the centre); unchanged when ``branch`` is None."""
+    if branch is None:
+        return kernel, bias
+    small, small_bias = branch.fused_kernel_bias()
+    return merge_kernel(kernel, small), bias + small_bias
+
+
 def conv_from_kernel(like: nn.Conv2d, kernel: torch.Tensor,
                      bias: Optional[torch.Tensor]) -> nn.Conv2d:
     """A conv with ``like``'s stride, dilation and groups holding ``kernel``.
