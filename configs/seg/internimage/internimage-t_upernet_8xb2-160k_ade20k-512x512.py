@@ -3,7 +3,7 @@
 # parameters), drop path 0.2, 1500-iteration warm-up, poly decay over 160k
 # iterations, 8 GPUs x 2 images.
 _base_ = [
-    '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
+    '../../_base_/seg/upernet_adamw-1d-no-decay_8xb2-160k_ade20k-512x512.py',
     '../../_base_/backbones/internimage-t.py',
 ]
 
@@ -11,11 +11,3 @@ model = dict(
     backbone=dict(_base_.backbone, _delete_=True),
     decode_head=dict(in_channels=_base_.widths),
     auxiliary_head=dict(in_channels=_base_.widths[2]))
-
-optim_wrapper = dict(
-    optimizer=dict(weight_decay=0.05),
-    paramwise_cfg=dict(
-        _delete_=True,
-        norm_decay_mult=0.0,
-        bias_decay_mult=0.0,
-        flat_decay_mult=0.0))

@@ -5,7 +5,7 @@
 # (power 1.0) decay over 160k iterations, stochastic depth 0.2, SyncBN,
 # 8 GPUs x 2 images, whole-image test.
 _base_ = [
-    '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
+    '../../_base_/seg/upernet_adamw-1d-no-decay_8xb2-160k_ade20k-512x512.py',
     '../../_base_/backbones/unireplknet-t.py',
 ]
 
@@ -21,7 +21,4 @@ model = dict(
 optim_wrapper = dict(
     optimizer=dict(lr=1e-4, weight_decay=0.05),
     paramwise_cfg=dict(
-        _delete_=True,
-        norm_decay_mult=0.0,
-        bias_decay_mult=0.0,
-        flat_decay_mult=0.0))
+        norm_decay_mult=0.0, bias_decay_mult=0.0, flat_decay_mult=0.0))
