@@ -1,5 +1,5 @@
-# ConvFormer's parameter-wise AdamW setting for detection, shared by its
-# RetinaNet, Mask R-CNN and Cascade Mask R-CNN configs through
+# ConvFormer's parameter-wise AdamW setting, shared by its RetinaNet, Mask
+# R-CNN, Cascade Mask R-CNN and UperNet configs through
 # ``optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)``: no weight
 # decay on norms, residual scales and StarReLU scales / biases.
 paramwise_cfg = dict(
