@@ -137,12 +137,12 @@ class ConvNetBackbone(BaseModule):
 
     def __init__(self,
                  arch: Union[str, dict],
-                 in_channels: int = 3,
                  out_indices: Union[int, Sequence[int]] = (0, 1, 2, 3),
                  frozen_stages: int = 0,
                  norm_eval: bool = False,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None,
                  channels_last: Optional[bool] = None,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+                 in_channels: int = 3) -> None:
         super().__init__(init_cfg=init_cfg)
         self.in_channels = in_channels
         self.channels_last = channels_last
