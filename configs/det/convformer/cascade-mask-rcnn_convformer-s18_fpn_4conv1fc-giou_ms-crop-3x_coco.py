@@ -4,7 +4,7 @@
 # and StarReLU scales / biases), 1000-iteration warm-up, drop path 0.1,
 # 36 epochs, 8 GPUs x 2 images.
 _base_ = [
-    '../../_base_/det/cascade-mask-rcnn_fpn_4conv1fc-giou_ms-crop-3x-warmup-1k_coco.py',
+    '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x-warmup-1k_coco.py',
     '../../_base_/det/schedules/paramwise_convformer.py',
     '../../_base_/backbones/convformer-s18.py',
 ]

@@ -2,7 +2,7 @@
 # V2 paper gives no detection recipe for its small models) with the V2
 # backbone; GRN parameters are 1-D and get no weight decay.
 _base_ = [
-    '../../_base_/det/cascade-mask-rcnn_fpn_4conv1fc-giou_ms-crop-3x_coco.py',
+    '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
     '../../_base_/backbones/convnext-v2-t.py',
 ]
 

@@ -1,7 +1,7 @@
 # ConvNeXt-B Cascade Mask R-CNN 3x, the official recipe: ConvNeXt-T's with
 # stochastic depth 0.7 and layer-wise lr decay 0.8 over 12 layers.
 _base_ = [
-    '../../_base_/det/cascade-mask-rcnn_fpn_4conv1fc-giou_ms-crop-3x_coco.py',
+    '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
     '../../_base_/backbones/convnext-b.py',
 ]
 

@@ -1,7 +1,7 @@
 # ConvNeXt-S Cascade Mask R-CNN 3x, the official recipe: ConvNeXt-T's with
 # stochastic depth 0.6 and the layer-wise lr decay spread over 12 layers.
 _base_ = [
-    '../../_base_/det/cascade-mask-rcnn_fpn_4conv1fc-giou_ms-crop-3x_coco.py',
+    '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
     '../../_base_/backbones/convnext-s.py',
 ]
 

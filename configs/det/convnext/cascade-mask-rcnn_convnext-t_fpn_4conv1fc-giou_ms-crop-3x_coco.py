@@ -4,7 +4,7 @@
 # 1-D parameters and biases), layer-wise lr decay 0.7 over 6 layers,
 # stochastic depth 0.4, 16 images per batch.
 _base_ = [
-    '../../_base_/det/cascade-mask-rcnn_fpn_4conv1fc-giou_ms-crop-3x_coco.py',
+    '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
     '../../_base_/backbones/convnext-t.py',
 ]
 

@@ -3,7 +3,7 @@
 # heads with SyncBN, multi-scale + crop training, AdamW (lr 1e-4, wd 0.05,
 # none on norms), drop path 0.3, 36 epochs, 8 GPUs x 2 images.
 _base_ = [
-    '../../_base_/det/cascade-mask-rcnn_fpn_4conv1fc-giou_ms-crop-3x_coco.py',
+    '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
     '../../_base_/det/schedules/paramwise_focalnet.py',
     '../../_base_/backbones/focalnet-t-lrf.py',
 ]

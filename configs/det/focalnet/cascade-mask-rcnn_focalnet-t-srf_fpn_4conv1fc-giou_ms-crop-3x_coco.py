@@ -1,7 +1,7 @@
 # The FocalNet-T (LRF) Cascade Mask R-CNN 3x recipe with the SRF backbone
 # (FocalNet publishes no result for this pair).
 _base_ = [
-    '../../_base_/det/cascade-mask-rcnn_fpn_4conv1fc-giou_ms-crop-3x_coco.py',
+    '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
     '../../_base_/det/schedules/paramwise_focalnet.py',
     '../../_base_/backbones/focalnet-t-srf.py',
 ]

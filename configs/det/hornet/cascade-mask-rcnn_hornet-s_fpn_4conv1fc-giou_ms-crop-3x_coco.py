@@ -1,7 +1,7 @@
 # HorNet-S (7x7) Cascade Mask R-CNN 3x, the official recipe: drop path 0.6,
 # otherwise as HorNet-T's.
 _base_ = [
-    '../../_base_/det/cascade-mask-rcnn_fpn_4conv1fc-giou_ms-crop-3x_coco.py',
+    '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
     '../../_base_/backbones/hornet-s.py',
 ]
 

@@ -4,7 +4,7 @@
 # layer-wise lr decay 0.7 over 12 layers, drop path 0.4, 36 epochs,
 # 8 GPUs x 2 images.
 _base_ = [
-    '../../_base_/det/cascade-mask-rcnn_fpn_4conv1fc-giou_ms-crop-3x_coco.py',
+    '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
     '../../_base_/backbones/hornet-t.py',
 ]
 

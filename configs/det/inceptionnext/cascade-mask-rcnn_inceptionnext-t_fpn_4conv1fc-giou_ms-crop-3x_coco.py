@@ -3,7 +3,7 @@
 # GIoU loss, multi-scale crop training, AdamW lr 2e-4, wd 0.05, no weight
 # decay on norms and layer scales, 1000-iteration warm-up).
 _base_ = [
-    '../../_base_/det/cascade-mask-rcnn_fpn_4conv1fc-giou_ms-crop-3x-warmup-1k_coco.py',
+    '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x-warmup-1k_coco.py',
     '../../_base_/det/schedules/paramwise_inceptionnext.py',
     '../../_base_/backbones/inceptionnext-t.py',
 ]

@@ -4,7 +4,7 @@
 # InternImage's optimiser (AdamW, lr 1e-4, wd 0.05, none on 1-D parameters)
 # and drop path 0.2, 36 epochs, 8 GPUs x 2 images.
 _base_ = [
-    '../../_base_/det/cascade-mask-rcnn_fpn_4conv1fc-giou_ms-crop-3x_coco.py',
+    '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
     '../../_base_/det/schedules/paramwise_internimage.py',
     '../../_base_/backbones/internimage-t.py',
 ]

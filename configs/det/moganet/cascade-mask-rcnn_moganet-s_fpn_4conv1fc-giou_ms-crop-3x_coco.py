@@ -1,5 +1,5 @@
 _base_ = [
-    '../../_base_/det/cascade-mask-rcnn_fpn_4conv1fc-giou_ms-crop-3x-warmup-1k_coco.py',
+    '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x-warmup-1k_coco.py',
     '../../_base_/det/schedules/paramwise_moganet.py',
     '../../_base_/backbones/moganet-s.py',
 ]

@@ -3,7 +3,7 @@
 # SyncBN, multi-scale + crop training, AdamW (lr 2e-4, wd 0.05, none on
 # norms and layer scales), drop path 0.1, 36 epochs, 8 GPUs x 2 images.
 _base_ = [
-    '../../_base_/det/cascade-mask-rcnn_fpn_4conv1fc-giou_ms-crop-3x_coco.py',
+    '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
     '../../_base_/backbones/poolformer-s12.py',
 ]
 

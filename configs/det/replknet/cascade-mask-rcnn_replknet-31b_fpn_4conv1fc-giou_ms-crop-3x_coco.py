@@ -3,7 +3,7 @@
 # a GIoU loss, multi-scale crop training, AdamW (lr 4e-4, wd 0.05, none on
 # norms), stochastic depth 0.6, SyncBN, 8 GPUs x 1 image.
 _base_ = [
-    '../../_base_/det/cascade-mask-rcnn_fpn_4conv1fc-giou_ms-crop-3x_coco.py',
+    '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
     '../../_base_/backbones/replknet-31b.py',
 ]
 

@@ -1,7 +1,7 @@
 # UniRepLKNet-S Cascade Mask R-CNN 3x, the official recipe: UniRepLKNet-T's
 # with stochastic depth 0.5.
 _base_ = [
-    '../../_base_/det/cascade-mask-rcnn_fpn_4conv1fc-giou_ms-crop-3x_coco.py',
+    '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
     '../../_base_/backbones/unireplknet-s.py',
 ]
 

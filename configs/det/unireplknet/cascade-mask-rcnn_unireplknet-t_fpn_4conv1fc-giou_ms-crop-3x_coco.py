@@ -4,7 +4,7 @@
 # parameters and biases), layer-wise lr decay 0.8 over 12 layers,
 # stochastic depth 0.3, SyncBN, 8 GPUs x 2 images.
 _base_ = [
-    '../../_base_/det/cascade-mask-rcnn_fpn_4conv1fc-giou_ms-crop-3x_coco.py',
+    '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
     '../../_base_/backbones/unireplknet-t.py',
 ]
 

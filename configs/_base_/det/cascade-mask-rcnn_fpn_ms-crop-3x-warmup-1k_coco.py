@@ -1,4 +1,4 @@
-# Cascade Mask R-CNN as in cascade-mask-rcnn_fpn_4conv1fc-giou_ms-crop-3x
+# Cascade Mask R-CNN as in cascade-mask-rcnn_fpn_ms-crop-3x_coco.py
 # with the 1000-iteration warm-up. A family config adds its backbone
 # fragment and widths.
 _base_ = [
