@@ -5,9 +5,8 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 from torch import nn
 
-from mmcnn.engine import (LayerDecayOptimWrapperConstructor, get_layer_id_rule,
-                          moganet_layer_id, register_layer_id_rule)
-from mmcnn.models import MogaNet
+from mmcnn.engine import LayerDecayOptimWrapperConstructor
+from mmcnn.models import VAN, MogaNet
 
 LR, WD, NUM_LAYERS, DECAY = 1e-3, 0.05, 12, 0.8
 
@@ -38,6 +37,11 @@ def group_of(optim_wrapper) -> dict:
             for p in g['params']}
 
 
+@pytest.fixture(scope='module')
+def moganet() -> MogaNet:
+    return TinyDetector().backbone
+
+
 @pytest.mark.parametrize('name, layer_id', [
     ('patch_embed1.projection.0.weight', 0),
     ('patch_embed1.projection.4.bias', 0),
@@ -56,19 +60,25 @@ def group_of(optim_wrapper) -> dict:
     ('norm1.weight', 13),
     ('norm4.bias', 13),
 ])
-def test_moganet_layer_ids(name, layer_id):
-    assert moganet_layer_id(name, NUM_LAYERS) == layer_id
+def test_moganet_layer_ids(moganet, name, layer_id):
+    assert moganet.layer_id(name, NUM_LAYERS) == layer_id
 
 
-def test_rule_is_looked_up_from_backbone_class():
-    assert get_layer_id_rule(TinyDetector().backbone) is moganet_layer_id
+def test_rule_is_the_backbone_class_method():
+    assert MogaNet.lr_decay_types == ('layer_wise', )
 
     class MyMogaNet(MogaNet):
         pass
 
-    assert get_layer_id_rule(MyMogaNet(arch='xtiny')) is moganet_layer_id
-    with pytest.raises(KeyError, match='No layer-wise lr decay rule'):
-        get_layer_id_rule(nn.Conv2d(1, 1, 1))
+    assert MyMogaNet.layer_id is MogaNet.layer_id
+    assert MyMogaNet(arch='xtiny').layer_id('blocks3.2.mlp.fc2.weight',
+                                            NUM_LAYERS) == 4
+    with pytest.raises(KeyError, match='No layer-wise lr decay rule for VAN;'
+                       ' rules exist for: ConvNeXt, .*MogaNet'):
+        VAN(arch='b0').layer_id('stem.weight', NUM_LAYERS)
+    with pytest.raises(TypeError, match='Conv2d has no layer_id'):
+        build_optim_wrapper(
+            nn.ModuleDict(dict(backbone=nn.Conv2d(1, 1, 1))), optim_cfg())
 
 
 def test_groups_lr_scales_and_weight_decay():
@@ -82,7 +92,8 @@ def test_groups_lr_scales_and_weight_decay():
     for name, param in named.items():
         group = groups[id(param)]
         if name.startswith('backbone.'):
-            layer_id = moganet_layer_id(name[len('backbone.'):], NUM_LAYERS)
+            layer_id = model.backbone.layer_id(name[len('backbone.'):],
+                                               NUM_LAYERS)
         else:
             layer_id = NUM_LAYERS + 1
         seen_ids.add(layer_id)
@@ -144,9 +155,9 @@ def test_custom_rule_plugs_in():
             self.stem = nn.Conv2d(3, 4, 3)
             self.stage = nn.Conv2d(4, 4, 3)
 
-    @register_layer_id_rule(ToyBackbone)
-    def toy_layer_id(name: str, num_layers: int) -> int:
-        return 0 if name.startswith('stem.') else num_layers
+        def layer_id(self, name: str, num_layers: int,
+                     decay_type: str = 'layer_wise') -> int:
+            return 0 if name.startswith('stem.') else num_layers
 
     model = nn.Module()
     model.backbone = ToyBackbone()
@@ -158,8 +169,6 @@ def test_custom_rule_plugs_in():
     assert groups[id(model.backbone.stage.weight)]['lr'] == pytest.approx(
         LR * 0.5)
     assert groups[id(model.head.weight)]['lr'] == pytest.approx(LR)
-    with pytest.raises(KeyError, match='already has'):
-        register_layer_id_rule(ToyBackbone)(toy_layer_id)
 
 
 def test_invalid_configs():

@@ -3,14 +3,10 @@ import pytest
 from _helpers import assert_lr_scales, param_groups
 from torch import nn
 
-from mmcnn.engine import (convnext_layer_id, convnext_stage_id,
-                          get_layer_id_rule, register_layer_id_rule)
 from mmcnn.models import ConvNeXt, ConvNeXtV2, MogaNet, SLaK, UniRepLKNet
 
 LR, WD, NUM_LAYERS, DECAY = 2e-4, 0.05, 6, 0.7
-
-
-@pytest.mark.parametrize('name, layer_id', [
+LAYER_IDS = [
     ('downsample_layers.0.0.weight', 0),
     ('downsample_layers.0.1.bias', 0),
     ('stages.0.2.dwconv.weight', 1),
@@ -24,9 +20,25 @@ LR, WD, NUM_LAYERS, DECAY = 2e-4, 0.05, 6, 0.7
     ('stages.3.2.pwconv2.bias', NUM_LAYERS),
     ('norm0.weight', NUM_LAYERS + 1),
     ('norm3.bias', NUM_LAYERS + 1),
-])
-def test_convnext_layer_ids(name, layer_id):
-    assert convnext_layer_id(name, NUM_LAYERS) == layer_id
+]
+STAGE_IDS = [
+    ('downsample_layers.0.0.weight', 0),
+    ('downsample_layers.3.1.bias', 0),
+    ('stages.0.1.dwconv.weight', 1),
+    ('stages.2.8.pwconv1.weight', 3),
+    ('stages.3.0.gamma', 4),
+    ('norm2.weight', NUM_LAYERS + 1),
+]
+
+
+@pytest.fixture(scope='module')
+def convnext() -> ConvNeXt:
+    return ConvNeXt(arch='atto')
+
+
+@pytest.mark.parametrize('name, layer_id', LAYER_IDS)
+def test_convnext_layer_ids(convnext, name, layer_id):
+    assert convnext.layer_id(name, NUM_LAYERS) == layer_id
 
 
 @pytest.mark.parametrize('backbone_type', [ConvNeXt, ConvNeXtV2])
@@ -36,7 +48,7 @@ def test_convnext_t_groups_match_the_official_scales(backbone_type):
     model = nn.Module()
     model.backbone = backbone_type(arch='tiny')
     model.neck = nn.Conv2d(768, 8, 1)
-    assert get_layer_id_rule(model.backbone) is convnext_layer_id
+    assert backbone_type.layer_id is ConvNeXt.layer_id
     groups = param_groups(model, 'mmcnn.LayerDecayOptimWrapperConstructor',
                           NUM_LAYERS, DECAY, LR, WD)
     backbone = model.backbone
@@ -57,31 +69,28 @@ def test_convnext_t_groups_match_the_official_scales(backbone_type):
     assert groups[id(flat)]['weight_decay'] == 0.
 
 
-@pytest.mark.parametrize('name, stage_id', [
-    ('downsample_layers.0.0.weight', 0),
-    ('downsample_layers.3.1.bias', 0),
-    ('stages.0.1.dwconv.weight', 1),
-    ('stages.2.8.pwconv1.weight', 3),
-    ('stages.3.0.gamma', 4),
-    ('norm2.weight', NUM_LAYERS + 1),
-])
-def test_convnext_stage_ids(name, stage_id):
-    assert convnext_stage_id(name, NUM_LAYERS) == stage_id
+@pytest.mark.parametrize('name, stage_id', STAGE_IDS)
+def test_convnext_stage_ids(convnext, name, stage_id):
+    assert convnext.layer_id(name, NUM_LAYERS, 'stage_wise') == stage_id
 
 
 def test_families_with_the_convnext_layout_share_its_rules():
     slak = SLaK(arch=dict(depths=[1, 1, 1, 1], embed_dims=[8, 8, 8, 8],
                           kernel_sizes=[7, 7, 7, 7], small_kernel=3))
     for backbone in (ConvNeXtV2(arch='atto'), slak, UniRepLKNet(arch='a')):
-        assert get_layer_id_rule(backbone) is convnext_layer_id
-        assert get_layer_id_rule(backbone, 'stage_wise') is convnext_stage_id
+        assert backbone.lr_decay_types == ('layer_wise', 'stage_wise')
+        for decay_type, ids in (('layer_wise', LAYER_IDS),
+                                ('stage_wise', STAGE_IDS)):
+            assert [backbone.layer_id(n, NUM_LAYERS, decay_type)
+                    for n, _ in ids] == [i for _, i in ids]
         names = [n for n, _ in backbone.named_parameters()]
         assert any(n.startswith('downsample_layers.0.') for n in names)
         assert any(n.startswith('stages.3.') for n in names)
+    moganet = MogaNet(arch='xtiny')
     with pytest.raises(KeyError, match='No stage-wise lr decay rule'):
-        get_layer_id_rule(MogaNet(arch='xtiny'), 'stage_wise')
+        moganet.layer_id('blocks1.0.mlp.fc1.weight', NUM_LAYERS, 'stage_wise')
     with pytest.raises(ValueError, match='decay_type'):
-        register_layer_id_rule(MogaNet, decay_type='block_wise')
+        moganet.layer_id('blocks1.0.mlp.fc1.weight', NUM_LAYERS, 'block_wise')
 
 
 def test_stage_decay_constructor_matches_the_official_scales():

@@ -24,7 +24,12 @@ The dense-prediction form computes what the official detection and
 segmentation backbones compute on the released file: they build their
 output norms ``norm0``..``norm3`` fresh and load with ``strict=False``, so
 the classifier's norm is left out and ``norm3`` stays at weight 1, bias 0.
+
+A family's lr decay rules for fine-tuning live on its class too
+(:meth:`ConvNetBackbone.layer_id`, as mmpretrain's ``get_layer_depth``), so
+the engine's constructors import no backbone.
 """
+import re
 from numbers import Integral
 from typing import (Any, Callable, Dict, Iterable, List, Optional, Sequence,
                     Tuple, TypedDict, Union)
@@ -34,6 +39,7 @@ from mmengine.model import BaseModule
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import (Converted, DroppedGroup, StateDict,
                                     load_pretrained)
 from ..layers.layout import to_channels_last
@@ -41,6 +47,13 @@ from ..layers.layout import to_channels_last
 
 CLASSIFIER_NORM = 'classifier norm'
 """The name of the group the classifier's final norm is dropped in."""
+
+LR_DECAY_TYPES = ('layer_wise', 'stage_wise')
+"""The lr decay schemes: ids per layer (mmcnn's
+``LayerDecayOptimWrapperConstructor``) or per stage
+(``StageDecayOptimWrapperConstructor``)."""
+
+_CONVNEXT_NAME = re.compile(r'(downsample_layers|stages)\.([0-3])\.(\d+)')
 
 
 class BackboneArgs(TypedDict, total=False):
@@ -131,6 +144,9 @@ class ConvNetBackbone(BaseModule):
     """The family's official from-scratch initialisation of the model's
     layers (e.g. :func:`~mmcnn.models.layers.init.init_trunc_normal`, as a
     ``staticmethod``); None keeps the layers' own."""
+    lr_decay_types: Tuple[str, ...] = ()
+    """The decay types of :data:`LR_DECAY_TYPES` that :meth:`layer_id`
+    defines for this family; empty where it has no lr decay rule."""
     deploy: bool = False
     """Whether the model is in its inference form (:meth:`switch_to_deploy`
     or ``deploy=True``)."""
@@ -297,6 +313,75 @@ class ConvNetBackbone(BaseModule):
                 if isinstance(module, _BatchNorm):
                     module.eval()
         return self
+
+    def check_decay_type(self, decay_type: str) -> None:
+        """Raise unless this family has a ``decay_type`` lr decay rule.
+
+        Raises:
+            ValueError: ``decay_type`` is not in :data:`LR_DECAY_TYPES`.
+            KeyError: the family has no such rule; the message names the
+                families in :data:`mmcnn.registry.MODELS` that have one.
+        """
+        if decay_type not in LR_DECAY_TYPES:
+            raise ValueError(f'decay_type must be one of {LR_DECAY_TYPES}, '
+                             f'got {decay_type!r}.')
+        if decay_type in self.lr_decay_types:
+            return
+        known = sorted(name for name, cls in MODELS.module_dict.items()
+                       if decay_type in getattr(cls, 'lr_decay_types', ()))
+        raise KeyError(
+            f'No {decay_type.replace("_", "-")} lr decay rule for '
+            f'{type(self).__name__}; rules exist for: {", ".join(known)}. '
+            'A family defines one by overriding ConvNetBackbone.layer_id '
+            'and naming its decay types in lr_decay_types.')
+
+    def layer_id(self, name: str, num_layers: int,
+                 decay_type: str = 'layer_wise') -> int:
+        """The lr decay id of this backbone's parameter ``name`` (e.g.
+        ``'stages.2.4.pwconv1.weight'``), in ``0 .. num_layers + 1``;
+        ``num_layers + 1`` trains at the full rate with the neck and heads.
+
+        Families with a rule override this for their ``lr_decay_types``;
+        this default has none and raises (:meth:`check_decay_type`).
+        """
+        self.check_decay_type(decay_type)
+        raise NotImplementedError(
+            f'{type(self).__name__} lists {decay_type!r} in lr_decay_types '
+            'but does not override layer_id.')
+
+    def convnext_layout_id(
+            self, name: str, num_layers: int,
+            decay_type: str = 'layer_wise',
+            stage3_block_id: Optional[Callable[[int], int]] = None) -> int:
+        """ConvNeXt's official lr decay rules, a :meth:`layer_id` for the
+        families that share its layout (``downsample_layers.{i}``,
+        ``stages.{i}``, ``norm{i}``).
+
+        ``'layer_wise'`` (its detection recipe): ``downsample_layers.0`` ->
+        0; ``stages.0`` -> 1; ``downsample_layers.1`` and ``stages.1`` -> 2;
+        ``downsample_layers.2`` -> 3; block ``j`` of ``stages.2`` ->
+        ``stage3_block_id(j)``, by default ConvNeXt's ``3 + j // 3``;
+        ``downsample_layers.3`` and ``stages.3`` -> ``num_layers``. ``'stage_wise'`` (its segmentation recipe): every
+        ``downsample_layers.*`` -> 0; ``stages.i`` -> ``i + 1``. Any other
+        name (the output norms ``norm{i}``) -> ``num_layers + 1``, at the
+        full rate with the neck and heads.
+        """
+        self.check_decay_type(decay_type)
+        match = _CONVNEXT_NAME.match(name)
+        if match is None:
+            return num_layers + 1
+        kind, stage = match.group(1), int(match.group(2))
+        if decay_type == 'stage_wise':
+            return 0 if kind == 'downsample_layers' else stage + 1
+        if stage == 3:
+            return num_layers
+        if kind == 'downsample_layers':
+            return 0 if stage == 0 else stage + 1
+        if stage == 2:
+            block = int(match.group(3))
+            return (3 + block // 3 if stage3_block_id is None
+                    else stage3_block_id(block))
+        return stage + 1
 
     @property
     def classifier_form(self) -> bool:

@@ -155,6 +155,9 @@ class ConvNeXt(ConvNetBackbone):
     use_grn = False
     classifier_norm_prefixes = ('norm.', 'head.norm.')
     classifier_form_arg = 'gap_before_final_norm'
+    # The official lr decay rules; ConvNeXt V2 shares them.
+    lr_decay_types = ('layer_wise', 'stage_wise')
+    layer_id = ConvNetBackbone.convnext_layout_id
     extra_dropped = ((
         'FCMAE decoder', ('proj.', 'decoder.', 'mask_token', 'pred.'),
         'the masked-autoencoder pre-training decoder, not part of the '

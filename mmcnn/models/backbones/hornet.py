@@ -226,6 +226,7 @@ class HorNet(ConvNetBackbone):
     scratch_init = staticmethod(init_trunc_normal)
     classifier_norm_prefixes = ('norm.', )
     classifier_form_arg = 'gap_before_final_norm'
+    lr_decay_types = ('layer_wise', 'stage_wise')
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',
@@ -268,6 +269,17 @@ class HorNet(ConvNetBackbone):
             if i in self.out_indices:
                 self.add_module(f'norm{i}', LayerNorm2d(width, eps=1e-6))
         self.finish_init(deploy)
+
+    def layer_id(self, name: str, num_layers: int,
+                 decay_type: str = 'layer_wise') -> int:
+        """HorNet's official lr decay rules (detection: layer-wise,
+        segmentation: stage-wise): ConvNeXt's
+        (:meth:`~ConvNetBackbone.convnext_layout_id`), but layer-wise,
+        stage 3 advances one layer every two blocks: block ``j`` of
+        ``stages.2`` -> ``min(3 + j // 2, num_layers - 1)``."""
+        return self.convnext_layout_id(
+            name, num_layers, decay_type,
+            lambda j: min(3 + j // 2, num_layers - 1))
 
     @classmethod
     def rename_checkpoint(cls, state_dict: StateDict,

@@ -4,6 +4,7 @@ Li et al., "MogaNet: Multi-order Gated Aggregation Network", ICLR 2024
 (arXiv:2211.03295). Module names follow the official implementation
 (Westlake-AI/MogaNet), so its ImageNet checkpoints load directly.
 """
+import re
 from functools import partial
 from typing import List, Optional, Sequence, Union, Unpack
 
@@ -240,6 +241,10 @@ def _arch(widths: List[int], depths: List[int]) -> dict:
     return dict(embed_dims=widths, depths=depths, ffn_ratios=[8, 8, 4, 4])
 
 
+# The modules MogaNet's lr decay rule matches: (kind, stage, block).
+_LAYER_NAME = re.compile(r'(patch_embed|blocks)([1-4])\.(\d+)?')
+
+
 @MODELS.register_module()
 class MogaNet(ConvNetBackbone):
     """MogaNet backbone.
@@ -283,6 +288,7 @@ class MogaNet(ConvNetBackbone):
         init_fan_out, norm_types=(nn.BatchNorm2d, nn.LayerNorm, nn.GroupNorm)))
     stage_names = ('patch_embed{n}', 'blocks{n}', 'norm{n}')
     output_norm_name = None
+    lr_decay_types = ('layer_wise', )
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',
@@ -338,3 +344,27 @@ class MogaNet(ConvNetBackbone):
             self.add_module(f'blocks{i + 1}', blocks)
             self.add_module(f'norm{i + 1}', _norm(stage_norm_cfg, width))
         self.finish_init(deploy)
+
+    def layer_id(self, name: str, num_layers: int,
+                 decay_type: str = 'layer_wise') -> int:
+        """MogaNet's official layer-wise lr decay rule for its four stages.
+
+        ``patch_embed1`` -> 0; ``blocks1`` -> 2; ``patch_embed2`` and
+        ``blocks2`` -> 3; ``patch_embed3`` -> 4; ``blocks3.j`` ->
+        ``min(3 + j // 2, num_layers - 1)``; ``patch_embed4`` and
+        ``blocks4`` -> ``num_layers``. As in the official code, the stage
+        norms ``norm{i}`` match no rule and train at the full rate with the
+        neck and heads (``num_layers + 1``).
+        """
+        self.check_decay_type(decay_type)
+        match = _LAYER_NAME.match(name)
+        if match is None:
+            return num_layers + 1
+        kind, stage = match.group(1), int(match.group(2))
+        if stage == 4:
+            return num_layers
+        if kind == 'patch_embed':
+            return 0 if stage == 1 else stage + 1
+        if stage == 3:
+            return min(3 + int(match.group(3)) // 2, num_layers - 1)
+        return stage + 1

@@ -170,6 +170,10 @@ class SLaK(ConvNetBackbone):
     scratch_init = staticmethod(init_trunc_normal)
     classifier_norm_prefixes = ('norm.', )
     classifier_form_arg = 'gap_before_final_norm'
+    # ConvNeXt's lr decay rules, which the official SLaK downstream
+    # code uses.
+    lr_decay_types = ('layer_wise', 'stage_wise')
+    layer_id = ConvNetBackbone.convnext_layout_id
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',

@@ -298,6 +298,10 @@ class UniRepLKNet(ConvNetBackbone):
     # Official init: conv and linear weights ~ TN(0, 0.02), zero bias.
     scratch_init = staticmethod(init_trunc_normal)
     classifier_norm_prefixes = ('norm.', )
+    # ConvNeXt's lr decay rules, which the official UniRepLKNet downstream
+    # code uses.
+    lr_decay_types = ('layer_wise', 'stage_wise')
+    layer_id = ConvNetBackbone.convnext_layout_id
     classifier_form_arg = 'gap_before_final_norm'
 
     def __init__(self,
