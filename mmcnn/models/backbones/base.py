@@ -361,7 +361,8 @@ class ConvNetBackbone(BaseModule):
         0; ``stages.0`` -> 1; ``downsample_layers.1`` and ``stages.1`` -> 2;
         ``downsample_layers.2`` -> 3; block ``j`` of ``stages.2`` ->
         ``stage3_block_id(j)``, by default ConvNeXt's ``3 + j // 3``;
-        ``downsample_layers.3`` and ``stages.3`` -> ``num_layers``. ``'stage_wise'`` (its segmentation recipe): every
+        ``downsample_layers.3`` and ``stages.3`` -> ``num_layers``.
+        ``'stage_wise'`` (its segmentation recipe): every
         ``downsample_layers.*`` -> 0; ``stages.i`` -> ``i + 1``. Any other
         name (the output norms ``norm{i}``) -> ``num_layers + 1``, at the
         full rate with the neck and heads.
