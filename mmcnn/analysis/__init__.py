@@ -2,12 +2,11 @@
 the models to count, and speed and memory measurements."""
 from .benchmark import (CLOCKS, count_macs, peak_memory_mib, synchronize,
                         time_interleaved)
-from .builders import (CLASSIFIER_HEADS, DEFAULT_SIZES, BackboneClassifier,
-                       backbone_families, build_backbone,
-                       build_backbone_model, build_task_model,
-                       config_input_size, config_task, find_backbones,
-                       image_batch, resolve_backbone, switch_to_deploy,
-                       task_inputs)
+from .builders import (DEFAULT_SIZES, BackboneClassifier, backbone_families,
+                       build_backbone, build_backbone_model,
+                       build_task_model, config_input_size, config_task,
+                       find_backbones, image_batch, resolve_backbone,
+                       switch_to_deploy, task_inputs)
 from .complexity import (ComplexityReport, MetaTraceError, analyze,
                          format_count, paper_flop_analyzer, weight_densities)
 from .handles import DCNV3_FLOP_HANDLES
@@ -17,7 +16,7 @@ __all__ = [
     'backbone_families', 'build_backbone', 'build_backbone_model',
     'build_task_model', 'config_input_size', 'config_task', 'find_backbones',
     'format_count', 'image_batch', 'paper_flop_analyzer', 'resolve_backbone',
-    'switch_to_deploy', 'task_inputs', 'weight_densities', 'CLASSIFIER_HEADS',
-    'MetaTraceError', 'CLOCKS', 'count_macs', 'peak_memory_mib',
-    'synchronize', 'time_interleaved', 'DCNV3_FLOP_HANDLES'
+    'switch_to_deploy', 'task_inputs', 'weight_densities', 'MetaTraceError',
+    'CLOCKS', 'count_macs', 'peak_memory_mib', 'synchronize',
+    'time_interleaved', 'DCNV3_FLOP_HANDLES'
 ]

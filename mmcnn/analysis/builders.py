@@ -95,18 +95,6 @@ def switch_to_deploy(model: nn.Module) -> int:
     return len(backbones)
 
 
-# The official classifier heads that are more than GAP + linear, as the
-# papers count them: InceptionNeXt's and ConvFormer's MLP heads (hidden
-# width ``mlp_ratio`` x channels, LayerNorm before the classifier) and
-# InternImage's 1x1 conv + BN + GELU to ``conv_scale`` x channels before
-# the pooling.
-CLASSIFIER_HEADS: Dict[str, Dict[str, float]] = {
-    'inceptionnext': dict(mlp_ratio=3),
-    'convformer': dict(mlp_ratio=4),
-    'internimage': dict(conv_scale=1.5),
-}
-
-
 class BackboneClassifier(nn.Module):
     """Image classifier as the papers count it: the backbone's last stage,
     global average pooling and a linear layer ``head``, ``(N, 3, H, W) ->
@@ -158,8 +146,8 @@ def build_backbone_model(name: str,
                          deploy: bool = False,
                          device: str = 'cpu') -> nn.Module:
     """A registered backbone, with the family's classifier (GAP + linear
-    unless :data:`CLASSIFIER_HEADS` says otherwise) when ``num_classes >
-    0``. ``deploy`` builds the re-parameterised inference form;
+    unless the class's ``classifier_head`` says otherwise) when
+    ``num_classes > 0``. ``deploy`` builds the re-parameterised inference form;
     ``device='meta'`` builds without allocating weights (for counting),
     or on the CPU when the family's constructor needs real tensors.
     """
@@ -181,7 +169,7 @@ def build_backbone_model(name: str,
     if num_classes <= 0:
         return backbone
     channels = _last_stage_channels(backbone, size)
-    head = CLASSIFIER_HEADS.get(cls.__name__.lower(), {})
+    head = getattr(cls, 'classifier_head', {})
     with torch.device(device):
         return BackboneClassifier(backbone, channels, num_classes,
                                   **head).eval()

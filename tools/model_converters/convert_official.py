@@ -45,8 +45,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
 
 import mmcnn.models  # noqa: E402,F401  (registers the backbones)
 from mmcnn import __version__  # noqa: E402
-from mmcnn.analysis import (CLASSIFIER_HEADS, backbone_families,  # noqa
-                            resolve_backbone)
+from mmcnn.analysis import backbone_families, resolve_backbone  # noqa
 from mmcnn.models.backbones.base import CLASSIFIER_NORM  # noqa: E402
 from mmcnn.registry import MODELS  # noqa: E402
 from mmcnn.utils.checkpoint import (CheckpointError, StateDict,  # noqa
@@ -79,7 +78,7 @@ def _families() -> Dict[str, Family]:
     is more than a linear layer (MLP or conv heads) keep no head."""
     return {
         name: Family(cls.__name__,
-                     {} if name in CLASSIFIER_HEADS else _LINEAR_HEAD)
+                     {} if cls.classifier_head else _LINEAR_HEAD)
         for name, cls in backbone_families().items()
     }
 

@@ -117,6 +117,13 @@ class ConvNetBackbone(BaseModule):
     """Key prefixes of the official classifier's final norm (``norm.``,
     timm's ``head.norm.``); empty when the classifier has none of its own.
     Matched before ``classifier_head_prefixes``."""
+    classifier_head: Dict[str, float] = {}
+    """The official classifier's layers beyond global average pooling and
+    a linear layer, as the papers count them (``mmcnn.analysis``'s
+    ``BackboneClassifier`` arguments): ``mlp_ratio``, an MLP of that width
+    ratio with a LayerNorm before the linear layer; ``conv_scale``, a 1x1
+    conv + BN + GELU to that width ratio before the pooling. Empty for
+    GAP + linear."""
     classifier_norm_pooled: bool = True
     """Whether the official classifier applies that norm after global
     pooling (else to the last stage's map, before pooling)."""

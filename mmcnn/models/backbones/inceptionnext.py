@@ -181,6 +181,8 @@ class InceptionNeXt(ConvNetBackbone):
     stem_name = 'stem'
     stage_names = ('stages.{i}', )
     output_norm_name = None
+    # The official MLP head: hidden width 3x the channels.
+    classifier_head = dict(mlp_ratio=3)
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',

@@ -319,6 +319,8 @@ class InternImage(ConvNetBackbone):
     classifier_head_prefixes = ('head.', 'conv_head.', 'fc_norm.',
                                 'clip_projector.', 'dcnv3_head_x3.',
                                 'dcnv3_head_x4.')
+    # The official conv head before the pooling: 1.5x the channels.
+    classifier_head = dict(conv_scale=1.5)
 
     @classmethod
     def rename_checkpoint(cls, state_dict: StateDict,

@@ -400,6 +400,8 @@ class ConvFormer(_MetaFormerBackbone):
     channels_last_maps = True
     classifier_norm_prefixes = ('norm.', )
     classifier_form_arg = 'gap_before_final_norm'
+    # The official MLP head: hidden width 4x the channels.
+    classifier_head = dict(mlp_ratio=4)
 
     def __init__(self,
                  arch: Union[str, dict] = 's18',
