@@ -35,7 +35,6 @@ import os.path as osp
 import re
 import sys
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from typing import Dict, Optional, Sequence, Tuple, Union
 
 from mmengine.runner.checkpoint import save_checkpoint
@@ -47,48 +46,15 @@ import mmcnn.models  # noqa: E402,F401  (registers the backbones)
 from mmcnn import __version__  # noqa: E402
 from mmcnn.analysis import backbone_families, resolve_backbone  # noqa
 from mmcnn.models.backbones.base import CLASSIFIER_NORM  # noqa: E402
-from mmcnn.registry import MODELS  # noqa: E402
 from mmcnn.utils.checkpoint import (CheckpointError, StateDict,  # noqa
                                     extract_state_dict, load_checkpoint_file,
                                     load_state_dict_checked)
 
 
-@dataclass(frozen=True)
-class Family:
-    """How one family's official checkpoints map onto mmcnn.
-
-    Attributes:
-        backbone: the registered mmcnn backbone class name; its
-            ``checkpoint_filter`` converts the backbone keys.
-        head: official classifier keys -> mmpretrain ``ImageClassifier``
-            keys.
-    """
-
-    backbone: str
-    head: Dict[str, str] = field(default_factory=dict)
-
-
 OUTPUT_NORM = re.compile(r'norm\d+\.')
 """Output norms of dense backbones (``norm0.`` ...): in no classifier file."""
-_LINEAR_HEAD = {'head.weight': 'head.fc.weight', 'head.bias': 'head.fc.bias'}
-
-
-def _families() -> Dict[str, Family]:
-    """Every registered backbone family; those whose official classifier
-    is more than a linear layer (MLP or conv heads) keep no head."""
-    return {
-        name: Family(cls.__name__,
-                     {} if cls.classifier_head else _LINEAR_HEAD)
-        for name, cls in backbone_families().items()
-    }
-
-
-FAMILIES: Dict[str, Family] = _families()
-
-
-def backbone_class(family: Family) -> type:
-    """The registered class of ``family``."""
-    return MODELS.get(family.backbone)
+FAMILIES: Dict[str, type] = backbone_families()
+"""Every registered backbone family by lower-case name."""
 
 
 def infer_arch(ckpt: dict, family_name: str, cls: type) -> str:
@@ -132,12 +98,12 @@ def convert(ckpt: dict, family_name: str,
         SystemExit: not every backbone tensor matched (unless
             ``allow_partial``), or the head cannot be kept.
     """
-    family = FAMILIES[family_name]
-    cls = backbone_class(family)
+    cls = FAMILIES[family_name]
     arch = arch or infer_arch(ckpt, family_name, cls)
     state_dict = extract_state_dict(ckpt, use_ema=use_ema)
+    head_keys = cls.classifier_head_keys()
     head = OrderedDict((new, state_dict[old])
-                       for old, new in family.head.items()
+                       for old, new in head_keys.items()
                        if old in state_dict)
     form = ({cls.classifier_form_arg: True}
             if keep_head and cls.classifier_form_arg else {})
@@ -165,14 +131,14 @@ def convert(ckpt: dict, family_name: str,
             'custom arch goes in --arch-json)? --allow-partial writes the '
             'partial conversion anyway.')
     if keep_head:
-        if not family.head:
+        if not head_keys:
             raise SystemExit(
                 f'--keep-head: the official {cls.__name__} classifier is '
                 'not a linear layer; convert without --keep-head.')
-        if len(head) != len(family.head):
+        if len(head) != len(head_keys):
             raise SystemExit(
                 f'--keep-head: the checkpoint lacks the classifier keys '
-                f'{sorted(set(family.head) - set(state_dict))}.')
+                f'{sorted(set(head_keys) - set(state_dict))}.')
         converted = OrderedDict(
             (f'backbone.{k}', v) for k, v in backbone.items())
         converted.update(head)

@@ -455,6 +455,16 @@ class ConvNetBackbone(BaseModule):
         return backbone, norm, dropped
 
     @classmethod
+    def classifier_head_keys(cls) -> Dict[str, str]:
+        """The official classifier's keys -> mmpretrain ``ImageClassifier``
+        keys (``head.fc.*``), for keeping the head when converting a
+        release file; empty where the head is more than the linear layer
+        (``classifier_head``), which ``LinearClsHead`` cannot hold."""
+        if cls.classifier_head:
+            return {}
+        return {'head.weight': 'head.fc.weight', 'head.bias': 'head.fc.bias'}
+
+    @classmethod
     def rename_checkpoint(cls, state_dict: StateDict,
                           model: nn.Module) -> StateDict:
         """Rename the backbone entries of an official, timm or mmpretrain
