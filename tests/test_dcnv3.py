@@ -3,8 +3,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmcnn.models.layers import (DCNV3_FLOP_HANDLES, DCNv3, dcnv3_core,
-                                 dcnv3_macs)
+from mmcnn.analysis import DCNV3_FLOP_HANDLES
+from mmcnn.models.layers import DCNv3, dcnv3_core, dcnv3_macs
 
 
 def reference_dcnv3(x, offset, mask, groups, kernel_size, stride, padding,

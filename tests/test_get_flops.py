@@ -12,7 +12,7 @@ the training form is +1.4% / +2.6%); SLaK's non-zero weights at 40%
 sparsity (``--sparsity 0.4``); ConvNeXt V1/V2 conv and linear multiply-adds
 only (``--ops conv linear``: norms and biases add 0.2-1.2%, beyond 1% for
 V2-femto). InceptionNeXt and ConvFormer carry their MLP heads, InternImage
-its conv head (``mmcnn.analysis.CLASSIFIER_HEADS``).
+its conv head (each class's ``classifier_head``).
 
 Left out of the pins:
 - SLaK-T/S FLOPs (5.0G/9.8G): a uniform 40% layout gives 5.26G/10.0G (B's

@@ -1,7 +1,7 @@
 """Building blocks shared by mmcnn's backbone families."""
 from mmcv.cnn.bricks import DropPath
 
-from .dcnv3 import DCNV3_FLOP_HANDLES, DCNv3, dcnv3_core, dcnv3_macs
+from .dcnv3 import DCNv3, dcnv3_core, dcnv3_macs
 from .activation import SquaredReLU, StarReLU, fold_star_relu
 from .block import LayerScaleBlock
 from .drop import build_drop_path, drop_path_rates
@@ -24,7 +24,7 @@ __all__ = [
     'ConvBN',
     'conv_from_kernel', 'dilate_kernel', 'merge_kernel', 'pad_kernel',
     'drop_path_rates', 'DCNv3', 'dcnv3_core', 'dcnv3_macs',
-    'DCNV3_FLOP_HANDLES', 'DepthwiseConv2d', 'depthwise_conv2d',
+    'DepthwiseConv2d', 'depthwise_conv2d',
     'force_algorithm', 'to_channels_last', 'activate_', 'inference_mode_on',
     'residual_add', 'addcmul_', 'mul_', 'scaled_residual_add',
     'build_drop_path', 'ChannelScale', 'Mlp', 'StarReLU', 'SquaredReLU',

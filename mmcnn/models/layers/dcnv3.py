@@ -20,7 +20,6 @@ mmcv's compiled ``modulated_deform_conv2d`` (DCNv2) can express DCNv3 as
 a depth-wise deformable conv with unit weights, but on the CPU it fills a
 K-times larger im2col buffer in a scalar loop and is far slower.
 """
-from collections import Counter
 from typing import Any, List, Optional, Sequence, Tuple
 
 import torch
@@ -157,8 +156,9 @@ class DCNv3Function(torch.autograd.Function):
     The forward keeps only its inputs; the backward recomputes the gather
     with autograd and differentiates it, as the official CUDA kernel keeps
     only its inputs. Being one node, the op appears in a traced graph as
-    ``prim::PythonOp.DCNv3Function``, which :data:`DCNV3_FLOP_HANDLES`
-    counts (see :func:`dcnv3_macs`).
+    ``prim::PythonOp.DCNv3Function``, which
+    :data:`mmcnn.analysis.DCNV3_FLOP_HANDLES` counts (see
+    :func:`dcnv3_macs`).
     """
 
     @staticmethod
@@ -256,19 +256,6 @@ def dcnv3_macs(output_shape: Sequence[int], points: int) -> int:
     for size in output_shape:
         total *= int(size)
     return total
-
-
-def dcnv3_flop_jit(inputs: List[Any], outputs: List[Any]) -> Counter:
-    """mmengine/fvcore ``FlopAnalyzer`` handle of :class:`DCNv3Function`.
-
-    Register it with ``analyzer.set_op_handle(**DCNV3_FLOP_HANDLES)``.
-    """
-    mask_shape = inputs[2].type().sizes()
-    output_shape = outputs[0].type().sizes()
-    return Counter({'dcnv3': dcnv3_macs(output_shape, mask_shape[-1])})
-
-
-DCNV3_FLOP_HANDLES = {'prim::PythonOp.DCNv3Function': dcnv3_flop_jit}
 
 
 class DCNv3(nn.Module):
