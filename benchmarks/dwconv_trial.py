@@ -25,6 +25,7 @@ import tempfile
 import time
 from typing import List, Tuple
 
+import numpy as np
 import torch
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -47,7 +48,6 @@ def make_batch(rng: random.Random, batch: int, scale: float,
                num_classes: int, with_mask: bool) -> dict:
     """Images and instances (boxes, labels, masks if ``with_mask``) for
     ``model.loss``."""
-    import numpy as np
     from mmdet.structures import DetDataSample
     from mmdet.structures.mask import BitmapMasks
     from mmengine.structures import InstanceData
@@ -111,7 +111,7 @@ def main(argv: List[str] = None) -> None:
     rng = random.Random(args.seed)
 
     run_start = time.perf_counter()
-    first_trial = 0.
+    first_trial = first_iter = 0.
     for it in range(args.iters):
         data = model.data_preprocessor(
             make_batch(rng, args.batch, args.scale, num_classes, with_mask), True)
