@@ -1,0 +1,243 @@
+"""ONNX export (``mmcnn.deploy``, ``tools/deploy/export_onnx.py``): every
+backbone family in its deploy form exports with symbolic batch, height and
+width, passes ``onnx.checker`` with standard operators only, and ONNX
+Runtime matches PyTorch at two input sizes (one odd); the export-time
+rewrites compute what the PyTorch ops compute; the task models (classifier,
+UperNet, RetinaNet with its post-processing, top-down pose) match too."""
+import os.path as osp
+
+import numpy as np
+import onnx
+import pytest
+import torch
+import torch.nn.functional as F
+from _helpers import FAMILIES, randomise, small_arch
+from mmengine.config import Config
+
+from mmcnn.analysis import build_task_model, switch_to_deploy
+from mmcnn.deploy import (check_onnx, compare, export_module, export_onnx,
+                          max_relative_difference, onnx_rewrites,
+                          ort_session, run_ort, run_torch, task_agreement)
+from mmcnn.deploy.rewrites import (dft_global_filter, gather_dcnv3,
+                                   pooling_matrix)
+from mmcnn.models.backbones.hornet import GlobalLocalFilter
+from mmcnn.models.layers import GRN
+from mmcnn.models.layers import dcnv3 as dcnv3_module
+from mmcnn.registry import MODELS
+from tools.deploy import export_onnx as export_tool
+
+TOLERANCE = 1e-4
+SIZES = ((64, 64), (97, 75))
+CONFIGS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
+                   'configs')
+
+
+def _deploy_backbone(name: str) -> torch.nn.Module:
+    model = randomise(MODELS.build(dict(type=name, arch=small_arch(name))))
+    model.eval().switch_to_deploy()
+    return model
+
+
+@pytest.mark.parametrize('name', FAMILIES)
+def test_backbone_matches_onnx_runtime_at_two_sizes(name):
+    """One dynamic export serves a square and an odd input; every stage
+    output matches PyTorch within 1e-4 (shapes included)."""
+    model = _deploy_backbone(name)
+    data = export_onnx(model, torch.randn(1, 3, *SIZES[0]), dynamic=True)
+    ops = check_onnx(data)
+    assert 'Conv' in ops
+    graph_input = onnx.load_from_string(data).graph.input[0]
+    dims = graph_input.type.tensor_type.shape.dim
+    assert [d.dim_param for d in dims] == ['batch', '', 'height', 'width']
+    session = ort_session(data)
+    torch.manual_seed(0)
+    for size in SIZES:
+        result = compare(model, session, torch.randn(1, 3, *size))
+        assert result.max_rel_diff <= TOLERANCE, (size, result)
+
+
+def test_dynamic_batch():
+    """The batch axis is symbolic too: a batch of 2 matches."""
+    model = _deploy_backbone('ConvNeXt')
+    session = ort_session(export_onnx(model, torch.randn(1, 3, 64, 64)))
+    result = compare(model, session, torch.randn(2, 3, 75, 97))
+    assert result.max_rel_diff <= TOLERANCE
+
+
+@pytest.mark.parametrize('size', [(14, 8), (14, 14), (7, 7), (9, 6), (5, 1)])
+def test_dft_global_filter_is_the_fft_product(size):
+    """HorNet's global filter as DFT matrix products equals torch.fft's
+    ``irfft2(rfft2(x) * W)`` for even and odd sides."""
+    height, width = size
+    x = torch.randn(2, 3, height, width, dtype=torch.float64)
+    weight = torch.randn(3, height, width // 2 + 1, 2, dtype=torch.float64)
+    spectrum = torch.fft.rfft2(x, dim=(2, 3), norm='ortho')
+    expected = torch.fft.irfft2(spectrum * torch.view_as_complex(weight),
+                                s=size, dim=(2, 3), norm='ortho')
+    torch.testing.assert_close(dft_global_filter(x, weight), expected,
+                               rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize('out', [1, 2, 3, 6])
+def test_pooling_matrices_are_adaptive_average_pooling(out):
+    x = torch.randn(1, 4, 13, 7, dtype=torch.float64)
+    pooled = (pooling_matrix(13, out, x.dtype) @ x
+              @ pooling_matrix(7, out, x.dtype).t())
+    torch.testing.assert_close(pooled, F.adaptive_avg_pool2d(x, out))
+
+
+def test_gather_dcnv3_is_the_dcnv3_core():
+    """The gather form of the DCNv3 sampling equals the PyTorch operator
+    (offsets reaching outside the map included)."""
+    n, h, w, groups, channels, k = 2, 7, 9, 2, 8, 3
+    x = torch.randn(n, h, w, channels)
+    offset = torch.randn(n, h, w, groups * k * k * 2) * 3
+    mask = torch.rand(n, h, w, groups * k * k)
+    expected = dcnv3_module.dcnv3_core(x, offset, mask, groups, k)
+    out = gather_dcnv3(x, offset.view(n, h, w, groups, k * k, 2),
+                       mask.view(n, h, w, groups, k * k), k, 1, 1, 1, 1.)
+    torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_rewrites_are_undone():
+    """After the export the model runs its own PyTorch code again."""
+    model = _deploy_backbone('InternImage')
+    original = dcnv3_module.DCNv3Function
+    with onnx_rewrites(model) as names:
+        assert 'DCNv3Function' in names
+        assert dcnv3_module.DCNv3Function is not original
+    assert dcnv3_module.DCNv3Function is original
+    hornet = _deploy_backbone('HorNet')
+    filters = [m for m in hornet.modules() if isinstance(m, GlobalLocalFilter)]
+    with onnx_rewrites(hornet) as names:
+        assert len(names) == len(filters) > 0
+        assert all('global_filter' in vars(m) for m in filters)
+    assert not any('global_filter' in vars(m) for m in filters)
+
+
+class _ChannelsLastGRN(torch.nn.Module):
+    """GRN on an NCHW input (the export takes an image batch)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.grn = GRN(8)
+        torch.nn.init.normal_(self.grn.gamma)
+        torch.nn.init.normal_(self.grn.beta)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.grn(x.permute(0, 2, 3, 1))
+
+
+def test_grn_in_float16_stays_finite():
+    """Responses whose squares sum far beyond float16's 65504 (values of
+    1e3 over a 24x24 map): the float16 export has no sum of squares and
+    stays finite and within float16 rounding of float32 PyTorch."""
+    model = _ChannelsLastGRN().eval()
+    x = torch.randn(1, 8, 24, 24) * 1e3
+    data = export_onnx(model, x, fp16=True)
+    ops = check_onnx(data)
+    assert not {'ReduceL2', 'ReduceSumSquare'} & set(ops)
+    out = run_ort(ort_session(data), x)
+    assert out[0].dtype == np.float16 and np.isfinite(out[0]).all()
+    assert max_relative_difference(run_torch(model, x), out) <= 1e-2
+
+
+def test_backbone_in_float16():
+    model = _deploy_backbone('ConvNeXtV2')
+    x = torch.randn(1, 3, 64, 64)
+    session = ort_session(export_onnx(model, x, fp16=True))
+    assert compare(model, session, x).max_rel_diff <= 1e-2
+
+
+def _task_model(config: str, **options) -> torch.nn.Module:
+    cfg = Config.fromfile(osp.join(CONFIGS, config))
+    cfg.merge_from_dict(options)
+    model = build_task_model(cfg)
+    switch_to_deploy(model)
+    return model
+
+
+def _export_and_compare(module: torch.nn.Module, task: str) -> list:
+    """Export ``module`` at the first size, compare at both; the task
+    agreements at each size."""
+    session = ort_session(export_onnx(module, torch.randn(1, 3, *SIZES[0])))
+    torch.manual_seed(0)
+    agreements = []
+    for size in SIZES:
+        x = torch.randn(1, 3, *size)
+        reference, outputs = run_torch(module, x), run_ort(session, x)
+        assert max_relative_difference(reference, outputs) <= TOLERANCE
+        agreements.append(
+            task_agreement(task, module, reference, outputs, size))
+    return agreements
+
+
+def test_classifier():
+    model = _task_model('cls/moganet/moganet-xt_8xb128_in1k.py')
+    for agreement in _export_and_compare(export_module(model, 'cls'), 'cls'):
+        assert agreement['top1_agreement'] == 1.
+
+
+def test_upernet_logits_and_argmax():
+    """UperNet (PPM pooling in the graph, dynamic): logits at the input
+    size within 1e-4 and the same class at every pixel."""
+    model = _task_model(
+        'seg/moganet/moganet-xt_upernet_8xb2-160k_ade20k-512x512.py',
+        **{'model.decode_head.channels': 32,
+           'model.auxiliary_head.channels': 16})
+    module = export_module(model, 'seg')
+    for agreement, size in zip(_export_and_compare(module, 'seg'), SIZES):
+        assert agreement['argmax_agreement'] == 1.
+    x = torch.randn(1, 3, *SIZES[1])
+    assert run_torch(module, x)[0].shape[2:] == SIZES[1]
+
+
+def test_retinanet_outputs_and_detections():
+    """RetinaNet's raw outputs (5 levels of scores and deltas) match, and
+    mmdet's decoding and NMS on them give the same detections (score
+    threshold 0 so that a randomly initialised head detects)."""
+    model = _task_model('det/moganet/retinanet_moganet-xt_fpn_20e_demo.py',
+                        **{'model.test_cfg.score_thr': 0.})
+    module = export_module(model, 'det')
+    for agreement in _export_and_compare(module, 'det'):
+        assert agreement['detections_torch'] > 0
+        assert agreement['detections_ort'] == agreement['detections_torch']
+        assert agreement['max_box_diff'] < 1e-2
+        assert agreement['max_score_diff'] < 1e-4
+
+
+def test_two_stage_detector_is_refused_clearly():
+    model = _task_model('det/moganet/mask-rcnn_moganet-xt_fpn_1x_coco.py')
+    with pytest.raises(ValueError, match='two-stage'):
+        export_module(model, 'det')
+
+
+def test_topdown_pose_heatmaps():
+    model = _task_model(
+        'pose/moganet/td-hm_moganet-xt_1xb8-10e_demo-96x64.py')
+    assert _export_and_compare(export_module(model, 'pose'), 'pose')
+
+
+def test_tool_exports_and_compares_on_a_real_image(tmp_path, shared_data):
+    out = tmp_path / 'van.onnx'
+    image = osp.join(shared_data, 'coco_sample', '000000000785.jpg')
+    report = export_tool.main([
+        'van-b0', '--out', str(out), '--dynamic', '--shape', '64', '96',
+        '--image', image, '--rounds', '1'
+    ])
+    assert out.is_file()
+    check_onnx(str(out))
+    assert set(report) >= {'random 64x96', 'random 81x123',
+                           'image 000000000785.jpg', 'torch_ms', 'ort_ms'}
+    assert report['max_rel_diff'] <= TOLERANCE
+
+
+def test_tool_fails_beyond_the_tolerance(tmp_path, capsys):
+    """A tolerance no export meets (0) makes the tool exit with status 1
+    and say why."""
+    with pytest.raises(SystemExit) as exit_info:
+        export_tool.main(['van-b0', '--out', str(tmp_path / 'van.onnx'),
+                          '--shape', '64', '--rounds', '0', '--tolerance',
+                          '0'])
+    assert exit_info.value.code == 1
+    assert 'FAILED' in capsys.readouterr().out
