@@ -43,6 +43,7 @@ from mmcnn.registry import MODELS
 from mmcnn.utils.checkpoint import (Converted, DroppedGroup, StateDict,
                                     load_pretrained)
 from ..layers.layout import to_channels_last
+from .checkpoint_keys import Flatten, KeyTable, flatten_values, rename_keys
 
 
 CLASSIFIER_NORM = 'classifier norm'
@@ -80,9 +81,10 @@ class ConvNetBackbone(BaseModule):
     name them in ``stem_name``, ``stage_names`` and ``output_norm_name``
     (the layout :meth:`stage_modules`, :meth:`run_stage` and
     :meth:`forward` follow), declare their official classifier's keys
-    (``classifier_head_prefixes``, ``classifier_norm_prefixes``) and may
-    override :meth:`rename_checkpoint` to convert their official key
-    layouts.
+    (``classifier_head_prefixes``, ``classifier_norm_prefixes``) and how
+    their official, timm and mmpretrain checkpoints map to their keys
+    (``checkpoint_tables``, ``checkpoint_reshapes``, and
+    :meth:`adapt_tensor` for tensors that must be resized).
 
     The arguments every family takes mean the same everywhere (those of
     :class:`BackboneArgs` pass through a family's ``**common``):
@@ -135,6 +137,14 @@ class ConvNetBackbone(BaseModule):
     extra_dropped: Tuple[Tuple[str, Tuple[str, ...], str], ...] = ()
     """Other release-file tensors that are not part of the backbone, as
     ``(what, key prefixes, reason)``."""
+    checkpoint_tables: Tuple[KeyTable, ...] = ()
+    """The renames of each checkpoint layout this family reads (official,
+    timm, mmpretrain), applied by :meth:`rename_checkpoint`; none where
+    the checkpoints have mmcnn's keys."""
+    checkpoint_reshapes: Tuple[Flatten, ...] = ()
+    """Tensors the checkpoints store with extra unit dimensions (1x1-conv
+    weights of linear layers, ``(1, 1, 1, C)`` GRN parameters), flattened
+    by :meth:`rename_checkpoint` after the renames."""
     stem_name: Optional[str] = None
     """The module that runs before stage 0 and belongs to it, if any."""
     stage_names: Tuple[str, ...] = ('downsample_layers.{i}', 'stages.{i}')
@@ -467,11 +477,30 @@ class ConvNetBackbone(BaseModule):
     @classmethod
     def rename_checkpoint(cls, state_dict: StateDict,
                           model: nn.Module) -> StateDict:
-        """Rename the backbone entries of an official, timm or mmpretrain
-        checkpoint to this model's keys (the classifier already split off
-        by :meth:`split_classifier`). Families with other layouts override
-        this; it only renames and reshapes."""
-        return state_dict
+        """The backbone entries of an official, timm or mmpretrain
+        checkpoint (the classifier already split off by
+        :meth:`split_classifier`) under this model's keys: the keys renamed
+        by the ``checkpoint_tables`` that apply, the tensors flattened by
+        ``checkpoint_reshapes``, then each tensor whose key ``model`` has
+        with another shape passed to :meth:`adapt_tensor`."""
+        converted = flatten_values(
+            rename_keys(state_dict, cls.checkpoint_tables),
+            cls.checkpoint_reshapes)
+        own = model.state_dict()
+        for key, value in converted.items():
+            target = own.get(key)
+            if target is not None and target.shape != value.shape:
+                converted[key] = cls.adapt_tensor(key, value, target.shape)
+        return converted
+
+    @classmethod
+    def adapt_tensor(cls, key: str, value: torch.Tensor,
+                     shape: torch.Size) -> torch.Tensor:
+        """The checkpoint tensor ``value`` of ``key`` for a model whose
+        tensor there has ``shape`` (another one): unchanged here; families
+        whose checkpoints hold kernels or filters of other sizes resize
+        them."""
+        return value
 
     @classmethod
     def convert_checkpoint(cls, state_dict: StateDict,

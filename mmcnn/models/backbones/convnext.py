@@ -11,7 +11,6 @@ stage), so official checkpoints load with a light key conversion; timm and
 mmpretrain checkpoints are converted as well.
 """
 import math
-import re
 from typing import List, Union, Unpack
 
 import torch
@@ -25,10 +24,11 @@ from ..layers import (GRN, DepthwiseConv2d, LayerNorm2d, PointwiseLinear,
 from ..layers.fuse import fold_output_affine
 from ..layers.init import init_trunc_normal
 from .base import BackboneArgs, ConvNetBackbone
+from .checkpoint_keys import Flatten, KeyTable
 
 MLP_RATIO = 4
 
-_TIMM_TO_OFFICIAL = (
+_TIMM_KEYS = KeyTable((
     (r'^stem\.', 'downsample_layers.0.'),
     (r'^stages\.(\d+)\.downsample\.', r'downsample_layers.\1.'),
     (r'^stages\.(\d+)\.blocks\.(\d+)\.', r'stages.\1.\2.'),
@@ -36,11 +36,15 @@ _TIMM_TO_OFFICIAL = (
     (r'\.mlp\.fc(\d)\.', r'.pwconv\1.'),
     (r'\.mlp\.grn\.weight$', '.grn.gamma'),
     (r'\.mlp\.grn\.bias$', '.grn.beta'),
-)
-_MMPRETRAIN_TO_OFFICIAL = (
+), when=('stem.', ))
+"""timm's ConvNeXt keys (``stem``, ``stages.{i}.downsample``,
+``blocks.{j}.conv_dw``, ``mlp.fc1``, ``mlp.grn.weight``) -> official."""
+_MMPRETRAIN_KEYS = KeyTable((
     (r'\.depthwise_conv\.', '.dwconv.'),
     (r'\.pointwise_conv(\d)\.', r'.pwconv\1.'),
-)
+))
+"""mmpretrain's ConvNeXt keys (``depthwise_conv``, ``pointwise_conv1``)
+-> official (names that official and mmcnn keys never contain)."""
 
 
 class ConvNeXtBlock(nn.Module):
@@ -162,6 +166,11 @@ class ConvNeXt(ConvNetBackbone):
         'FCMAE decoder', ('proj.', 'decoder.', 'mask_token', 'pred.'),
         'the masked-autoencoder pre-training decoder, not part of the '
         'encoder (the backbone)'), )
+    checkpoint_tables = (_TIMM_KEYS, _MMPRETRAIN_KEYS)
+    # timm's 1x1-conv MLP weights; GRN parameters, (1, 1, 1, C) in the
+    # official files.
+    checkpoint_reshapes = (Flatten(r'\.pwconv', 2),
+                           Flatten(r'\.grn\.(gamma|beta)$', 1))
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',
@@ -203,30 +212,15 @@ class ConvNeXt(ConvNetBackbone):
                           model: nn.Module) -> StateDict:
         """Convert official, timm, FCMAE or mmpretrain keys to mmcnn's.
 
-        mmcnn keeps the official names; timm's (``stem``,
-        ``stages.{i}.downsample``, ``blocks.{j}.conv_dw``, ``mlp.fc1``,
-        ``mlp.grn.weight``) and mmpretrain's (``depthwise_conv``,
-        ``pointwise_conv1``) are renamed, timm's 1x1 conv MLP weights become
-        linear ones and GRN parameters are flattened to ``(C,)``. ConvNeXt
-        V2's FCMAE pre-training files (``encoder.*`` with sparse-conv
-        ``kernel`` tensors) are converted to the dense encoder, as the
-        official fine-tuning does.
+        mmcnn keeps the official names. ConvNeXt V2's FCMAE pre-training
+        files (``encoder.*`` with sparse-conv ``kernel`` tensors) are first
+        made the dense encoder (:func:`_from_fcmae`), as the official
+        fine-tuning does; then ``checkpoint_tables`` and
+        ``checkpoint_reshapes`` apply.
         """
         if any(k.startswith('encoder.') for k in state_dict):
             state_dict = _from_fcmae(state_dict)
-        rules = _MMPRETRAIN_TO_OFFICIAL
-        if any(k.startswith('stem.') for k in state_dict):
-            rules = _TIMM_TO_OFFICIAL
-        result = {}
-        for key, value in state_dict.items():
-            for pattern, replacement in rules:
-                key = re.sub(pattern, replacement, key)
-            if '.pwconv' in key and value.dim() == 4:
-                value = value.flatten(1)
-            if key.endswith(('.grn.gamma', '.grn.beta')):
-                value = value.reshape(-1)
-            result[key] = value
-        return result
+        return super().rename_checkpoint(state_dict, model)
 
 
 def _from_fcmae(state_dict: StateDict) -> StateDict:

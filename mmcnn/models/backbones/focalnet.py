@@ -6,7 +6,6 @@ each stage's downsampling moved to the start of the stage (as in timm and
 the paper's figure); :meth:`FocalNet.checkpoint_filter` converts the
 official classification and detection checkpoints.
 """
-import re
 from typing import List, Optional, Sequence, Union, Unpack
 
 import torch
@@ -14,13 +13,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from mmcnn.registry import MODELS
-from mmcnn.utils.checkpoint import StateDict
 from ..layers import (DepthwiseConv2d, Mlp, PointwiseLinear, activate_,
                       addcmul_, build_drop_path, drop_path_rates, mul_,
                       pad_kernel, residual_add)
 from ..layers.fuse import fold_output_affine, fold_scale_into_norm
 from ..layers.init import init_linear_layer_norm
 from .base import BackboneArgs, ConvNetBackbone
+from .checkpoint_keys import KeyTable
 
 
 class FocalModulation(nn.Module):
@@ -289,6 +288,13 @@ class FocalNet(ConvNetBackbone):
     classifier_norm_prefixes = ('norm.', )
     classifier_norm_pooled = False
     classifier_form_arg = 'classifier_form'
+    # The official ``layers.{i}.downsample`` closes stage ``i``; here it
+    # opens stage ``i + 1``. Detection checkpoints already have
+    # ``norm0``-``norm3``.
+    checkpoint_tables = (KeyTable((
+        (r'^layers\.(\d+)\.downsample\.',
+         lambda m: f'layers.{int(m.group(1)) + 1}.downsample.'), ),
+        when=('layers.0.downsample.', )), )
     stem_name = 'patch_embed'
     stage_names = ('layers.{i}', )
     channels_last_maps = True
@@ -344,34 +350,16 @@ class FocalNet(ConvNetBackbone):
         return self._classifier_form
 
     @classmethod
-    def rename_checkpoint(cls, state_dict: StateDict,
-                          model: nn.Module) -> StateDict:
-        """Convert official FocalNet keys and shapes to this model's.
-
-        * The official ``layers.{i}.downsample`` closes stage ``i``; here it
-          opens stage ``i + 1``. Detection checkpoints already have
-          ``norm0``-``norm3``.
-        * As the official detection loader does, focal kernels of another
-          size are zero-padded or centre-cropped, and the gate rows of
-          ``modulation.f`` are kept when the model has more focal levels.
-        """
-        official = any(k.startswith('layers.0.downsample.')
-                       for k in state_dict)
-        own = model.state_dict()
-        converted = {}
-        for key, value in state_dict.items():
-            if official:
-                key = re.sub(r'^layers\.(\d+)\.downsample\.',
-                             lambda m: f'layers.{int(m.group(1)) + 1}.'
-                             'downsample.', key)
-            target = own.get(key)
-            if target is not None and target.shape != value.shape:
-                if '.focal_layers.' in key and value.dim() == 4:
-                    value = _resize_kernel(value, target.shape[-1])
-                elif '.modulation.f.' in key:
-                    value = _expand_gates(value, target.shape[0])
-            converted[key] = value
-        return converted
+    def adapt_tensor(cls, key: str, value: torch.Tensor,
+                     shape: torch.Size) -> torch.Tensor:
+        """As the official detection loader: focal kernels of another size
+        are zero-padded or centre-cropped, and the gate rows of
+        ``modulation.f`` are kept when the model has more focal levels."""
+        if '.focal_layers.' in key and value.dim() == 4:
+            return _resize_kernel(value, shape[-1])
+        if '.modulation.f.' in key:
+            return _expand_gates(value, shape[0])
+        return value
 
 
 def _resize_kernel(weight: torch.Tensor, size: int) -> torch.Tensor:

@@ -6,7 +6,6 @@ follow the official implementation (raoyongming/HorNet), so its checkpoints
 load directly; mmpretrain's converted ones through
 :meth:`HorNet.checkpoint_filter`.
 """
-import re
 from typing import Optional, Tuple, Union, Unpack
 
 import torch
@@ -14,12 +13,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from mmcnn.registry import MODELS
-from mmcnn.utils.checkpoint import StateDict
 from ..layers import (DepthwiseConv2d, LayerNorm2d, PointwiseLinear,
                       build_drop_path, drop_path_rates, residual_add)
 from ..layers.fuse import fold_output_affine
 from ..layers.init import init_trunc_normal
 from .base import BackboneArgs, ConvNetBackbone
+from .checkpoint_keys import KeyTable
 
 
 def _resize_filter(weight: torch.Tensor, size: Tuple[int, int]
@@ -226,6 +225,11 @@ class HorNet(ConvNetBackbone):
     scratch_init = staticmethod(init_trunc_normal)
     classifier_norm_prefixes = ('norm.', )
     classifier_form_arg = 'gap_before_final_norm'
+    # Official keys are mmcnn's; mmpretrain names the order projections
+    # ``projs`` and stores layer scales as ``gamma{1,2}.weight``.
+    checkpoint_tables = (KeyTable((
+        (r'\.gnconv\.projs\.', '.gnconv.pws.'),
+        (r'\.(gamma[12])\.weight$', r'.\1'))), )
     lr_decay_types = ('layer_wise', 'stage_wise')
 
     def __init__(self,
@@ -282,23 +286,10 @@ class HorNet(ConvNetBackbone):
             lambda j: min(3 + j // 2, num_layers - 1))
 
     @classmethod
-    def rename_checkpoint(cls, state_dict: StateDict,
-                          model: nn.Module) -> StateDict:
-        """Convert official or mmpretrain HorNet keys to mmcnn's.
-
-        Official keys are mmcnn's. mmpretrain names the order projections
-        ``projs`` and stores layer scales as ``gamma{1,2}.weight``. Global
-        filters stored for another image size are resized bilinearly.
-        """
-        own = model.state_dict()
-        converted = {}
-        for key, value in state_dict.items():
-            key = re.sub(r'\.gnconv\.projs\.', '.gnconv.pws.', key)
-            key = re.sub(r'\.(gamma[12])\.weight$', r'.\1', key)
-            target = own.get(key)
-            if (key.endswith('.complex_weight') and target is not None
-                    and target.shape != value.shape
-                    and target.shape[0] == value.shape[0]):
-                value = _resize_filter(value, tuple(target.shape[1:3]))
-            converted[key] = value
-        return converted
+    def adapt_tensor(cls, key: str, value: torch.Tensor,
+                     shape: torch.Size) -> torch.Tensor:
+        """Global filters stored for another image size, resized
+        bilinearly to the model's."""
+        if key.endswith('.complex_weight') and shape[0] == value.shape[0]:
+            return _resize_filter(value, tuple(shape[1:3]))
+        return value

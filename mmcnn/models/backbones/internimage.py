@@ -7,19 +7,18 @@ channels-last ``(N, H, W, C)`` maps; stage outputs are returned as
 ``(N, C, H, W)``. Official checkpoints (OpenGVLab/InternImage, classification
 and detection) load through :meth:`InternImage.checkpoint_filter`.
 """
-import re
 from typing import Dict, List, Optional, Sequence, Union, Unpack
 
 import torch
 from torch import nn
 
 from mmcnn.registry import MODELS
-from mmcnn.utils.checkpoint import StateDict
 from ..layers import (DCNv3, LayerNorm2d, Mlp, build_drop_path,
                       checkpointed, drop_path_rates, residual_add)
 from ..layers.fuse import fold_output_affine, fold_scale_into_norm
 from ..layers.init import init_linear_layer_norm
 from .base import BackboneArgs, ConvNetBackbone
+from .checkpoint_keys import KeyTable
 
 
 def _layer_norm(channels: int) -> nn.LayerNorm:
@@ -192,6 +191,28 @@ def _arch(channels: int, depths: List[int], groups: List[int],
 _POST_NORM = dict(layer_scale=1e-5, post_norm=True)
 
 
+# The official InternImage keys -> mmcnn's: the ``nn.Sequential`` wrappers
+# of the official norms are dropped (``norm1.0`` -> ``norm1``, ``dw_conv.0``
+# -> ``dw_conv``, ``dw_conv.1.1`` -> ``dw_norm``, ...); ``levels.{i}``
+# becomes ``stages.{i}``, and the downsampling that closes official level
+# ``i`` opens stage ``i + 1``. Detection checkpoints need
+# ``prefix='backbone.'`` in ``init_cfg``; mmcnn checkpoints (no ``levels.``)
+# pass unchanged.
+_OFFICIAL_KEYS = KeyTable((
+    (r'^patch_embed\.norm([12])\.1\.', r'patch_embed.norm\1.'),
+    (r'^levels\.(\d+)\.downsample\.norm\.1\.',
+     r'levels.\1.downsample.norm.'),
+    (r'(\.blocks\.\d+\.)(norm[12]|res_post_norm[12])\.0\.', r'\1\2.'),
+    (r'\.dcn\.dw_conv\.0\.', r'.dcn.dw_conv.'),
+    (r'\.dcn\.dw_conv\.1\.1\.', r'.dcn.dw_norm.'),
+    (r'^levels\.(\d+)\.norm\.0\.', r'levels.\1.norm.'),
+    (r'\.post_norms\.(\d+)\.0\.', r'.post_norms.\1.'),
+    (r'^levels\.(\d+)\.downsample\.',
+     lambda m: f'stages.{int(m.group(1)) + 1}.downsample.'),
+    (r'^levels\.', 'stages.'),
+), when=('levels.', ))
+
+
 @MODELS.register_module()
 class InternImage(ConvNetBackbone):
     """InternImage backbone.
@@ -305,50 +326,9 @@ class InternImage(ConvNetBackbone):
             if isinstance(m, DCNv3):
                 m.reset_parameters()
 
-    _OFFICIAL_KEYS = [
-        (r'^patch_embed\.norm([12])\.1\.', r'patch_embed.norm\1.'),
-        (r'^levels\.(\d+)\.downsample\.norm\.1\.',
-         r'levels.\1.downsample.norm.'),
-        (r'(\.blocks\.\d+\.)(norm[12]|res_post_norm[12])\.0\.',
-         r'\1\2.'),
-        (r'\.dcn\.dw_conv\.0\.', r'.dcn.dw_conv.'),
-        (r'\.dcn\.dw_conv\.1\.1\.', r'.dcn.dw_norm.'),
-        (r'^levels\.(\d+)\.norm\.0\.', r'levels.\1.norm.'),
-        (r'\.post_norms\.(\d+)\.0\.', r'.post_norms.\1.'),
-    ]
     classifier_head_prefixes = ('head.', 'conv_head.', 'fc_norm.',
                                 'clip_projector.', 'dcnv3_head_x3.',
                                 'dcnv3_head_x4.')
     # The official conv head before the pooling: 1.5x the channels.
     classifier_head = dict(conv_scale=1.5)
-
-    @classmethod
-    def rename_checkpoint(cls, state_dict: StateDict,
-                          model: nn.Module) -> StateDict:
-        """Convert official InternImage keys to this model's.
-
-        * ``levels.{i}`` becomes ``stages.{i}``, and the downsampling that
-          closes official level ``i`` opens stage ``i + 1``;
-        * the ``nn.Sequential`` wrappers of the official norms are dropped
-          (``norm1.0`` -> ``norm1``, ``dw_conv.0`` -> ``dw_conv``,
-          ``dw_conv.1.1`` -> ``dw_norm``, ...).
-
-        The classifier (``conv_head``, ``head``, and the CLIP projector of
-        InternImage-H/G) is split off before, by :meth:`split_classifier`.
-
-        Detection checkpoints need ``prefix='backbone.'`` in ``init_cfg``.
-        mmcnn checkpoints pass unchanged.
-        """
-        official = any(k.startswith('levels.') for k in state_dict)
-        converted = {}
-        for key, value in state_dict.items():
-            if official:
-                for pattern, replacement in cls._OFFICIAL_KEYS:
-                    key = re.sub(pattern, replacement, key)
-                key = re.sub(
-                    r'^levels\.(\d+)\.downsample\.',
-                    lambda m: f'stages.{int(m.group(1)) + 1}.downsample.',
-                    key)
-                key = re.sub(r'^levels\.', 'stages.', key)
-            converted[key] = value
-        return converted
+    checkpoint_tables = (_OFFICIAL_KEYS, )

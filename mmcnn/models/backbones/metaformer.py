@@ -18,7 +18,6 @@ import torch
 from torch import nn
 
 from mmcnn.registry import MODELS
-from mmcnn.utils.checkpoint import StateDict
 from ..layers import (ChannelScale, DepthwiseConv2d, Mlp, PointwiseLinear,
                       Reparameterizable, StarReLU, addcmul_, build_drop_path,
                       drop_path_rates, fold_star_relu, group_rstd,
@@ -26,6 +25,7 @@ from ..layers import (ChannelScale, DepthwiseConv2d, Mlp, PointwiseLinear,
 from ..layers.fuse import fold_norm_affine, fold_output_affine
 from ..layers.init import init_trunc_normal
 from .base import BackboneArgs, ConvNetBackbone
+from .checkpoint_keys import KeyTable
 
 
 class Pooling(nn.Module):
@@ -251,6 +251,27 @@ def _poolformer_arch(widths: List[int], depths: List[int],
                 layer_scale_init_value=layer_scale)
 
 
+def _network_entry(match: re.Match[str]) -> str:
+    """``network.{2i}.`` -> ``stages.{i}.``; ``network.{2i - 1}.`` and
+    its ``proj.`` -> ``downsample_layers.{i}.``."""
+    index = int(match.group(1))
+    if index % 2 == 0:
+        return f'stages.{index // 2}.{match.group(2) or ""}'
+    return f'downsample_layers.{(index + 1) // 2}.'
+
+
+# sail-sg/poolformer's keys -> mmcnn's. The official model is a flat
+# ``network`` list alternating stages (even entries) and downsamplings (odd
+# entries) after ``patch_embed``; its dense-prediction outputs are
+# ``norm0``, ``norm2``, ``norm4``, ``norm6``. mmcnn-layout checkpoints pass
+# unchanged.
+_POOLFORMER_OFFICIAL_KEYS = KeyTable((
+    (r'^patch_embed\.proj\.', 'downsample_layers.0.'),
+    (r'^network\.(\d+)\.(proj\.)?', _network_entry),
+    (r'^norm(\d+)\.', lambda m: f'norm{int(m.group(1)) // 2}.'),
+), when=('network.', 'patch_embed.'))
+
+
 @MODELS.register_module()
 class PoolFormer(_MetaFormerBackbone):
     """PoolFormer backbone (MetaFormer with a pooling token mixer).
@@ -286,6 +307,7 @@ class PoolFormer(_MetaFormerBackbone):
     classifier_norm_prefixes = ('norm.', )
     classifier_norm_pooled = False
     classifier_form_arg = 'classifier_form'
+    checkpoint_tables = (_POOLFORMER_OFFICIAL_KEYS, )
 
     def __init__(self,
                  arch: Union[str, dict] = 's12',
@@ -330,38 +352,6 @@ class PoolFormer(_MetaFormerBackbone):
         for m in self.modules():
             if isinstance(m, Mlp):
                 init_trunc_normal(m)
-
-    @classmethod
-    def rename_checkpoint(cls, state_dict: StateDict,
-                          model: nn.Module) -> StateDict:
-        """Convert sail-sg/poolformer keys to mmcnn's.
-
-        The official model is a flat ``network`` list alternating stages
-        (even entries) and downsamplings (odd entries) after
-        ``patch_embed``; its dense-prediction outputs are ``norm0``,
-        ``norm2``, ``norm4``, ``norm6``. mmcnn-layout checkpoints pass
-        unchanged.
-        """
-        if not any(k.startswith(('network.', 'patch_embed.'))
-                   for k in state_dict):
-            return state_dict
-
-        def rename(key: str) -> str:
-            if key.startswith('patch_embed.proj.'):
-                return 'downsample_layers.0.' + key[len('patch_embed.proj.'):]
-            match = re.match(r'^network\.(\d+)\.(.*)$', key)
-            if match:
-                index, rest = int(match.group(1)), match.group(2)
-                if index % 2 == 0:
-                    return f'stages.{index // 2}.{rest}'
-                rest = re.sub(r'^proj\.', '', rest)
-                return f'downsample_layers.{(index + 1) // 2}.{rest}'
-            match = re.match(r'^norm(\d+)\.(.*)$', key)
-            if match:
-                return f'norm{int(match.group(1)) // 2}.{match.group(2)}'
-            return key
-
-        return {rename(key): value for key, value in state_dict.items()}
 
 
 @MODELS.register_module()

@@ -20,13 +20,13 @@ from mmcv.cnn import build_activation_layer
 from torch import nn
 
 from mmcnn.registry import MODELS
-from mmcnn.utils.checkpoint import StateDict
 from ..layers import (DepthwiseConv2d, LayerNorm2d, PointwiseLinear,
                       Reparameterizable, activate_, build_drop_path,
                       drop_path_rates, residual_add)
 from ..layers.init import init_trunc_normal
 from ..layers.reparam import ConvBN, add_parallel_branch, conv_from_kernel
 from .base import BackboneArgs, ConvNetBackbone
+from .checkpoint_keys import KeyTable
 
 
 class DecomposedLargeKernelConv(Reparameterizable):
@@ -170,6 +170,9 @@ class SLaK(ConvNetBackbone):
     scratch_init = staticmethod(init_trunc_normal)
     classifier_norm_prefixes = ('norm.', )
     classifier_form_arg = 'gap_before_final_norm'
+    # The dense-prediction copies name the decomposed branches LoRA1/LoRA2.
+    checkpoint_tables = (KeyTable(((r'\.LoRA1\.', '.Decom1.'),
+                                   (r'\.LoRA2\.', '.Decom2.'))), )
     # ConvNeXt's lr decay rules, which the official SLaK downstream
     # code uses.
     lr_decay_types = ('layer_wise', 'stage_wise')
@@ -212,18 +215,6 @@ class SLaK(ConvNetBackbone):
         for i in self.out_indices:
             self.add_module(f'norm{i}', LayerNorm2d(self.embed_dims[i]))
         self.finish_init(deploy)
-
-    @classmethod
-    def rename_checkpoint(cls, state_dict: StateDict,
-                          model: nn.Module) -> StateDict:
-        """Rename the dense-prediction copies' ``LoRA1``/``LoRA2`` to
-        ``Decom1``/``Decom2``."""
-        out = {}
-        for key, value in state_dict.items():
-            key = key.replace('.LoRA1.', '.Decom1.').replace(
-                '.LoRA2.', '.Decom2.')
-            out[key] = value
-        return out
 
 
 def sparse_weight_names(model: nn.Module) -> List[str]:

@@ -14,7 +14,6 @@ from mmcv.cnn import build_norm_layer
 from torch import nn
 
 from mmcnn.registry import MODELS
-from mmcnn.utils.checkpoint import StateDict
 from ..layers import (GRN, BlockSequence, DepthwiseConv2d, LayerNorm2d,
                       PointwiseLinear, Reparameterizable, activate_,
                       build_drop_path, drop_path_rates, residual_add)
@@ -22,6 +21,7 @@ from ..layers.init import init_trunc_normal
 from ..layers.fuse import fold_input_affine, fold_output_affine, fold_output_bn
 from ..layers.reparam import conv_from_kernel, merge_kernel
 from .base import BackboneArgs, ConvNetBackbone
+from .checkpoint_keys import Flatten
 
 #: Kernel sizes and dilations of the parallel branches of a dilated
 #: re-param block, by the size of its large kernel (official defaults).
@@ -298,6 +298,9 @@ class UniRepLKNet(ConvNetBackbone):
     # Official init: conv and linear weights ~ TN(0, 0.02), zero bias.
     scratch_init = staticmethod(init_trunc_normal)
     classifier_norm_prefixes = ('norm.', )
+    # Official checkpoints (training or re-parameterised form) share
+    # mmcnn's keys; they store GRN parameters as (1, 1, 1, C).
+    checkpoint_reshapes = (Flatten(r'\.act\.1\.(gamma|beta)$', 1), )
     # ConvNeXt's lr decay rules, which the official UniRepLKNet downstream
     # code uses.
     lr_decay_types = ('layer_wise', 'stage_wise')
@@ -351,16 +354,3 @@ class UniRepLKNet(ConvNetBackbone):
         for i in self.out_indices:
             self.add_module(f'norm{i}', LayerNorm2d(dims[i]))
         self.finish_init(deploy)
-
-    @classmethod
-    def rename_checkpoint(cls, state_dict: StateDict,
-                          model: nn.Module) -> StateDict:
-        """Official checkpoints (training or re-parameterised form) share
-        mmcnn's keys; their GRN parameters, stored as ``(1, 1, 1, C)``, are
-        flattened."""
-        out = {}
-        for key, value in state_dict.items():
-            if key.endswith(('.act.1.gamma', '.act.1.beta')):
-                value = value.reshape(-1)
-            out[key] = value
-        return out

@@ -5,20 +5,19 @@ Guo et al., "Visual Attention Network", Computational Visual Media 2023
 (Visual-Attention-Network/VAN-Classification); its checkpoints, and the
 converted ones of mmpretrain, load through :meth:`VAN.checkpoint_filter`.
 """
-import re
 from typing import List, Union, Unpack
 
 import torch
 from torch import nn
 
 from mmcnn.registry import MODELS
-from mmcnn.utils.checkpoint import StateDict
 from ..layers import (BlockSequence, DepthwiseConv2d, LayerNorm2d,
                       LayerScaleBlock, Mlp, Reparameterizable,
                       drop_path_rates, residual_add)
 from ..layers.fuse import fold_output_bn
 from ..layers.init import init_fan_out
 from .base import BackboneArgs, ConvNetBackbone
+from .checkpoint_keys import KeyTable
 
 
 class LKA(nn.Module):
@@ -140,6 +139,17 @@ class VAN(ConvNetBackbone):
     scratch_init = staticmethod(init_fan_out)
     stage_names = ('patch_embed{n}', 'block{n}', 'norm{n}')
     output_norm_name = None
+    # Official checkpoints differ only by the nested ``mlp.dwconv.dwconv``;
+    # mmpretrain's use ``blocks{i}``, ``patch_embed{i}.projection`` and
+    # ``spatial_gating_unit.DW_conv`` / ``DW_D_conv``.
+    checkpoint_tables = (KeyTable((
+        (r'^blocks(\d)\.', r'block\1.'),
+        (r'^(patch_embed\d)\.projection\.', r'\1.proj.'),
+        (r'\.spatial_gating_unit\.DW_conv\.',
+         '.spatial_gating_unit.conv0.'),
+        (r'\.spatial_gating_unit\.DW_D_conv\.',
+         '.spatial_gating_unit.conv_spatial.'),
+        (r'\.mlp\.dwconv\.dwconv\.', '.mlp.dwconv.'))), )
 
     def __init__(self,
                  arch: Union[str, dict] = 'b0',
@@ -169,29 +179,3 @@ class VAN(ConvNetBackbone):
             self.add_module(f'block{i + 1}', blocks)
             self.add_module(f'norm{i + 1}', LayerNorm2d(width, eps=1e-6))
         self.finish_init(deploy)
-
-    @classmethod
-    def rename_checkpoint(cls, state_dict: StateDict,
-                          model: nn.Module) -> StateDict:
-        """Convert official or mmpretrain VAN keys to mmcnn's.
-
-        Official checkpoints differ only by the nested ``mlp.dwconv.dwconv``.
-        mmpretrain's use
-        ``blocks{i}``, ``patch_embed{i}.projection`` and
-        ``spatial_gating_unit.DW_conv`` / ``DW_D_conv``.
-        """
-        renames = [
-            (r'^blocks(\d)\.', r'block\1.'),
-            (r'^(patch_embed\d)\.projection\.', r'\1.proj.'),
-            (r'\.spatial_gating_unit\.DW_conv\.',
-             '.spatial_gating_unit.conv0.'),
-            (r'\.spatial_gating_unit\.DW_D_conv\.',
-             '.spatial_gating_unit.conv_spatial.'),
-            (r'\.mlp\.dwconv\.dwconv\.', '.mlp.dwconv.'),
-        ]
-        converted = {}
-        for key, value in state_dict.items():
-            for pattern, replacement in renames:
-                key = re.sub(pattern, replacement, key)
-            converted[key] = value
-        return converted
