@@ -1,9 +1,9 @@
 # ConvFormer s18: the backbone of the det / seg / pose configs, with its
-# release checkpoint, and its per-stage channels. A task config lists
-# this file in ``_base_`` and writes
-# ``backbone=dict(_base_.backbone, _delete_=True, <overrides>)`` and
-# ``in_channels=_base_.widths``.
-backbone = dict(
+# release checkpoint, and its per-stage channels, named by size so that one
+# config holds every size of the family (convformer.py lists them). A task
+# config writes ``backbone=dict(_base_.convformer_s18, _delete_=True,
+# <overrides>)`` and ``in_channels=_base_.convformer_s18_widths``.
+convformer_s18 = dict(
     type='mmcnn.ConvFormer',
     arch='s18',
     out_indices=(0, 1, 2, 3),
@@ -12,4 +12,4 @@ backbone = dict(
         type='Pretrained',
         checkpoint='https://huggingface.co/sail/dl/resolve/main/convformer/'
         'convformer_s18.pth'))
-widths = [64, 128, 320, 512]
+convformer_s18_widths = [64, 128, 320, 512]

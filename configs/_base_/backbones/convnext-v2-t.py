@@ -1,9 +1,9 @@
 # ConvNeXtV2 tiny: the backbone of the det / seg / pose configs, with its
-# release checkpoint, and its per-stage channels. A task config lists
-# this file in ``_base_`` and writes
-# ``backbone=dict(_base_.backbone, _delete_=True, <overrides>)`` and
-# ``in_channels=_base_.widths``.
-backbone = dict(
+# release checkpoint, and its per-stage channels, named by size so that one
+# config holds every size of the family (convnext-v2.py lists them). A task
+# config writes ``backbone=dict(_base_.convnext_v2_t, _delete_=True,
+# <overrides>)`` and ``in_channels=_base_.convnext_v2_t_widths``.
+convnext_v2_t = dict(
     type='mmcnn.ConvNeXtV2',
     arch='tiny',
     out_indices=(0, 1, 2, 3),
@@ -12,4 +12,4 @@ backbone = dict(
         type='Pretrained',
         checkpoint='https://dl.fbaipublicfiles.com/convnext/convnextv2/im1k/'
         'convnextv2_tiny_1k_224_ema.pt'))
-widths = [96, 192, 384, 768]
+convnext_v2_t_widths = [96, 192, 384, 768]

@@ -1,9 +1,9 @@
 # FocalNet small-srf: the backbone of the det / seg / pose configs, with its
-# release checkpoint, and its per-stage channels. A task config lists
-# this file in ``_base_`` and writes
-# ``backbone=dict(_base_.backbone, _delete_=True, <overrides>)`` and
-# ``in_channels=_base_.widths``.
-backbone = dict(
+# release checkpoint, and its per-stage channels, named by size so that one
+# config holds every size of the family (focalnet.py lists them). A task config
+# writes ``backbone=dict(_base_.focalnet_s_srf, _delete_=True, <overrides>)``
+# and ``in_channels=_base_.focalnet_s_srf_widths``.
+focalnet_s_srf = dict(
     type='mmcnn.FocalNet',
     arch='small-srf',
     out_indices=(0, 1, 2, 3),
@@ -11,4 +11,4 @@ backbone = dict(
         type='Pretrained',
         checkpoint='https://github.com/microsoft/FocalNet/releases/download/'
         'v1.0.0/focalnet_small_srf.pth'))
-widths = [96, 192, 384, 768]
+focalnet_s_srf_widths = [96, 192, 384, 768]

@@ -1,9 +1,9 @@
 # InternImage small: the backbone of the det / seg / pose configs, with its
-# release checkpoint, and its per-stage channels. A task config lists
-# this file in ``_base_`` and writes
-# ``backbone=dict(_base_.backbone, _delete_=True, <overrides>)`` and
-# ``in_channels=_base_.widths``.
-backbone = dict(
+# release checkpoint, and its per-stage channels, named by size so that one
+# config holds every size of the family (internimage.py lists them). A task
+# config writes ``backbone=dict(_base_.internimage_s, _delete_=True,
+# <overrides>)`` and ``in_channels=_base_.internimage_s_widths``.
+internimage_s = dict(
     type='mmcnn.InternImage',
     arch='small',
     out_indices=(0, 1, 2, 3),
@@ -12,4 +12,4 @@ backbone = dict(
         type='Pretrained',
         checkpoint='https://huggingface.co/OpenGVLab/InternImage/resolve/'
         'main/internimage_s_1k_224.pth'))
-widths = [80, 160, 320, 640]
+internimage_s_widths = [80, 160, 320, 640]

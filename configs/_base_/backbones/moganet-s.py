@@ -1,9 +1,9 @@
-# MogaNet small: the backbone of the det / seg / pose configs, with its
-# release checkpoint, and its per-stage channels. A task config lists
-# this file in ``_base_`` and writes
-# ``backbone=dict(_base_.backbone, _delete_=True, <overrides>)`` and
-# ``in_channels=_base_.widths``.
-backbone = dict(
+# MogaNet small: the backbone of the det / seg / pose configs, with its release
+# checkpoint, and its per-stage channels, named by size so that one config
+# holds every size of the family (moganet.py lists them). A task config writes
+# ``backbone=dict(_base_.moganet_s, _delete_=True, <overrides>)`` and
+# ``in_channels=_base_.moganet_s_widths``.
+moganet_s = dict(
     type='mmcnn.MogaNet',
     arch='small',
     out_indices=(0, 1, 2, 3),
@@ -13,4 +13,4 @@ backbone = dict(
         checkpoint='https://github.com/Westlake-AI/MogaNet/releases/'
         'download/moganet-in1k-weights/'
         'moganet_small_sz224_8xbs128_ep300.pth.tar'))
-widths = [64, 128, 320, 512]
+moganet_s_widths = [64, 128, 320, 512]

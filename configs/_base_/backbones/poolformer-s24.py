@@ -1,9 +1,9 @@
 # PoolFormer s24: the backbone of the det / seg / pose configs, with its
-# release checkpoint, and its per-stage channels. A task config lists
-# this file in ``_base_`` and writes
-# ``backbone=dict(_base_.backbone, _delete_=True, <overrides>)`` and
-# ``in_channels=_base_.widths``.
-backbone = dict(
+# release checkpoint, and its per-stage channels, named by size so that one
+# config holds every size of the family (poolformer.py lists them). A task
+# config writes ``backbone=dict(_base_.poolformer_s24, _delete_=True,
+# <overrides>)`` and ``in_channels=_base_.poolformer_s24_widths``.
+poolformer_s24 = dict(
     type='mmcnn.PoolFormer',
     arch='s24',
     out_indices=(0, 1, 2, 3),
@@ -11,4 +11,4 @@ backbone = dict(
         type='Pretrained',
         checkpoint='https://github.com/sail-sg/poolformer/releases/download/'
         'v1.0/poolformer_s24.pth.tar'))
-widths = [64, 128, 320, 512]
+poolformer_s24_widths = [64, 128, 320, 512]

@@ -1,9 +1,9 @@
-# RepLKNet 31b: the backbone of the det / seg / pose configs, with its
-# release checkpoint, and its per-stage channels. A task config lists
-# this file in ``_base_`` and writes
-# ``backbone=dict(_base_.backbone, _delete_=True, <overrides>)`` and
-# ``in_channels=_base_.widths``.
-backbone = dict(
+# RepLKNet 31b: the backbone of the det / seg / pose configs, with its release
+# checkpoint, and its per-stage channels, named by size so that one config
+# holds every size of the family (replknet.py lists them). A task config writes
+# ``backbone=dict(_base_.replknet_31b, _delete_=True, <overrides>)`` and
+# ``in_channels=_base_.replknet_31b_widths``.
+replknet_31b = dict(
     type='mmcnn.RepLKNet',
     arch='31b',
     out_indices=(0, 1, 2, 3),
@@ -11,4 +11,4 @@ backbone = dict(
     init_cfg=dict(
         type='Pretrained',
         checkpoint='checkpoints/RepLKNet-31B_ImageNet-1K_224.pth'))
-widths = [128, 256, 512, 1024]
+replknet_31b_widths = [128, 256, 512, 1024]

@@ -1,14 +1,13 @@
-# SLaK small: the backbone of the det / seg / pose configs, with its
-# release checkpoint, and its per-stage channels. A task config lists
-# this file in ``_base_`` and writes
-# ``backbone=dict(_base_.backbone, _delete_=True, <overrides>)`` and
-# ``in_channels=_base_.widths``.
-backbone = dict(
+# SLaK small: the backbone of the det / seg / pose configs, with its release
+# checkpoint, and its per-stage channels, named by size so that one config
+# holds every size of the family (slak.py lists them). A task config writes
+# ``backbone=dict(_base_.slak_s, _delete_=True, <overrides>)`` and
+# ``in_channels=_base_.slak_s_widths``.
+slak_s = dict(
     type='mmcnn.SLaK',
     arch='small',
     out_indices=(0, 1, 2, 3),
     drop_path_rate=0.3,
     init_cfg=dict(
-        type='Pretrained',
-        checkpoint='checkpoints/SLaK_small_checkpoint.pth'))
-widths = [124, 249, 499, 998]
+        type='Pretrained', checkpoint='checkpoints/SLaK_small_checkpoint.pth'))
+slak_s_widths = [124, 249, 499, 998]

@@ -1,9 +1,9 @@
 # UniRepLKNet tiny: the backbone of the det / seg / pose configs, with its
-# release checkpoint, and its per-stage channels. A task config lists
-# this file in ``_base_`` and writes
-# ``backbone=dict(_base_.backbone, _delete_=True, <overrides>)`` and
-# ``in_channels=_base_.widths``.
-backbone = dict(
+# release checkpoint, and its per-stage channels, named by size so that one
+# config holds every size of the family (unireplknet.py lists them). A task
+# config writes ``backbone=dict(_base_.unireplknet_t, _delete_=True,
+# <overrides>)`` and ``in_channels=_base_.unireplknet_t_widths``.
+unireplknet_t = dict(
     type='mmcnn.UniRepLKNet',
     arch='tiny',
     out_indices=(0, 1, 2, 3),
@@ -12,4 +12,4 @@ backbone = dict(
         type='Pretrained',
         checkpoint='https://huggingface.co/DingXiaoH/UniRepLKNet/resolve/'
         'main/unireplknet_t_in1k_224_acc83.21.pth'))
-widths = [80, 160, 320, 640]
+unireplknet_t_widths = [80, 160, 320, 640]

@@ -1,9 +1,9 @@
-# VAN b0: the backbone of the det / seg / pose configs, with its
-# release checkpoint, and its per-stage channels. A task config lists
-# this file in ``_base_`` and writes
-# ``backbone=dict(_base_.backbone, _delete_=True, <overrides>)`` and
-# ``in_channels=_base_.widths``.
-backbone = dict(
+# VAN b0: the backbone of the det / seg / pose configs, with its release
+# checkpoint, and its per-stage channels, named by size so that one config
+# holds every size of the family (van.py lists them). A task config writes
+# ``backbone=dict(_base_.van_b0, _delete_=True, <overrides>)`` and
+# ``in_channels=_base_.van_b0_widths``.
+van_b0 = dict(
     type='mmcnn.VAN',
     arch='b0',
     out_indices=(0, 1, 2, 3),
@@ -12,4 +12,4 @@ backbone = dict(
         type='Pretrained',
         checkpoint='https://huggingface.co/Visual-Attention-Network/'
         'VAN-Tiny-original/resolve/main/van_tiny_754.pth.tar'))
-widths = [32, 64, 160, 256]
+van_b0_widths = [32, 64, 160, 256]

@@ -1,9 +1,9 @@
-# VAN b1: the backbone of the det / seg / pose configs, with its
-# release checkpoint, and its per-stage channels. A task config lists
-# this file in ``_base_`` and writes
-# ``backbone=dict(_base_.backbone, _delete_=True, <overrides>)`` and
-# ``in_channels=_base_.widths``.
-backbone = dict(
+# VAN b1: the backbone of the det / seg / pose configs, with its release
+# checkpoint, and its per-stage channels, named by size so that one config
+# holds every size of the family (van.py lists them). A task config writes
+# ``backbone=dict(_base_.van_b1, _delete_=True, <overrides>)`` and
+# ``in_channels=_base_.van_b1_widths``.
+van_b1 = dict(
     type='mmcnn.VAN',
     arch='b1',
     out_indices=(0, 1, 2, 3),
@@ -12,4 +12,4 @@ backbone = dict(
         type='Pretrained',
         checkpoint='https://huggingface.co/Visual-Attention-Network/'
         'VAN-Small-original/resolve/main/van_small_811.pth.tar'))
-widths = [64, 128, 320, 512]
+van_b1_widths = [64, 128, 320, 512]

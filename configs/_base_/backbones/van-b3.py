@@ -1,9 +1,9 @@
-# VAN b3: the backbone of the det / seg / pose configs, with its
-# release checkpoint, and its per-stage channels. A task config lists
-# this file in ``_base_`` and writes
-# ``backbone=dict(_base_.backbone, _delete_=True, <overrides>)`` and
-# ``in_channels=_base_.widths``.
-backbone = dict(
+# VAN b3: the backbone of the det / seg / pose configs, with its release
+# checkpoint, and its per-stage channels, named by size so that one config
+# holds every size of the family (van.py lists them). A task config writes
+# ``backbone=dict(_base_.van_b3, _delete_=True, <overrides>)`` and
+# ``in_channels=_base_.van_b3_widths``.
+van_b3 = dict(
     type='mmcnn.VAN',
     arch='b3',
     out_indices=(0, 1, 2, 3),
@@ -11,4 +11,4 @@ backbone = dict(
         type='Pretrained',
         checkpoint='https://huggingface.co/Visual-Attention-Network/'
         'VAN-Large-original/resolve/main/van_large_839.pth.tar'))
-widths = [64, 128, 320, 512]
+van_b3_widths = [64, 128, 320, 512]

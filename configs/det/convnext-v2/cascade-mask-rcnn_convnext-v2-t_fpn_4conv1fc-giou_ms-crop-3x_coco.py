@@ -3,12 +3,12 @@
 # backbone; GRN parameters are 1-D and get no weight decay.
 _base_ = [
     '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
-    '../../_base_/backbones/convnext-v2-t.py',
+    '../../_base_/backbones/convnext-v2.py',
 ]
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True, drop_path_rate=0.4),
-    neck=dict(in_channels=_base_.widths))
+    backbone=dict(_base_.convnext_v2_t, _delete_=True, drop_path_rate=0.4),
+    neck=dict(in_channels=_base_.convnext_v2_t_widths))
 
 optim_wrapper = dict(
     optimizer=dict(lr=2e-4),

@@ -3,12 +3,12 @@
 _base_ = [
     '../../_base_/det/mask-rcnn_fpn_1x_coco.py',
     '../../_base_/det/schedules/paramwise_convnext.py',
-    '../../_base_/backbones/convnext-v2-t.py',
+    '../../_base_/backbones/convnext-v2.py',
 ]
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True),
-    neck=dict(in_channels=_base_.widths))
+    backbone=dict(_base_.convnext_v2_t, _delete_=True),
+    neck=dict(in_channels=_base_.convnext_v2_t_widths))
 
 optim_wrapper = dict(
     optimizer=dict(lr=2e-4),

@@ -5,12 +5,12 @@
 _base_ = [
     '../../_base_/det/mask-rcnn_fpn_1x_coco.py',
     '../../_base_/det/schedules/paramwise_convnext.py',
-    '../../_base_/backbones/convnext-t.py',
+    '../../_base_/backbones/convnext.py',
 ]
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True, drop_path_rate=0.1),
-    neck=dict(in_channels=_base_.widths))
+    backbone=dict(_base_.convnext_t, _delete_=True, drop_path_rate=0.1),
+    neck=dict(in_channels=_base_.convnext_t_widths))
 
 optim_wrapper = dict(
     optimizer=dict(lr=2e-4), paramwise_cfg=_base_.paramwise_cfg)

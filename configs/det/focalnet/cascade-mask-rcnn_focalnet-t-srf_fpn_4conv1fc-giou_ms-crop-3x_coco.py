@@ -3,11 +3,12 @@
 _base_ = [
     '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
     '../../_base_/det/schedules/paramwise_focalnet.py',
-    '../../_base_/backbones/focalnet-t-srf.py',
+    '../../_base_/backbones/focalnet.py',
 ]
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True, focal_windows=(11, 9, 9, 7)),
-    neck=dict(in_channels=_base_.widths))
+    backbone=dict(
+        _base_.focalnet_t_srf, _delete_=True, focal_windows=(11, 9, 9, 7)),
+    neck=dict(in_channels=_base_.focalnet_t_srf_widths))
 
 optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

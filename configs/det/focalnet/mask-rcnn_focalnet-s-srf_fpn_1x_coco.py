@@ -1,17 +1,11 @@
 # FocalNet-S (SRF) Mask R-CNN 1x, the official recipe: drop path 0.2,
 # otherwise as FocalNet-T's.
-_base_ = [
-    '../../_base_/det/mask-rcnn_fpn_ms-crop-1x_coco.py',
-    '../../_base_/det/schedules/paramwise_focalnet.py',
-    '../../_base_/backbones/focalnet-s-srf.py',
-]
+_base_ = './mask-rcnn_focalnet-t-srf_fpn_1x_coco.py'
 
 model = dict(
     backbone=dict(
-        _base_.backbone,
+        _base_.focalnet_s_srf,
         _delete_=True,
         drop_path_rate=0.2,
         focal_windows=(9, 9, 9, 9)),
-    neck=dict(in_channels=_base_.widths))
-
-optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)
+    neck=dict(in_channels=_base_.focalnet_s_srf_widths))

@@ -5,12 +5,12 @@
 # 8 GPUs x 2 images.
 _base_ = [
     '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
-    '../../_base_/backbones/hornet-t.py',
+    '../../_base_/backbones/hornet.py',
 ]
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True, drop_path_rate=0.4),
-    neck=dict(in_channels=_base_.widths))
+    backbone=dict(_base_.hornet_t, _delete_=True, drop_path_rate=0.4),
+    neck=dict(in_channels=_base_.hornet_t_widths))
 
 optim_wrapper = dict(
     optimizer=dict(lr=2e-4),

@@ -6,11 +6,11 @@
 _base_ = [
     '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
     '../../_base_/det/schedules/paramwise_internimage.py',
-    '../../_base_/backbones/internimage-t.py',
+    '../../_base_/backbones/internimage.py',
 ]
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True),
-    neck=dict(in_channels=_base_.widths))
+    backbone=dict(_base_.internimage_t, _delete_=True),
+    neck=dict(in_channels=_base_.internimage_t_widths))
 
 optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

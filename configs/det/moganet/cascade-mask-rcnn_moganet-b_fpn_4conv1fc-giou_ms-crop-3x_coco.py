@@ -1,12 +1,8 @@
-_base_ = [
-    '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x-warmup-1k_coco.py',
-    '../../_base_/det/schedules/paramwise_moganet.py',
-    '../../_base_/backbones/moganet-b.py',
-]
+_base_ = './cascade-mask-rcnn_moganet-s_fpn_4conv1fc-giou_ms-crop-3x_coco.py'
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True),
-    neck=dict(in_channels=_base_.widths))
+    backbone=dict(_base_.moganet_b, _delete_=True),
+    neck=dict(in_channels=_base_.moganet_b_widths))
 
 # Layer-wise lr decay: 0.8 per layer over 12 backbone layers.
 optim_wrapper = dict(

@@ -1,12 +1,8 @@
-_base_ = [
-    '../../_base_/det/mask-rcnn_fpn_1x_coco.py',
-    '../../_base_/det/schedules/paramwise_moganet.py',
-    '../../_base_/backbones/moganet-b.py',
-]
+_base_ = './mask-rcnn_moganet-xt_fpn_1x_coco.py'
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True),
-    neck=dict(in_channels=_base_.widths))
+    backbone=dict(_base_.moganet_b, _delete_=True),
+    neck=dict(in_channels=_base_.moganet_b_widths))
 
 # The larger variants train with half the lr.
 optim_wrapper = dict(

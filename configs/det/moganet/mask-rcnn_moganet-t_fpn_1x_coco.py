@@ -1,12 +1,5 @@
-_base_ = [
-    '../../_base_/det/mask-rcnn_fpn_1x_coco.py',
-    '../../_base_/det/schedules/paramwise_moganet.py',
-    '../../_base_/backbones/moganet-t.py',
-]
+_base_ = './mask-rcnn_moganet-xt_fpn_1x_coco.py'
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True),
-    neck=dict(in_channels=_base_.widths))
-
-optim_wrapper = dict(
-    optimizer=dict(lr=2e-4), paramwise_cfg=_base_.paramwise_cfg)
+    backbone=dict(_base_.moganet_t, _delete_=True),
+    neck=dict(in_channels=_base_.moganet_t_widths))

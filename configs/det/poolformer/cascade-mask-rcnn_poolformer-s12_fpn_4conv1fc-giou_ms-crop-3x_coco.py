@@ -4,12 +4,12 @@
 # norms and layer scales), drop path 0.1, 36 epochs, 8 GPUs x 2 images.
 _base_ = [
     '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
-    '../../_base_/backbones/poolformer-s12.py',
+    '../../_base_/backbones/poolformer.py',
 ]
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True, drop_path_rate=0.1),
-    neck=dict(in_channels=_base_.widths))
+    backbone=dict(_base_.poolformer_s12, _delete_=True, drop_path_rate=0.1),
+    neck=dict(in_channels=_base_.poolformer_s12_widths))
 
 optim_wrapper = dict(
     optimizer=dict(lr=2e-4),

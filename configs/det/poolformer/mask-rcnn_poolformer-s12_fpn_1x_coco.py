@@ -3,12 +3,12 @@
 # 8 GPUs x 2 images, single-scale training.
 _base_ = [
     '../../_base_/det/mask-rcnn_fpn_1x_coco.py',
-    '../../_base_/backbones/poolformer-s12.py',
+    '../../_base_/backbones/poolformer.py',
 ]
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True),
-    neck=dict(in_channels=_base_.widths))
+    backbone=dict(_base_.poolformer_s12, _delete_=True),
+    neck=dict(in_channels=_base_.poolformer_s12_widths))
 
 optim_wrapper = dict(
     optimizer=dict(lr=2e-4, weight_decay=1e-4),

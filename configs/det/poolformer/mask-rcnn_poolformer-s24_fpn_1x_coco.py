@@ -1,12 +1,5 @@
-_base_ = [
-    '../../_base_/det/mask-rcnn_fpn_1x_coco.py',
-    '../../_base_/backbones/poolformer-s24.py',
-]
+_base_ = './mask-rcnn_poolformer-s12_fpn_1x_coco.py'
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True),
-    neck=dict(in_channels=_base_.widths))
-
-optim_wrapper = dict(
-    optimizer=dict(lr=2e-4, weight_decay=1e-4),
-    paramwise_cfg=dict(_delete_=True, ))
+    backbone=dict(_base_.poolformer_s24, _delete_=True),
+    neck=dict(in_channels=_base_.poolformer_s24_widths))

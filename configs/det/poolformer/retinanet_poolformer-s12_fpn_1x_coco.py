@@ -4,12 +4,12 @@
 # backbone returns (and normalises) only the last three stages.
 _base_ = [
     '../../_base_/det/retinanet_fpn_1x_coco.py',
-    '../../_base_/backbones/poolformer-s12.py',
+    '../../_base_/backbones/poolformer.py',
 ]
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True, out_indices=(1, 2, 3)),
-    neck=dict(in_channels=_base_.widths[1:], start_level=0))
+    backbone=dict(_base_.poolformer_s12, _delete_=True, out_indices=(1, 2, 3)),
+    neck=dict(in_channels=_base_.poolformer_s12_widths[1:], start_level=0))
 
 optim_wrapper = dict(
     optimizer=dict(weight_decay=1e-4), paramwise_cfg=dict(_delete_=True, ))

@@ -1,11 +1,5 @@
-_base_ = [
-    '../../_base_/det/retinanet_fpn_1x_coco.py',
-    '../../_base_/backbones/poolformer-s24.py',
-]
+_base_ = './retinanet_poolformer-s12_fpn_1x_coco.py'
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True, out_indices=(1, 2, 3)),
-    neck=dict(in_channels=_base_.widths[1:], start_level=0))
-
-optim_wrapper = dict(
-    optimizer=dict(weight_decay=1e-4), paramwise_cfg=dict(_delete_=True, ))
+    backbone=dict(_base_.poolformer_s24, _delete_=True, out_indices=(1, 2, 3)),
+    neck=dict(in_channels=_base_.poolformer_s24_widths[1:], start_level=0))

@@ -4,16 +4,16 @@
 # norms), stochastic depth 0.6, SyncBN, 8 GPUs x 1 image.
 _base_ = [
     '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
-    '../../_base_/backbones/replknet-31b.py',
+    '../../_base_/backbones/replknet.py',
 ]
 
 model = dict(
     backbone=dict(
-        _base_.backbone,
+        _base_.replknet_31b,
         _delete_=True,
         drop_path_rate=0.6,
         norm_cfg=dict(type='SyncBN', requires_grad=True)),
-    neck=dict(in_channels=_base_.widths))
+    neck=dict(in_channels=_base_.replknet_31b_widths))
 
 train_dataloader = dict(batch_size=1)
 

@@ -4,12 +4,12 @@
 # backbone as in the official dense-prediction models.
 _base_ = [
     '../../_base_/det/retinanet_fpn_1x_coco.py',
-    '../../_base_/backbones/replknet-31b.py',
+    '../../_base_/backbones/replknet.py',
 ]
 
 model = dict(
     backbone=dict(
-        _base_.backbone,
+        _base_.replknet_31b,
         _delete_=True,
         norm_cfg=dict(type='SyncBN', requires_grad=True)),
-    neck=dict(in_channels=_base_.widths))
+    neck=dict(in_channels=_base_.replknet_31b_widths))

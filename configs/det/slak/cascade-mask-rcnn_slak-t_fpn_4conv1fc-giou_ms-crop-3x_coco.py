@@ -5,12 +5,12 @@
 # stochastic depth 0.4, 16 images per batch.
 _base_ = [
     '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
-    '../../_base_/backbones/slak-t.py',
+    '../../_base_/backbones/slak.py',
 ]
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True, drop_path_rate=0.4),
-    neck=dict(in_channels=_base_.widths))
+    backbone=dict(_base_.slak_t, _delete_=True, drop_path_rate=0.4),
+    neck=dict(in_channels=_base_.slak_t_widths))
 
 optim_wrapper = dict(
     optimizer=dict(lr=2e-4),

@@ -1,19 +1,11 @@
 # UniRepLKNet-S Cascade Mask R-CNN 3x, the official recipe: UniRepLKNet-T's
 # with stochastic depth 0.5.
-_base_ = [
-    '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
-    '../../_base_/backbones/unireplknet-s.py',
-]
+_base_ = './cascade-mask-rcnn_unireplknet-t_fpn_4conv1fc-giou_ms-crop-3x_coco.py'  # noqa: E501
 
 model = dict(
     backbone=dict(
-        _base_.backbone,
+        _base_.unireplknet_s,
         _delete_=True,
         drop_path_rate=0.5,
         norm_cfg=dict(type='SyncBN', requires_grad=True)),
-    neck=dict(in_channels=_base_.widths))
-
-optim_wrapper = dict(
-    optimizer=dict(lr=1e-4),
-    paramwise_cfg=dict(_delete_=True, num_layers=12, decay_rate=0.8),
-    constructor='mmcnn.LayerDecayOptimWrapperConstructor')
+    neck=dict(in_channels=_base_.unireplknet_s_widths))

@@ -5,16 +5,16 @@
 # stochastic depth 0.3, SyncBN, 8 GPUs x 2 images.
 _base_ = [
     '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
-    '../../_base_/backbones/unireplknet-t.py',
+    '../../_base_/backbones/unireplknet.py',
 ]
 
 model = dict(
     backbone=dict(
-        _base_.backbone,
+        _base_.unireplknet_t,
         _delete_=True,
         drop_path_rate=0.3,
         norm_cfg=dict(type='SyncBN', requires_grad=True)),
-    neck=dict(in_channels=_base_.widths))
+    neck=dict(in_channels=_base_.unireplknet_t_widths))
 
 optim_wrapper = dict(
     optimizer=dict(lr=1e-4),

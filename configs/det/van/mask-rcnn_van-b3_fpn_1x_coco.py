@@ -1,11 +1,5 @@
-_base_ = [
-    '../../_base_/det/mask-rcnn_fpn_1x_coco.py',
-    '../../_base_/det/schedules/paramwise_van.py',
-    '../../_base_/backbones/van-b3.py',
-]
+_base_ = './mask-rcnn_van-b0_fpn_1x_coco.py'
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True, drop_path_rate=0.2),
-    neck=dict(in_channels=_base_.widths))
-
-optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)
+    backbone=dict(_base_.van_b3, _delete_=True, drop_path_rate=0.2),
+    neck=dict(in_channels=_base_.van_b3_widths))

@@ -4,10 +4,13 @@
 # depth.
 _base_ = [
     '../../_base_/pose/td-hm_8xb32-210e_coco-256x192.py',
-    '../../_base_/backbones/inceptionnext-t.py',
+    '../../_base_/backbones/inceptionnext.py',
 ]
 
 model = dict(
     backbone=dict(
-        _base_.backbone, _delete_=True, out_indices=(3, ), drop_path_rate=0.2),
-    head=dict(in_channels=_base_.widths[-1]))
+        _base_.inceptionnext_t,
+        _delete_=True,
+        out_indices=(3, ),
+        drop_path_rate=0.2),
+    head=dict(in_channels=_base_.inceptionnext_t_widths[-1]))

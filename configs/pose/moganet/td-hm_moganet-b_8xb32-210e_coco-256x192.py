@@ -1,9 +1,7 @@
-_base_ = [
-    '../../_base_/pose/td-hm_moganet_8xb32-210e_coco-256x192.py',
-    '../../_base_/backbones/moganet-b.py',
-]
+_base_ = './td-hm_moganet-xt_8xb32-210e_coco-256x192.py'
 
 model = dict(
     backbone=dict(
-        _base_.backbone, _delete_=True, out_indices=(3, ), drop_path_rate=0.3),
-    head=dict(in_channels=_base_.widths[-1]))
+        _base_.moganet_b, _delete_=True, out_indices=(3, ),
+        drop_path_rate=0.3),
+    head=dict(in_channels=_base_.moganet_b_widths[-1]))

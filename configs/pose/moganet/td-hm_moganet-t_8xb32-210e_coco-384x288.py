@@ -1,10 +1,9 @@
-_base_ = [
-    '../../_base_/pose/td-hm_moganet_8xb32-210e_coco-384x288.py',
-    '../../_base_/backbones/moganet-t.py',
-]
+_base_ = './td-hm_moganet-xt_8xb32-210e_coco-384x288.py'
 
 model = dict(
     backbone=dict(
-        _base_.backbone, _delete_=True, out_indices=(3, ),
+        _base_.moganet_t,
+        _delete_=True,
+        out_indices=(3, ),
         drop_path_rate=0.15),
-    head=dict(in_channels=_base_.widths[-1]))
+    head=dict(in_channels=_base_.moganet_t_widths[-1]))

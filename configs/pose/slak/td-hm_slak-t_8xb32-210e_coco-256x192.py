@@ -3,10 +3,10 @@
 # MogaNet one with MogaNet-S's stochastic depth.
 _base_ = [
     '../../_base_/pose/td-hm_8xb32-210e_coco-256x192.py',
-    '../../_base_/backbones/slak-t.py',
+    '../../_base_/backbones/slak.py',
 ]
 
 model = dict(
     backbone=dict(
-        _base_.backbone, _delete_=True, out_indices=(3, ), drop_path_rate=0.2),
-    head=dict(in_channels=_base_.widths[-1]))
+        _base_.slak_t, _delete_=True, out_indices=(3, ), drop_path_rate=0.2),
+    head=dict(in_channels=_base_.slak_t_widths[-1]))

@@ -3,9 +3,9 @@
 # iterations, 8 GPUs x 4 images.
 _base_ = [
     '../../_base_/seg/fpn_adamw_8xb4-80k_ade20k-512x512.py',
-    '../../_base_/backbones/convformer-s18.py',
+    '../../_base_/backbones/convformer.py',
 ]
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True),
-    neck=dict(in_channels=_base_.widths))
+    backbone=dict(_base_.convformer_s18, _delete_=True),
+    neck=dict(in_channels=_base_.convformer_s18_widths))

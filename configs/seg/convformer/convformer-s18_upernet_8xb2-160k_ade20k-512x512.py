@@ -5,12 +5,12 @@
 _base_ = [
     '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
     '../../_base_/det/schedules/paramwise_convformer.py',
-    '../../_base_/backbones/convformer-s18.py',
+    '../../_base_/backbones/convformer.py',
 ]
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True),
-    decode_head=dict(in_channels=_base_.widths),
-    auxiliary_head=dict(in_channels=_base_.widths[2]))
+    backbone=dict(_base_.convformer_s18, _delete_=True),
+    decode_head=dict(in_channels=_base_.convformer_s18_widths),
+    auxiliary_head=dict(in_channels=_base_.convformer_s18_widths[2]))
 
 optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

@@ -2,11 +2,11 @@
 # V2 paper gives none for its small models) with the V2 backbone.
 _base_ = [
     '../../_base_/seg/upernet_stage-decay_8xb2-160k_ade20k-512x512.py',
-    '../../_base_/backbones/convnext-v2-t.py',
+    '../../_base_/backbones/convnext-v2.py',
 ]
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True, drop_path_rate=0.4),
-    decode_head=dict(in_channels=_base_.widths),
-    auxiliary_head=dict(in_channels=_base_.widths[2]),
+    backbone=dict(_base_.convnext_v2_t, _delete_=True, drop_path_rate=0.4),
+    decode_head=dict(in_channels=_base_.convnext_v2_t_widths),
+    auxiliary_head=dict(in_channels=_base_.convnext_v2_t_widths[2]),
     test_cfg=dict(mode='slide'))

@@ -1,14 +1,11 @@
 # UperNet with ConvNeXt-S on ADE20K, the official recipe: ConvNeXt-T's with
 # stochastic depth 0.3 and the stage-wise lr decay over 12 layers.
-_base_ = [
-    '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
-    '../../_base_/backbones/convnext-s.py',
-]
+_base_ = './convnext-t_upernet_8xb2-160k_ade20k-512x512.py'
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True, drop_path_rate=0.3),
-    decode_head=dict(in_channels=_base_.widths),
-    auxiliary_head=dict(in_channels=_base_.widths[2]),
+    backbone=dict(_base_.convnext_s, _delete_=True, drop_path_rate=0.3),
+    decode_head=dict(in_channels=_base_.convnext_s_widths),
+    auxiliary_head=dict(in_channels=_base_.convnext_s_widths[2]),
     test_cfg=dict(mode='slide', crop_size=(512, 512), stride=(341, 341)))
 
 optim_wrapper = dict(

@@ -4,9 +4,9 @@
 # depth.
 _base_ = [
     '../../_base_/seg/fpn_adamw_8xb4-80k_ade20k-512x512.py',
-    '../../_base_/backbones/convnext-t.py',
+    '../../_base_/backbones/convnext.py',
 ]
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True, drop_path_rate=0.1),
-    neck=dict(in_channels=_base_.widths))
+    backbone=dict(_base_.convnext_t, _delete_=True, drop_path_rate=0.1),
+    neck=dict(in_channels=_base_.convnext_t_widths))

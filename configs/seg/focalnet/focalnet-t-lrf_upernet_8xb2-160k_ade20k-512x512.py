@@ -1,9 +1,7 @@
-_base_ = [
-    '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
-    '../../_base_/backbones/focalnet-t-lrf.py',
-]
+_base_ = './focalnet-t-srf_upernet_8xb2-160k_ade20k-512x512.py'
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True, focal_windows=(9, 9, 9, 9)),
-    decode_head=dict(in_channels=_base_.widths),
-    auxiliary_head=dict(in_channels=_base_.widths[2]))
+    backbone=dict(
+        _base_.focalnet_t_lrf, _delete_=True, focal_windows=(9, 9, 9, 9)),
+    decode_head=dict(in_channels=_base_.focalnet_t_lrf_widths),
+    auxiliary_head=dict(in_channels=_base_.focalnet_t_lrf_widths[2]))

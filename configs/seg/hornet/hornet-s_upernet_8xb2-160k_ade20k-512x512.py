@@ -1,14 +1,11 @@
 # HorNet-S (7x7) UperNet, the official recipe: drop path 0.3 and the
 # stage-wise lr decay over 12 layers, otherwise as HorNet-T's.
-_base_ = [
-    '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
-    '../../_base_/backbones/hornet-s.py',
-]
+_base_ = './hornet-t_upernet_8xb2-160k_ade20k-512x512.py'
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True, drop_path_rate=0.3),
-    decode_head=dict(in_channels=_base_.widths),
-    auxiliary_head=dict(in_channels=_base_.widths[2]),
+    backbone=dict(_base_.hornet_s, _delete_=True, drop_path_rate=0.3),
+    decode_head=dict(in_channels=_base_.hornet_s_widths),
+    auxiliary_head=dict(in_channels=_base_.hornet_s_widths[2]),
     test_cfg=dict(mode='slide', crop_size=(512, 512), stride=(341, 341)))
 
 optim_wrapper = dict(

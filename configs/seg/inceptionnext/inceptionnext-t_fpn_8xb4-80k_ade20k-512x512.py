@@ -3,9 +3,9 @@
 # paper's stochastic depth for the tiny model (0.1).
 _base_ = [
     '../../_base_/seg/fpn_adamw_8xb4-80k_ade20k-512x512.py',
-    '../../_base_/backbones/inceptionnext-t.py',
+    '../../_base_/backbones/inceptionnext.py',
 ]
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True),
-    neck=dict(in_channels=_base_.widths))
+    backbone=dict(_base_.inceptionnext_t, _delete_=True),
+    neck=dict(in_channels=_base_.inceptionnext_t_widths))

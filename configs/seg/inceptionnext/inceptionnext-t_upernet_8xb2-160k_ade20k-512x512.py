@@ -5,13 +5,13 @@
 # free of weight decay too.
 _base_ = [
     '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
-    '../../_base_/backbones/inceptionnext-t.py',
+    '../../_base_/backbones/inceptionnext.py',
 ]
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True, drop_path_rate=0.2),
-    decode_head=dict(in_channels=_base_.widths),
-    auxiliary_head=dict(in_channels=_base_.widths[2]))
+    backbone=dict(_base_.inceptionnext_t, _delete_=True, drop_path_rate=0.2),
+    decode_head=dict(in_channels=_base_.inceptionnext_t_widths),
+    auxiliary_head=dict(in_channels=_base_.inceptionnext_t_widths[2]))
 
 optim_wrapper = dict(
     paramwise_cfg=dict(custom_keys={'.gamma': dict(decay_mult=0.0)}))

@@ -3,9 +3,9 @@
 # iterations, 8 GPUs x 4 images.
 _base_ = [
     '../../_base_/seg/fpn_adamw_8xb4-80k_ade20k-512x512.py',
-    '../../_base_/backbones/internimage-t.py',
+    '../../_base_/backbones/internimage.py',
 ]
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True),
-    neck=dict(in_channels=_base_.widths))
+    backbone=dict(_base_.internimage_t, _delete_=True),
+    neck=dict(in_channels=_base_.internimage_t_widths))

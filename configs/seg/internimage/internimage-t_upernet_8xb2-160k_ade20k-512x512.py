@@ -4,10 +4,10 @@
 # iterations, 8 GPUs x 2 images.
 _base_ = [
     '../../_base_/seg/upernet_adamw-1d-no-decay_8xb2-160k_ade20k-512x512.py',
-    '../../_base_/backbones/internimage-t.py',
+    '../../_base_/backbones/internimage.py',
 ]
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True),
-    decode_head=dict(in_channels=_base_.widths),
-    auxiliary_head=dict(in_channels=_base_.widths[2]))
+    backbone=dict(_base_.internimage_t, _delete_=True),
+    decode_head=dict(in_channels=_base_.internimage_t_widths),
+    auxiliary_head=dict(in_channels=_base_.internimage_t_widths[2]))

@@ -4,16 +4,9 @@
 # poly (power 1.0) decay over 160k iterations, as in mmcv 1.x's poly policy
 # with linear warm-up used by the paper, 8 GPUs x 2 images, 512x512 crops.
 # It differs from the shared base only in the lr and the no-decay keys.
-_base_ = [
-    '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
-    '../../_base_/det/schedules/paramwise_moganet.py',
-    '../../_base_/backbones/moganet-s.py',
-]
+_base_ = './moganet-xt_upernet_8xb2-160k_ade20k-512x512.py'
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True),
-    decode_head=dict(in_channels=_base_.widths),
-    auxiliary_head=dict(in_channels=_base_.widths[2]))
-
-optim_wrapper = dict(
-    optimizer=dict(lr=1e-4), paramwise_cfg=_base_.paramwise_cfg)
+    backbone=dict(_base_.moganet_s, _delete_=True),
+    decode_head=dict(in_channels=_base_.moganet_s_widths),
+    auxiliary_head=dict(in_channels=_base_.moganet_s_widths[2]))

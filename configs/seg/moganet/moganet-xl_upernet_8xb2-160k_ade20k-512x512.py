@@ -1,13 +1,6 @@
-_base_ = [
-    '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
-    '../../_base_/det/schedules/paramwise_moganet.py',
-    '../../_base_/backbones/moganet-xl.py',
-]
+_base_ = './moganet-xt_upernet_8xb2-160k_ade20k-512x512.py'
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True),
-    decode_head=dict(in_channels=_base_.widths),
-    auxiliary_head=dict(in_channels=_base_.widths[2]))
-
-optim_wrapper = dict(
-    optimizer=dict(lr=1e-4), paramwise_cfg=_base_.paramwise_cfg)
+    backbone=dict(_base_.moganet_xl, _delete_=True),
+    decode_head=dict(in_channels=_base_.moganet_xl_widths),
+    auxiliary_head=dict(in_channels=_base_.moganet_xl_widths[2]))

@@ -4,9 +4,9 @@
 # the 40k variant.
 _base_ = [
     '../../_base_/seg/fpn_adamw_8xb4-80k_ade20k-512x512.py',
-    '../../_base_/backbones/poolformer-s12.py',
+    '../../_base_/backbones/poolformer.py',
 ]
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True),
-    neck=dict(in_channels=_base_.widths))
+    backbone=dict(_base_.poolformer_s12, _delete_=True),
+    neck=dict(in_channels=_base_.poolformer_s12_widths))

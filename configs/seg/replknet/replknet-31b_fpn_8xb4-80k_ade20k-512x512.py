@@ -4,12 +4,12 @@
 # depth, and SyncBN in the backbone.
 _base_ = [
     '../../_base_/seg/fpn_adamw_8xb4-80k_ade20k-512x512.py',
-    '../../_base_/backbones/replknet-31b.py',
+    '../../_base_/backbones/replknet.py',
 ]
 
 model = dict(
     backbone=dict(
-        _base_.backbone,
+        _base_.replknet_31b,
         _delete_=True,
         norm_cfg=dict(type='SyncBN', requires_grad=True)),
-    neck=dict(in_channels=_base_.widths))
+    neck=dict(in_channels=_base_.replknet_31b_widths))

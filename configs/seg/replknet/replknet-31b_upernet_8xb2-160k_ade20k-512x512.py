@@ -6,17 +6,17 @@
 # 8 GPUs x 2 images, 160k-iteration layout (warm-up 1500).
 _base_ = [
     '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
-    '../../_base_/backbones/replknet-31b.py',
+    '../../_base_/backbones/replknet.py',
 ]
 
 model = dict(
     backbone=dict(
-        _base_.backbone,
+        _base_.replknet_31b,
         _delete_=True,
         drop_path_rate=0.5,
         norm_cfg=dict(type='SyncBN', requires_grad=True)),
-    decode_head=dict(in_channels=_base_.widths),
-    auxiliary_head=dict(in_channels=_base_.widths[2]))
+    decode_head=dict(in_channels=_base_.replknet_31b_widths),
+    auxiliary_head=dict(in_channels=_base_.replknet_31b_widths[2]))
 
 optim_wrapper = dict(
     optimizer=dict(lr=2e-4, weight_decay=0.05),

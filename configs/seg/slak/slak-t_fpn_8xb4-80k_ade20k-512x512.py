@@ -3,9 +3,9 @@
 # decay over 80k iterations) with MogaNet-S's stochastic depth.
 _base_ = [
     '../../_base_/seg/fpn_adamw_8xb4-80k_ade20k-512x512.py',
-    '../../_base_/backbones/slak-t.py',
+    '../../_base_/backbones/slak.py',
 ]
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True),
-    neck=dict(in_channels=_base_.widths))
+    backbone=dict(_base_.slak_t, _delete_=True),
+    neck=dict(in_channels=_base_.slak_t_widths))

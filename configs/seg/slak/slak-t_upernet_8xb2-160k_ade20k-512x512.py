@@ -6,11 +6,11 @@
 # ran 4 GPUs x 4), sliding-window test with 512x512 crops and stride 341.
 _base_ = [
     '../../_base_/seg/upernet_stage-decay_8xb2-160k_ade20k-512x512.py',
-    '../../_base_/backbones/slak-t.py',
+    '../../_base_/backbones/slak.py',
 ]
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True, drop_path_rate=0.4),
-    decode_head=dict(in_channels=_base_.widths),
-    auxiliary_head=dict(in_channels=_base_.widths[2]),
+    backbone=dict(_base_.slak_t, _delete_=True, drop_path_rate=0.4),
+    decode_head=dict(in_channels=_base_.slak_t_widths),
+    auxiliary_head=dict(in_channels=_base_.slak_t_widths[2]),
     test_cfg=dict(mode='slide'))

@@ -1,18 +1,15 @@
 # UperNet with UniRepLKNet-S on ADE20K, the official recipe: UniRepLKNet-T's
 # with stochastic depth 0.3 and layer-wise lr decay 0.9 over 12 layers.
-_base_ = [
-    '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
-    '../../_base_/backbones/unireplknet-s.py',
-]
+_base_ = './unireplknet-t_upernet_8xb2-160k_ade20k-512x512.py'
 
 model = dict(
     backbone=dict(
-        _base_.backbone,
+        _base_.unireplknet_s,
         _delete_=True,
         drop_path_rate=0.3,
         norm_cfg=dict(type='SyncBN', requires_grad=True)),
-    decode_head=dict(in_channels=_base_.widths),
-    auxiliary_head=dict(in_channels=_base_.widths[2]))
+    decode_head=dict(in_channels=_base_.unireplknet_s_widths),
+    auxiliary_head=dict(in_channels=_base_.unireplknet_s_widths[2]))
 
 optim_wrapper = dict(
     optimizer=dict(lr=1e-4, weight_decay=0.05),

@@ -6,17 +6,17 @@
 # 8 GPUs x 2 images, whole-image test.
 _base_ = [
     '../../_base_/seg/upernet_adamw-1d-no-decay_8xb2-160k_ade20k-512x512.py',
-    '../../_base_/backbones/unireplknet-t.py',
+    '../../_base_/backbones/unireplknet.py',
 ]
 
 model = dict(
     backbone=dict(
-        _base_.backbone,
+        _base_.unireplknet_t,
         _delete_=True,
         drop_path_rate=0.2,
         norm_cfg=dict(type='SyncBN', requires_grad=True)),
-    decode_head=dict(in_channels=_base_.widths),
-    auxiliary_head=dict(in_channels=_base_.widths[2]))
+    decode_head=dict(in_channels=_base_.unireplknet_t_widths),
+    auxiliary_head=dict(in_channels=_base_.unireplknet_t_widths[2]))
 
 optim_wrapper = dict(
     optimizer=dict(lr=1e-4, weight_decay=0.05),

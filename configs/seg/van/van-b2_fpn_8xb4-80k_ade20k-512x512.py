@@ -3,9 +3,9 @@
 # configs; the VAN paper's own schedule is the 40k variant.
 _base_ = [
     '../../_base_/seg/fpn_adamw_8xb4-80k_ade20k-512x512.py',
-    '../../_base_/backbones/van-b2.py',
+    '../../_base_/backbones/van.py',
 ]
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True),
-    neck=dict(in_channels=_base_.widths))
+    backbone=dict(_base_.van_b2, _delete_=True),
+    neck=dict(in_channels=_base_.van_b2_widths))

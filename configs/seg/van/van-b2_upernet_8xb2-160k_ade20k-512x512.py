@@ -3,13 +3,13 @@
 # warm-up, poly decay over 160k iterations, 8 GPUs x 2 images.
 _base_ = [
     '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
-    '../../_base_/backbones/van-b2.py',
+    '../../_base_/backbones/van.py',
 ]
 
 model = dict(
-    backbone=dict(_base_.backbone, _delete_=True),
-    decode_head=dict(in_channels=_base_.widths),
-    auxiliary_head=dict(in_channels=_base_.widths[2]))
+    backbone=dict(_base_.van_b2, _delete_=True),
+    decode_head=dict(in_channels=_base_.van_b2_widths),
+    auxiliary_head=dict(in_channels=_base_.van_b2_widths[2]))
 
 optim_wrapper = dict(
     paramwise_cfg=dict(custom_keys=dict(layer_scale=dict(decay_mult=0.0))))
