@@ -64,6 +64,21 @@ def test_dynamic_batch():
     assert result.max_rel_diff <= TOLERANCE
 
 
+def test_equal_constants_load_in_onnx_runtime():
+    """PoolFormer at its initial weights: the folded layer scales of the
+    two blocks are equal constants, which the exporter shares through
+    Identity nodes that ONNX Runtime's optimiser mishandles; the export
+    copies them, so the session loads and matches."""
+    arch = dict(embed_dims=[8, 16, 24, 32], depths=[2, 1, 1, 1],
+                mlp_ratios=[2] * 4)
+    model = MODELS.build(dict(type='PoolFormer', arch=arch)).eval()
+    model.switch_to_deploy()
+    data = export_onnx(model, torch.randn(1, 3, 64, 64))
+    assert 'Identity' not in check_onnx(data)
+    result = compare(model, ort_session(data), torch.randn(1, 3, 75, 97))
+    assert result.max_rel_diff <= TOLERANCE
+
+
 @pytest.mark.parametrize('size', [(14, 8), (14, 14), (7, 7), (9, 6), (5, 1)])
 def test_dft_global_filter_is_the_fft_product(size):
     """HorNet's global filter as DFT matrix products equals torch.fft's
@@ -180,14 +195,15 @@ def test_classifier():
 
 def test_upernet_logits_and_argmax():
     """UperNet (PPM pooling in the graph, dynamic): logits at the input
-    size within 1e-4 and the same class at every pixel."""
+    size within 1e-4 and the same class at every pixel but float ties."""
     model = _task_model(
         'seg/moganet/moganet-xt_upernet_8xb2-160k_ade20k-512x512.py',
         **{'model.decode_head.channels': 32,
            'model.auxiliary_head.channels': 16})
     module = export_module(model, 'seg')
-    for agreement, size in zip(_export_and_compare(module, 'seg'), SIZES):
-        assert agreement['argmax_agreement'] == 1.
+    for agreement in _export_and_compare(module, 'seg'):
+        assert agreement['argmax_agreement'] > 0.999
+        assert agreement['argmax_differences_beyond_ties'] == 0
     x = torch.randn(1, 3, *SIZES[1])
     assert run_torch(module, x)[0].shape[2:] == SIZES[1]
 

@@ -183,7 +183,10 @@ def task_agreement(task: str, model: nn.Module,
                    image_shape: Tuple[int, int]) -> Dict[str, float]:
     """What the task's results share between PyTorch (``reference``) and
     ONNX Runtime (``outputs``) beyond the tensors: the top-1 class (cls),
-    the per-pixel argmax (seg), the detections after post-processing
+    the per-pixel argmax (seg: the share of equal pixels, and the number
+    of different ones whose top two PyTorch logits are further apart than
+    twice the largest difference, i.e. not a tie at float precision,
+    which should be 0), the detections after post-processing
     (det: their number and the largest box corner and score differences,
     when the numbers match; ``image_shape`` is the input's H, W). Empty
     for backbones and pose."""
@@ -191,8 +194,14 @@ def task_agreement(task: str, model: nn.Module,
         same = reference[0].argmax(-1).numpy() == outputs[0].argmax(-1)
         return {'top1_agreement': float(same.mean())}
     if task == 'seg':
-        same = reference[0].argmax(1).numpy() == outputs[0].argmax(1)
-        return {'argmax_agreement': float(same.mean())}
+        logits = reference[0].numpy()
+        same = logits.argmax(1) == outputs[0].argmax(1)
+        top2 = np.sort(logits, axis=1)[:, -2:]
+        tie = 2 * float(np.abs(logits - outputs[0]).max())
+        decided = (top2[:, 1] - top2[:, 0]) > tie
+        return {'argmax_agreement': float(same.mean()),
+                'argmax_differences_beyond_ties': float(
+                    (~same & decided).sum())}
     if task != 'det':
         return {}
     ours = detections_from_outputs(model.model, outputs, image_shape)[0]

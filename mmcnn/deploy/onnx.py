@@ -97,12 +97,37 @@ def export_onnx(model: nn.Module,
             '— an '
             'operator without an ONNX form needs a rewrite in '
             'mmcnn/deploy/rewrites.py.') from err
-    data = buffer.getvalue()
+    data = _copy_shared_initializers(buffer.getvalue())
     if path:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         with open(path, 'wb') as f:
             f.write(data)
     return data
+
+
+def _copy_shared_initializers(data: bytes) -> bytes:
+    """Replace each ``Identity`` of an initializer by a copy of it.
+
+    The exporter stores equal constants once and feeds the other users
+    through ``Identity`` nodes; ONNX Runtime 1.20's basic graph
+    optimisations then drop such a node but not its users' reference to
+    it, and refuse the model (seen on PoolFormer-S12 at its initial
+    weights, whose folded layer scales are all equal).
+    """
+    model = onnx.load_from_string(data)
+    graph = model.graph
+    initializers = {t.name: t for t in graph.initializer}
+    identities = [n for n in graph.node
+                  if n.op_type == 'Identity' and n.input[0] in initializers]
+    if not identities:
+        return data
+    for node in identities:
+        copy_ = onnx.TensorProto()
+        copy_.CopyFrom(initializers[node.input[0]])
+        copy_.name = node.output[0]
+        graph.initializer.append(copy_)
+        graph.node.remove(node)
+    return model.SerializeToString()
 
 
 def check_onnx(data: Union[bytes, str]) -> List[str]:
