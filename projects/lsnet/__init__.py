@@ -1,0 +1,1 @@
+"""LSNet (CVPR 2025) as an mmcnn project."""
