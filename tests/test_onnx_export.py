@@ -3,7 +3,8 @@ backbone family in its deploy form exports with symbolic batch, height and
 width, passes ``onnx.checker`` with standard operators only, and ONNX
 Runtime matches PyTorch at two input sizes (one odd); the export-time
 rewrites compute what the PyTorch ops compute; the task models (classifier,
-UperNet, RetinaNet with its post-processing, top-down pose) match too."""
+UperNet, RetinaNet with its post-processing, top-down pose, on backbones
+whose export needs a rewrite) match too."""
 import os.path as osp
 
 import numpy as np
@@ -11,7 +12,7 @@ import onnx
 import pytest
 import torch
 import torch.nn.functional as F
-from _helpers import FAMILIES, randomise, small_arch
+from _helpers import FAMILIES, TINY_ARCHS, randomise, small_arch
 from mmengine.config import Config
 
 from mmcnn.analysis import build_task_model, switch_to_deploy
@@ -172,6 +173,16 @@ def _task_model(config: str, **options) -> torch.nn.Module:
     return model
 
 
+def _tiny_backbone(name: str, out_indices: tuple) -> dict:
+    """Config options replacing a task model's backbone by family
+    ``name``'s tiny test arch; returns them with the stage widths under
+    ``'widths'`` for the neck or head."""
+    arch = TINY_ARCHS[name]
+    return {'model.backbone': dict(_delete_=True, type=f'mmcnn.{name}',
+                                   arch=arch, out_indices=out_indices),
+            'widths': [arch['embed_dims'][i] for i in out_indices]}
+
+
 def _export_and_compare(module: torch.nn.Module, task: str) -> list:
     """Export ``module`` at the first size, compare at both; the task
     agreements at each size."""
@@ -194,12 +205,17 @@ def test_classifier():
 
 
 def test_upernet_logits_and_argmax():
-    """UperNet (PPM pooling in the graph, dynamic): logits at the input
-    size within 1e-4 and the same class at every pixel but float ties."""
+    """UperNet on a tiny InternImage (DCNv3 as gathers, PPM pooling in the
+    graph, dynamic): logits at the input size within 1e-4 and the same
+    class at every pixel but float ties."""
+    options = _tiny_backbone('InternImage', (0, 1, 2, 3))
+    widths = options.pop('widths')
     model = _task_model(
         'seg/moganet/moganet-xt_upernet_8xb2-160k_ade20k-512x512.py',
-        **{'model.decode_head.channels': 32,
-           'model.auxiliary_head.channels': 16})
+        **options, **{'model.decode_head.in_channels': widths,
+                      'model.decode_head.channels': 32,
+                      'model.auxiliary_head.in_channels': widths[2],
+                      'model.auxiliary_head.channels': 16})
     module = export_module(model, 'seg')
     for agreement in _export_and_compare(module, 'seg'):
         assert agreement['argmax_agreement'] > 0.999
@@ -209,11 +225,15 @@ def test_upernet_logits_and_argmax():
 
 
 def test_retinanet_outputs_and_detections():
-    """RetinaNet's raw outputs (5 levels of scores and deltas) match, and
-    mmdet's decoding and NMS on them give the same detections (score
+    """RetinaNet on a tiny HorNet with global filters (DFT matrices built
+    in the graph): its raw outputs (5 levels of scores and deltas) match,
+    and mmdet's decoding and NMS on them give the same detections (score
     threshold 0 so that a randomly initialised head detects)."""
+    options = _tiny_backbone('HorNet', (0, 1, 2, 3))
     model = _task_model('det/moganet/retinanet_moganet-xt_fpn_20e_demo.py',
-                        **{'model.test_cfg.score_thr': 0.})
+                        **{'model.backbone': options['model.backbone'],
+                           'model.neck.in_channels': options['widths'],
+                           'model.test_cfg.score_thr': 0.})
     module = export_module(model, 'det')
     for agreement in _export_and_compare(module, 'det'):
         assert agreement['detections_torch'] > 0
@@ -229,8 +249,12 @@ def test_two_stage_detector_is_refused_clearly():
 
 
 def test_topdown_pose_heatmaps():
+    """Top-down heatmaps on a tiny FocalNet (its padding in the graph)."""
+    options = _tiny_backbone('FocalNet', (3, ))
     model = _task_model(
-        'pose/moganet/td-hm_moganet-xt_1xb8-10e_demo-96x64.py')
+        'pose/moganet/td-hm_moganet-xt_1xb8-10e_demo-96x64.py',
+        **{'model.backbone': options['model.backbone'],
+           'model.head.in_channels': options['widths'][0]})
     assert _export_and_compare(export_module(model, 'pose'), 'pose')
 
 
