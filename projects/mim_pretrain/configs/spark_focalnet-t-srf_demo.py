@@ -1,0 +1,10 @@
+# SparK pre-training of focalnet (t-srf) on the demo images.
+_base_ = [
+    './spark_demo_runtime.py',
+    '../../../configs/_base_/backbones/focalnet-t-srf.py',
+]
+
+model = dict(
+    backbone=dict(
+        type='mmcnn.SparseBackbone',
+        backbone=dict(_base_.focalnet_t_srf, init_cfg=None, drop_path_rate=0.)))

@@ -1,0 +1,151 @@
+"""Tests of SparK pre-training for mmcnn's backbones (projects/mim_pretrain).
+
+Leakage: with a fixed mask, noise added at the masked positions of the
+input and of every block's output changes no feature at an active position
+of any stage (exactly), in training mode; the dense backbone, as a control,
+does change. Pre-training: the demo configs train for 20 iterations on
+generated images with the loss falling, and the checkpoint loads into the
+family's RetinaNet config with every backbone tensor matched.
+"""
+import os.path as osp
+from typing import Dict, List, Tuple
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+from torch import nn
+
+import mmcnn.models  # noqa: F401
+from mmcnn.models.backbones import ConvNetBackbone, ConvNeXtV2
+from mmcnn.registry import MODELS
+from projects.mim_pretrain.mim_pretrain import (SUPPORTED_FAMILIES,
+                                                active_patches, to_sparse)
+from projects.mim_pretrain.mim_pretrain.sparse import active_mask
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(__file__))))
+CONFIGS = osp.join(ROOT, 'projects', 'mim_pretrain', 'configs')
+
+WIDTHS = [16, 32, 64, 128]
+DEPTHS = [1, 1, 1, 1]
+TINY_ARCHS: Dict[str, dict] = {
+    'ConvNeXt': dict(),
+    'ConvNeXtV2': dict(),
+    'InceptionNeXt': dict(mlp_ratios=[2] * 4),
+    'MogaNet': dict(ffn_ratios=[2] * 4),
+    'PoolFormer': dict(mlp_ratios=[2] * 4),
+    'ConvFormer': dict(),
+    'VAN': dict(mlp_ratios=[2] * 4),
+    'FocalNet': dict(focal_levels=[2] * 4, focal_windows=[3] * 4),
+    'HorNet': dict(orders=[2, 3, 4, 5],
+                   global_filter=[False, False, True, True]),
+    'RepLKNet': dict(large_kernel_sizes=[13, 11, 9, 7], small_kernel=5,
+                     dw_ratio=1.0, norm_intermediate_features=False),
+    'SLaK': dict(kernel_sizes=[13, 11, 9, 7], small_kernel=5,
+                 width_factor=1.3),
+    'UniRepLKNet': dict(kernel_sizes=[[3], [13], [11], [7]]),
+    'InternImage': dict(groups=[1, 2, 4, 8]),
+}
+"""One block per stage, every family's position-mixing operator kept
+(large, dilated and strip kernels, GRN, FFT filters, focal levels, DCNv3),
+at 128x128 inputs: 4x4 patches of 32 pixels, maps of 32..4 pixels."""
+
+
+def build_tiny(family: str, sparse: bool) -> ConvNetBackbone:
+    """A float64 tiny ``family`` with random parameters (layer scales, GRN
+    and DCNv3 offsets away from their zero inits), in training mode."""
+    arch = dict(embed_dims=WIDTHS, depths=DEPTHS, **TINY_ARCHS[family])
+    model = MODELS.build(dict(type=family, arch=arch)).double()
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for param in model.parameters():
+            param.copy_(torch.randn(param.shape, generator=generator,
+                                    dtype=param.dtype) * 0.3)
+    if sparse:
+        to_sparse(model)
+    return model.train()
+
+
+def fixed_mask() -> torch.Tensor:
+    """A (2, 1, 4, 4) mask of active patches, about half of them."""
+    mask = torch.rand(2, 1, 4, 4,
+                      generator=torch.Generator().manual_seed(1)) < 0.5
+    mask[:, 0, 0, 0] = True
+    mask[:, 0, 3, 3] = False
+    return mask
+
+
+def forward_with_noise(model: ConvNetBackbone, image: torch.Tensor,
+                       seed: int) -> Tuple[torch.Tensor, ...]:
+    """The backbone's stage outputs (its layers, without the converted
+    model's input masking) with noise added at the masked positions of the
+    image and of every block's and downsampling layer's output."""
+    generator = torch.Generator().manual_seed(seed)
+
+    def noisy(x: torch.Tensor, channels_last: bool) -> torch.Tensor:
+        keep = active_mask(x, channels_last)
+        noise = torch.randn(x.shape, generator=generator, dtype=x.dtype)
+        return x + noise * (1 - keep)
+
+    def hook(module: nn.Module, args: tuple, out: torch.Tensor):
+        return noisy(out, model.channels_last_maps)
+
+    handles = []
+    for index in range(model.num_stages):
+        for module in model.trunk_modules(index):
+            children = (list(module.children()) if isinstance(
+                module, (nn.Sequential, nn.ModuleList)) else [module])
+            handles += [m.register_forward_hook(hook) for m in children]
+    try:
+        return ConvNetBackbone.forward(model, noisy(image, False))
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def active_differences(family: str, sparse: bool) -> List[float]:
+    """Per stage, the largest change at an active position between two
+    runs with different noise at the masked positions."""
+    model = build_tiny(family, sparse)
+    image = torch.randn(2, 3, 128, 128, dtype=torch.float64,
+                        generator=torch.Generator().manual_seed(2))
+    mask = fixed_mask()
+    with active_patches(mask):
+        first = forward_with_noise(model, image, seed=3)
+        second = forward_with_noise(model, image, seed=4)
+        return [((a - b).abs() * active_mask(a)).max().item()
+                for a, b in zip(first, second)]
+
+
+@pytest.mark.parametrize('family', list(TINY_ARCHS))
+def test_no_leakage_from_masked_positions(family: str) -> None:
+    torch.set_num_threads(1)
+    assert active_differences(family, sparse=True) == [0.] * 4
+    assert min(active_differences(family, sparse=False)) > 0, (
+        'the dense control should leak: the test would not see a leak')
+
+
+def test_to_sparse_keeps_keys_and_rejects_what_it_cannot_mask() -> None:
+    dense = MODELS.build(dict(type='ConvNeXtV2', arch='atto'))
+    keys = {k: v.clone() for k, v in dense.state_dict().items()}
+    sparse = to_sparse(dense)
+    assert isinstance(sparse, ConvNeXtV2)
+    assert list(sparse.state_dict()) == list(keys)
+    assert all(torch.equal(v, keys[k])
+               for k, v in sparse.state_dict().items())
+    assert len(SUPPORTED_FAMILIES) == 12
+    with pytest.raises(ValueError, match='deploy form'):
+        to_sparse(MODELS.build(dict(type='VAN', arch='b0', deploy=True)))
+    with pytest.raises(ValueError, match='pooled classifier features'):
+        to_sparse(MODELS.build(dict(type='ConvNeXt', arch='atto',
+                                    gap_before_final_norm=True)))
+    with pytest.raises(TypeError, match='no mask-aware rules'):
+        to_sparse(nn.Conv2d(3, 3, 3))
+    image = torch.zeros(1, 3, 64, 64)
+    with pytest.raises(RuntimeError, match='No active mask'):
+        sparse(image)
+    with active_patches(torch.ones(1, 1, 3, 3, dtype=torch.bool)):
+        with pytest.raises(ValueError, match='cannot follow'):
+            sparse(image)
