@@ -1,11 +1,6 @@
-# SparK pre-training of convnext-v2 (atto) on the demo images.
-# (atto, the smallest size, at demo scale; the det config's backbone is convnext-v2-t: fine-tune with its arch set to 'atto'.)
-_base_ = [
-    './spark_demo_runtime.py',
-    '../../../configs/_base_/backbones/convnext-v2-t.py',
-]
+# SparK pre-training of ConvNeXt V2 (atto, the smallest size, at demo scale;
+# the det config's backbone is convnext-v2-t: fine-tune with its arch set to
+# 'atto'): the ConvNeXt-atto demo with GRN blocks.
+_base_ = ['./spark_convnext-atto_demo.py']
 
-model = dict(
-    backbone=dict(
-        type='mmcnn.SparseBackbone',
-        backbone=dict(_base_.convnext_v2_t, init_cfg=None, drop_path_rate=0., arch='atto')))
+model = dict(backbone=dict(backbone=dict(type='mmcnn.ConvNeXtV2')))

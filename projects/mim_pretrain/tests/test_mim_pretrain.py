@@ -149,3 +149,124 @@ def test_to_sparse_keeps_keys_and_rejects_what_it_cannot_mask() -> None:
     with active_patches(torch.ones(1, 1, 3, 3, dtype=torch.bool)):
         with pytest.raises(ValueError, match='cannot follow'):
             sparse(image)
+
+
+DEMOS: Dict[str, Tuple[str, str, str]] = {
+    'convnext-atto': ('convnext', 'retinanet_convnext-t_fpn_1x_coco.py',
+                      'atto'),
+    'convnext-v2-atto': ('convnext-v2',
+                         'retinanet_convnext-v2-t_fpn_1x_coco.py', 'atto'),
+    'moganet-xt': ('moganet', 'retinanet_moganet-xt_fpn_1x_coco.py', ''),
+    'van-b0': ('van', 'retinanet_van-b0_fpn_1x_coco.py', ''),
+    'poolformer-s12': ('poolformer', 'retinanet_poolformer-s12_fpn_1x_coco.py',
+                       ''),
+    'inceptionnext-t': ('inceptionnext',
+                        'retinanet_inceptionnext-t_fpn_1x_coco.py', ''),
+    'convformer-s18': ('convformer', 'retinanet_convformer-s18_fpn_1x_coco.py',
+                       ''),
+    'replknet-31b': ('replknet', 'retinanet_replknet-31b_fpn_1x_coco.py', ''),
+    'slak-t': ('slak', 'retinanet_slak-t_fpn_1x_coco.py', ''),
+    'unireplknet-t': ('unireplknet', 'retinanet_unireplknet-t_fpn_1x_coco.py',
+                      ''),
+    'hornet-t': ('hornet', 'retinanet_hornet-t_fpn_1x_coco.py', ''),
+    'focalnet-t-srf': ('focalnet', 'retinanet_focalnet-t-srf_fpn_1x_coco.py',
+                       ''),
+    'internimage-t': ('internimage', 'retinanet_internimage-t_fpn_1x_coco.py',
+                      ''),
+}
+"""Demo config (``spark_<name>_demo.py``) -> the family's det folder, its
+RetinaNet config and the arch to set there ('' for the config's own)."""
+
+TRAINED = ('convnext-atto', 'moganet-xt')
+"""The demos pre-trained here (the file stays under 90 s on a shared
+2-core CPU); every demo config ran 3 iterations by hand (README)."""
+
+
+def det_backbone_cfg(demo: str) -> Config:
+    """The backbone config of the family's RetinaNet config, with the
+    demo's arch."""
+    folder, name, arch = DEMOS[demo]
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'det', folder, name))
+    if arch:
+        cfg.model.backbone.arch = arch
+    return cfg.model.backbone
+
+
+@pytest.mark.parametrize('demo', list(DEMOS))
+def test_demo_config_pretrains_the_det_backbone(demo: str) -> None:
+    model = Config.fromfile(
+        osp.join(CONFIGS, f'spark_{demo}_demo.py')).model
+    assert model.type == 'mmcnn.ConvNetSparK'
+    assert model.backbone.type == 'mmcnn.SparseBackbone'
+    pretrained, det = model.backbone.backbone, det_backbone_cfg(demo)
+    assert (pretrained.type, pretrained.arch) == (det.type, det.arch)
+    assert tuple(pretrained.out_indices) == (0, 1, 2, 3)
+    assert pretrained.init_cfg is None
+
+
+@pytest.fixture(scope='module')
+def demo_images(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A folder of 16 generated 96x96 images: discs on plain grounds."""
+    folder = tmp_path_factory.mktemp('spark_images')
+    rng = np.random.default_rng(0)
+    for index in range(16):
+        image = np.full((96, 96, 3), rng.integers(0, 255, 3), np.uint8)
+        for _ in range(3):
+            colour = tuple(int(v) for v in rng.integers(0, 255, 3))
+            x, y = (int(v) for v in rng.integers(10, 86, 2))
+            cv2.circle(image, (x, y), int(rng.integers(8, 30)), colour, -1)
+        cv2.imwrite(str(folder / f'{index}.png'), image)
+    return str(folder)
+
+
+def load_into_det_config(checkpoint: str, demo: str) -> None:
+    """Load the ``backbone.`` tensors of ``checkpoint`` through the family's
+    RetinaNet config (its backbone with ``init_cfg`` pointing there) and
+    check that every backbone tensor came from the checkpoint (which may
+    hold more: the output norms of stages the det config does not output).
+    """
+    backbone_cfg = det_backbone_cfg(demo)
+    backbone_cfg.init_cfg = dict(
+        type='Pretrained', checkpoint=checkpoint, prefix='backbone.')
+    backbone = MODELS.build(backbone_cfg)
+    backbone.init_weights()
+    saved = torch.load(checkpoint, map_location='cpu',
+                       weights_only=False)['state_dict']
+    saved = {k[len('backbone.'):]: v for k, v in saved.items()
+             if k.startswith('backbone.')}
+    own = backbone.state_dict()
+    unused_norms = {f'norm{i}' for i in range(backbone.num_stages)
+                    if i not in backbone.out_indices}
+    assert set(own) <= set(saved)
+    assert {k.split('.')[0] for k in set(saved) - set(own)} <= unused_norms
+    unmatched = [k for k, v in own.items() if not torch.equal(v, saved[k])]
+    assert not unmatched
+
+
+def demo_runner(demo: str, images: str, work_dir: str,
+                iterations: int) -> Runner:
+    """The runner of ``spark_<demo>_demo.py`` on ``images`` for
+    ``iterations`` iterations at a constant lr, batches of 4."""
+    cfg = Config.fromfile(osp.join(CONFIGS, f'spark_{demo}_demo.py'))
+    cfg.train_dataloader.dataset.data_root = images
+    cfg.train_dataloader.batch_size = 4
+    cfg.train_cfg.max_iters = iterations
+    cfg.param_scheduler = []
+    cfg.default_hooks.checkpoint = dict(
+        type='CheckpointHook', interval=iterations, by_epoch=False)
+    cfg.default_hooks.logger = dict(type='LoggerHook', interval=10)
+    cfg.work_dir = work_dir
+    cfg.log_level = 'WARNING'
+    return Runner.from_cfg(cfg)
+
+
+@pytest.mark.parametrize('demo', TRAINED)
+def test_pretrain_then_load_into_det(demo: str, demo_images: str,
+                                     tmp_path) -> None:
+    torch.set_num_threads(1)
+    runner = demo_runner(demo, demo_images, str(tmp_path), 20)
+    runner.train()
+    losses = runner.message_hub.get_scalar('train/loss').data[0]
+    assert len(losses) == 20
+    assert np.mean(losses[-5:]) < 0.8 * np.mean(losses[:5]), losses
+    load_into_det_config(str(tmp_path / 'iter_20.pth'), demo)
