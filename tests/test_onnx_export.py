@@ -16,9 +16,10 @@ from _helpers import FAMILIES, TINY_ARCHS, randomise, small_arch
 from mmengine.config import Config
 
 from mmcnn.analysis import build_task_model, switch_to_deploy
-from mmcnn.deploy import (check_onnx, compare, export_module, export_onnx,
-                          max_relative_difference, onnx_rewrites,
-                          ort_session, run_ort, run_torch, task_agreement)
+from mmcnn.deploy import (ExportError, check_onnx, compare, export_module,
+                          export_onnx, max_relative_difference,
+                          onnx_rewrites, ort_session, run_ort, run_torch,
+                          task_agreement)
 from mmcnn.deploy.rewrites import (dft_global_filter, gather_dcnv3,
                                    pooling_matrix)
 from mmcnn.models.backbones.hornet import GlobalLocalFilter
@@ -55,6 +56,22 @@ def test_backbone_matches_onnx_runtime_at_two_sizes(name):
     for size in SIZES:
         result = compare(model, session, torch.randn(1, 3, *size))
         assert result.max_rel_diff <= TOLERANCE, (size, result)
+
+
+@pytest.mark.parametrize('name', ['HorNet', 'InternImage'])
+def test_opset_13(name):
+    """The rewritten families export at the oldest opset accepted."""
+    model = _deploy_backbone(name)
+    data = export_onnx(model, torch.randn(1, 3, 64, 64), opset=13)
+    assert onnx.load_from_string(data).opset_import[0].version == 13
+    result = compare(model, ort_session(data), torch.randn(1, 3, 97, 75))
+    assert result.max_rel_diff <= TOLERANCE
+
+
+def test_old_opset_is_refused_clearly():
+    with pytest.raises(ExportError, match='opset 12 is too old'):
+        export_onnx(_deploy_backbone('VAN'), torch.randn(1, 3, 64, 64),
+                    opset=12)
 
 
 def test_dynamic_batch():

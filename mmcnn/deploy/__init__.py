@@ -4,16 +4,16 @@ substitutions (:mod:`.rewrites`) and what each task exports
 (:mod:`.models`)."""
 from .models import (EXPORTS, build_for_export, detections_from_outputs,
                      export_module, image_input, task_agreement)
-from .onnx import (DEFAULT_OPSET, Comparison, ExportError, check_onnx,
-                   compare, export_onnx, flatten_outputs,
+from .onnx import (DEFAULT_OPSET, MIN_OPSET, Comparison, ExportError,
+                   check_onnx, compare, export_onnx, flatten_outputs,
                    max_relative_difference, ort_session, run_ort, run_torch,
                    time_both)
 from .rewrites import onnx_rewrites
 
 __all__ = [
     'EXPORTS', 'build_for_export', 'detections_from_outputs',
-    'export_module', 'image_input', 'task_agreement', 'DEFAULT_OPSET', 'Comparison', 'ExportError',
-    'check_onnx', 'compare', 'export_onnx', 'flatten_outputs',
-    'max_relative_difference', 'ort_session', 'run_ort', 'run_torch',
-    'time_both', 'onnx_rewrites'
+    'export_module', 'image_input', 'task_agreement', 'DEFAULT_OPSET',
+    'MIN_OPSET', 'Comparison', 'ExportError', 'check_onnx', 'compare',
+    'export_onnx', 'flatten_outputs', 'max_relative_difference',
+    'ort_session', 'run_ort', 'run_torch', 'time_both', 'onnx_rewrites'
 ]

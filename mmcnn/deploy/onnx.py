@@ -11,7 +11,7 @@ in its deploy form (:func:`mmcnn.analysis.switch_to_deploy`) first.
 import copy
 import io
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -24,6 +24,7 @@ from mmcnn.analysis.benchmark import time_interleaved
 from .rewrites import onnx_rewrites
 
 DEFAULT_OPSET = 17
+MIN_OPSET = 13
 STANDARD_DOMAINS = ('', 'ai.onnx')
 INPUT_NAME = 'input'
 
@@ -41,8 +42,9 @@ def flatten_outputs(outputs: Any) -> List[torch.Tensor]:
         outputs = list(outputs.values())
     if isinstance(outputs, (tuple, list)):
         return [t for item in outputs for t in flatten_outputs(item)]
-    raise TypeError(f'Cannot export an output of type {type(outputs).__name__};'
-                    ' return tensors, or tuples, lists or dicts of them.')
+    raise TypeError(f'Cannot export an output of type '
+                    f'{type(outputs).__name__}; return tensors, or tuples, '
+                    'lists or dicts of them.')
 
 
 def export_onnx(model: nn.Module,
@@ -60,17 +62,18 @@ def export_onnx(model: nn.Module,
         example: the traced input.
         dynamic: batch, height and width of the input are symbolic; else
             the graph is fixed to ``example``'s shape.
-        opset: ONNX opset (16 or newer: bilinear ``Resize`` with
-            ``align_corners`` and the ops the rewrites use).
+        opset: ONNX opset, 13 or newer (17, the default, writes
+            ``LayerNormalization`` as one node).
         fp16: export in float16 (weights, input and outputs); the model is
             copied, not changed.
 
     Raises:
         ExportError: the exporter failed; the message names the operator.
     """
-    if opset < 16:
-        raise ExportError(f'opset {opset} is too old: use --opset 16 or '
-                          'newer.')
+    if opset < MIN_OPSET:
+        raise ExportError(f'opset {opset} is too old: use --opset '
+                          f'{MIN_OPSET} or newer (InternImage needs '
+                          'Unflatten, written from opset 13).')
     model = model.eval()
     if fp16:
         model = copy.deepcopy(model).half()
@@ -206,16 +209,6 @@ class Comparison:
 
     shape: Tuple[int, ...]
     max_rel_diff: float
-    torch_ms: Optional[float] = None
-    ort_ms: Optional[float] = None
-    extra: Dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def speed_ratio(self) -> Optional[float]:
-        """ORT latency over PyTorch latency (< 1: ORT is faster)."""
-        if self.torch_ms is None or self.ort_ms is None:
-            return None
-        return self.ort_ms / self.torch_ms
 
 
 def compare(model: nn.Module, session: ort.InferenceSession,

@@ -40,10 +40,11 @@ sys.path.insert(0, REPO_ROOT)
 
 from mmcnn.analysis import (DEFAULT_SIZES, config_input_size,  # noqa: E402
                             config_task, switch_to_deploy)
-from mmcnn.deploy import (DEFAULT_OPSET, build_for_export,  # noqa: E402
-                          check_onnx, export_module, export_onnx,
-                          image_input, max_relative_difference, ort_session,
-                          run_ort, run_torch, task_agreement, time_both)
+from mmcnn.deploy import (DEFAULT_OPSET, MIN_OPSET,  # noqa: E402
+                          ExportError, build_for_export, check_onnx,
+                          export_module, export_onnx, image_input,
+                          max_relative_difference, ort_session, run_ort,
+                          run_torch, task_agreement, time_both)
 
 from tools.analysis_tools.shape_arg import (add_shape_argument,  # noqa
                                              parse_shape)
@@ -63,7 +64,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--dynamic', action='store_true',
                         help='symbolic batch, height and width')
     parser.add_argument('--opset', type=int, default=DEFAULT_OPSET,
-                        help=f'ONNX opset (default {DEFAULT_OPSET})')
+                        help=f'ONNX opset, {MIN_OPSET} or newer (default '
+                        f'{DEFAULT_OPSET})')
     parser.add_argument('--fp16', action='store_true',
                         help='export in float16 (compared with the float32 '
                         'PyTorch model)')
@@ -136,9 +138,12 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, object]:
     if args.image:
         inputs.append((f'image {osp.basename(args.image)}',
                        image_input(args.image, shapes[0], cfg)))
-    data = export_onnx(module, inputs[0][1], args.out, args.dynamic,
-                       args.opset, args.fp16)
-    ops = check_onnx(data)
+    try:
+        data = export_onnx(module, inputs[0][1], args.out, args.dynamic,
+                           args.opset, args.fp16)
+        ops = check_onnx(data)
+    except ExportError as err:
+        raise SystemExit(f'FAILED: {err}') from None
     print(f'wrote {args.out} ({len(data) / 2**20:.1f} MiB, opset '
           f'{args.opset}, {"dynamic" if args.dynamic else "static"}'
           f'{", float16" if args.fp16 else ""}); onnx.checker passed; '
