@@ -240,7 +240,7 @@ class _MaskedOutput(nn.Module):
         return masked(super().forward(x), channels_last=True)
 
 
-class SparseBackbone(ConvNetBackbone):
+class MaskedInputBackbone(ConvNetBackbone):
     """Mixin of a converted backbone: the input image is masked first."""
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
@@ -326,7 +326,7 @@ def to_sparse(backbone: ConvNetBackbone) -> ConvNetBackbone:
                 break
         if isinstance(module, DCNv3):
             _swap(module.input_proj, _MaskedOutput)
-    _swap(backbone, SparseBackbone)
+    _swap(backbone, MaskedInputBackbone)
     return backbone
 
 
