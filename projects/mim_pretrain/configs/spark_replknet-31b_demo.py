@@ -7,4 +7,7 @@ _base_ = [
 model = dict(
     backbone=dict(
         type='mmcnn.SparseBackbone',
-        backbone=dict(_base_.replknet_31b, init_cfg=None, drop_path_rate=0.)))
+        backbone=dict(
+            _base_.replknet_31b,
+            init_cfg=None,
+            drop_path_rate=0.)))

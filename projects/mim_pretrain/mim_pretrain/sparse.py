@@ -35,7 +35,6 @@ from contextlib import contextmanager
 from typing import Dict, Iterator, Tuple, Type
 
 import torch
-import torch.nn.functional as F
 from mmpretrain.models.utils.sparse_modules import SparseHelper
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
