@@ -1,0 +1,1 @@
+"""OverLoCK (CVPR 2025) on mmcnn's contract."""

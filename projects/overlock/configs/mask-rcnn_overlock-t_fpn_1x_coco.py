@@ -1,0 +1,18 @@
+# Mask R-CNN 1x with OverLoCK-T on COCO, the official recipe
+# (LMMMEng/OverLoCK, detection/configs/maskrcnn_overlock): AdamW lr 2e-4,
+# wd 0.05 (none on norms), stochastic depth 0.2, 12 epochs. The official
+# detection backbone adds the Overview-Net's context to stage 3
+# (context_fusion=True).
+_base_ = [
+    '../../../configs/_base_/det/mask-rcnn_fpn_1x_coco.py',
+    './_base_/overlock.py',
+]
+custom_imports = dict(
+    imports=['mmcnn.models', 'mmcnn.engine', 'projects.overlock.overlock'],
+    allow_failed_imports=False)
+
+model = dict(
+    backbone=dict(_base_.overlock_t, _delete_=True, context_fusion=True),
+    neck=dict(in_channels=_base_.overlock_t_widths))
+
+optim_wrapper = dict(optimizer=dict(lr=2e-4))
