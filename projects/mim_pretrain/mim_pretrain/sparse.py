@@ -131,8 +131,7 @@ class SparseBatchNorm(_BatchNorm):
         index = active_mask(x)[:, 0].nonzero(as_tuple=True)
         channels_last = x.permute(0, 2, 3, 1)
         rows = super().forward(channels_last[index][:, :, None, None])
-        out = torch.zeros_like(channels_last).index_put(index, rows[:, :, 0,
-                                                                    0])
+        out = torch.zeros_like(channels_last).index_put(index, rows.flatten(1))
         return out.permute(0, 3, 1, 2)
 
 
@@ -141,9 +140,8 @@ class SparseGroupNorm(nn.GroupNorm):
     positions only; masked positions output zero."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        batch, channels = x.shape[:2]
         mask = active_mask(x).unsqueeze(1)
-        groups = x.view(batch, self.num_groups, -1, *x.shape[2:])
+        groups = x.view(x.shape[0], self.num_groups, -1, *x.shape[2:])
         count = mask.sum((2, 3, 4), keepdim=True) * groups.shape[2]
         mean = (groups * mask).sum((2, 3, 4), keepdim=True) / count
         centred = (groups - mean) * mask
