@@ -282,6 +282,19 @@ def _swap(module: nn.Module, mixin: type) -> None:
     module.__class__ = _sparse_class(type(module), mixin)
 
 
+def to_sparse_module(module: nn.Module) -> nn.Module:
+    """Give ``module`` (not its children) the mask-aware form of the first
+    :data:`RULES` entry it matches, in place; return it (unchanged when it
+    acts per position)."""
+    for dense, mixin in RULES:
+        if isinstance(module, dense):
+            _swap(module, mixin)
+            break
+    if isinstance(module, DCNv3):
+        _swap(module.input_proj, _MaskedOutput)
+    return module
+
+
 def to_sparse(backbone: ConvNetBackbone) -> ConvNetBackbone:
     """Convert ``backbone`` in place into its mask-aware form (same
     parameters, buffers and state-dict keys) and return it.
@@ -317,12 +330,7 @@ def to_sparse(backbone: ConvNetBackbone) -> ConvNetBackbone:
             raise TypeError(
                 f'{name} ({type(module).__name__}) mixes positions and has '
                 'no mask-aware form in mim_pretrain.sparse.')
-        for dense, mixin in RULES:
-            if isinstance(module, dense):
-                _swap(module, mixin)
-                break
-        if isinstance(module, DCNv3):
-            _swap(module.input_proj, _MaskedOutput)
+        to_sparse_module(module)
     _swap(backbone, MaskedInputBackbone)
     return backbone
 

@@ -23,7 +23,8 @@ from mmcnn.models.backbones import ConvNetBackbone, ConvNeXtV2
 from mmcnn.registry import MODELS
 from projects.mim_pretrain.mim_pretrain import (SUPPORTED_FAMILIES,
                                                 active_patches, to_sparse)
-from projects.mim_pretrain.mim_pretrain.sparse import active_mask
+from projects.mim_pretrain.mim_pretrain.sparse import (active_mask,
+                                                       to_sparse_module)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(__file__))))
 CONFIGS = osp.join(ROOT, 'projects', 'mim_pretrain', 'configs')
@@ -125,6 +126,35 @@ def test_no_leakage_from_masked_positions(family: str) -> None:
     assert active_differences(family, sparse=True) == [0.] * 4
     assert min(active_differences(family, sparse=False)) > 0, (
         'the dense control should leak: the test would not see a leak')
+
+
+def test_statistics_cover_the_active_positions_only() -> None:
+    mask = fixed_mask()
+    x = torch.randn(2, 8, 16, 16, dtype=torch.float64,
+                    generator=torch.Generator().manual_seed(5)) * 3 + 1
+    with active_patches(mask):
+        keep = active_mask(x).bool().expand_as(x)
+        pool = to_sparse_module(nn.AvgPool2d(3, 1, 1,
+                                             count_include_pad=False))
+        # ones at the active cells, noise at the masked ones: the mean of
+        # the active cells of every window is 1
+        ones = torch.where(keep, torch.ones_like(x), x)
+        assert torch.equal(pool(ones)[keep], torch.ones_like(x)[keep])
+        bn = to_sparse_module(nn.BatchNorm2d(8).double())
+        rows = bn(x).permute(0, 2, 3, 1)[keep.permute(0, 2, 3, 1)[..., 0]]
+        torch.testing.assert_close(rows.mean(0), torch.zeros(8).double())
+        torch.testing.assert_close(rows.var(0, unbiased=False),
+                                   torch.ones(8).double(), rtol=0,
+                                   atol=1e-4)
+        gn = to_sparse_module(nn.GroupNorm(2, 8).double())
+        out = gn(x).view(2, 2, 4, 16, 16)
+        groups = keep.view(2, 2, 4, 16, 16)
+        for n in range(2):
+            for g in range(2):
+                values = out[n, g][groups[n, g]]
+                assert abs(values.mean().item()) < 1e-12
+                assert abs(values.var(unbiased=False).item() - 1) < 1e-4
+        assert torch.equal(bn(x)[~keep], torch.zeros_like(x)[~keep])
 
 
 def test_to_sparse_keeps_keys_and_rejects_what_it_cannot_mask() -> None:
