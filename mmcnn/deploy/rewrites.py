@@ -29,8 +29,10 @@ function in exact arithmetic:
   exported, it is ``m * sqrt(mean((x / m)^2))`` with ``m = max|x|`` per
   channel, whose squares stay in [0, 1] (:func:`finite_grn_scale`), the
   ``sqrt(H W)`` factor common to every channel cancelling in the
-  normalisation; and ``addcmul``, which the exporter writes with a cast
-  to float32, is a product and a sum.
+  normalisation.
+* ``torch.addcmul`` (residuals, FocalNet's gates, MetaFormer's scales,
+  GRN): the exporter writes it with a cast to float32, which breaks a
+  float16 graph; exported, it is a product and a sum.
 """
 import contextlib
 import math
@@ -46,11 +48,11 @@ from mmcnn.models.layers import dcnv3 as dcnv3_module
 from mmcnn.models.layers.grn import GRN
 
 
-def _dft_angles(size: torch.Tensor, count: torch.Tensor,
-                dtype: torch.dtype) -> torch.Tensor:
+def _dft_angles(size: int, count: int, dtype: torch.dtype) -> torch.Tensor:
     """``2 pi k n / size`` for ``k < count``, ``n < size`` as ``(count,
     size)``; ``k n`` is reduced modulo ``size`` in integers first, so the
-    angle stays below ``2 pi`` and exact to float rounding."""
+    angle stays below ``2 pi`` and exact to float rounding. (Traced, the
+    sizes are graph values, so the matrices follow the input size.)"""
     n = torch.arange(size, dtype=torch.int64)
     k = torch.arange(count, dtype=torch.int64)
     turns = torch.remainder(k.unsqueeze(1) * n.unsqueeze(0), size)
@@ -136,6 +138,15 @@ class _GatherDCNv3Function:
     apply = staticmethod(gather_dcnv3)
 
 
+def _addcmul(input: torch.Tensor, tensor1: torch.Tensor,
+             tensor2: torch.Tensor, *, value: float = 1.) -> torch.Tensor:
+    """``input + value * tensor1 * tensor2`` as a product and a sum: the
+    exporter writes ``torch.addcmul`` with a cast to float32, which breaks
+    a float16 graph (its next LayerNormalization sees float32)."""
+    product = tensor1 * tensor2
+    return input + (product if value == 1 else value * product)
+
+
 def _focalnet_patch_embed(module: PatchEmbed,
                           x: torch.Tensor) -> torch.Tensor:
     """:class:`PatchEmbed` with its padding always in the graph."""
@@ -194,32 +205,35 @@ def finite_grn_scale(module: GRN, x: torch.Tensor) -> torch.Tensor:
     return normed * module.gamma + 1
 
 
-def _grn_forward(module: GRN, x: torch.Tensor) -> torch.Tensor:
-    """:meth:`GRN.forward` as a product and a sum: the exporter writes
-    ``addcmul`` with a cast to float32, which breaks a float16 graph."""
-    return x * module.scale(x) + module.beta
-
-
 # Module class (subclasses included) -> (method name, ONNX form taking the
 # module and the method's arguments) pairs.
 METHOD_REWRITES: Dict[type, List[Tuple[str, Callable[..., Any]]]] = {
     GlobalLocalFilter: [('global_filter', _hornet_global_filter)],
     PatchEmbed: [('forward', _focalnet_patch_embed)],
-    GRN: [('scale', finite_grn_scale), ('forward', _grn_forward)],
+    GRN: [('scale', finite_grn_scale)],
     nn.AdaptiveAvgPool2d: [('forward', _adaptive_avg_pool)],
 }
+
+
+# (namespace, attribute, ONNX form): functions replaced during the export.
+FUNCTION_REWRITES: List[Tuple[Any, str, Any]] = [
+    (dcnv3_module, 'DCNv3Function', _GatherDCNv3Function),
+    (torch, 'addcmul', _addcmul),
+]
 
 
 @contextlib.contextmanager
 def onnx_rewrites(model: nn.Module) -> Iterator[List[str]]:
     """Within the block, the modules of ``model`` listed in
-    :data:`METHOD_REWRITES` run their ONNX forms, and DCNv3 samples through
-    :func:`gather_dcnv3`. Yields the names of the rewritten modules (DCNv3
-    as ``'DCNv3Function'`` when patched); everything is restored on exit.
-    """
+    :data:`METHOD_REWRITES` run their ONNX forms, and the functions of
+    :data:`FUNCTION_REWRITES` are replaced (DCNv3 samples through
+    :func:`gather_dcnv3`). Yields the names of the rewritten modules, then
+    of the replaced functions (``'torch.addcmul'``); everything is restored
+    on exit."""
     patched: List[Tuple[nn.Module, str]] = []
     names: List[str] = []
-    original_function = dcnv3_module.DCNv3Function
+    originals = [(space, attr, getattr(space, attr))
+                 for space, attr, _ in FUNCTION_REWRITES]
     try:
         for name, module in model.named_modules():
             rewrites = next((entry for cls, entry in METHOD_REWRITES.items()
@@ -230,11 +244,12 @@ def onnx_rewrites(model: nn.Module) -> Iterator[List[str]]:
                 setattr(module, method, form.__get__(module))
                 patched.append((module, method))
             names.append(name)
-        if any(isinstance(m, dcnv3_module.DCNv3) for m in model.modules()):
-            dcnv3_module.DCNv3Function = _GatherDCNv3Function
-            names.append('DCNv3Function')
+        for space, attr, form in FUNCTION_REWRITES:
+            setattr(space, attr, form)
+            names.append(f'{space.__name__}.{attr}')
         yield names
     finally:
-        dcnv3_module.DCNv3Function = original_function
+        for space, attr, original in originals:
+            setattr(space, attr, original)
         for module, method in patched:
             delattr(module, method)
