@@ -1,0 +1,27 @@
+# Mask R-CNN with LSNet-T on COCO, 1x: the official configs
+# (detection/configs/mask_rcnn_lsnet_t_fpn_1x_coco.py): every stage (strides
+# 8-64) into LSNetFPN, which puts a stride-4 level made by a transposed conv
+# in front of the four FPN levels (strides 4-64, the anchors' and RoI
+# extractor's); AdamW lr 1e-4, wd 0.05 (none on the attention biases), 500
+# linear warm-up iterations, steps at epochs 8, 11.
+_base_ = [
+    '../../../configs/_base_/det/mask-rcnn_fpn_1x_coco.py',
+    './_base_/lsnet.py',
+]
+custom_imports = dict(
+    imports=['mmcnn.models', 'mmcnn.engine', 'projects.lsnet.lsnet'],
+    allow_failed_imports=False)
+
+model = dict(
+    backbone=dict(_base_.lsnet_t, _delete_=True),
+    neck=dict(
+        type='mmcnn.LSNetFPN',
+        in_channels=_base_.lsnet_t_widths,
+        start_level=0,
+        num_outs=5,
+        num_extra_trans_convs=1))
+
+optim_wrapper = dict(
+    paramwise_cfg=dict(
+        _delete_=True,
+        custom_keys={'attention_biases': dict(decay_mult=0.)}))
