@@ -302,6 +302,22 @@ def test_tool_exports_and_compares_on_a_real_image(tmp_path, shared_data):
     assert report['max_rel_diff'] <= TOLERANCE
 
 
+def test_tool_exports_the_checkpoint_weights(tmp_path):
+    """With a checkpoint, the file computes the checkpoint's model: ORT on
+    the written file matches a reference built from the same weights."""
+    reference = randomise(MODELS.build(dict(type='VAN', arch='b0'))).eval()
+    checkpoint = tmp_path / 'van.pth'
+    torch.save({'state_dict': {f'backbone.{k}': v for k, v in
+                               reference.state_dict().items()}}, checkpoint)
+    out = tmp_path / 'van.onnx'
+    export_tool.main(['van-b0', str(checkpoint), '--out', str(out),
+                      '--shape', '64', '--rounds', '0'])
+    reference.switch_to_deploy()
+    result = compare(reference, ort_session(str(out)),
+                     torch.randn(1, 3, 64, 64))
+    assert result.max_rel_diff <= TOLERANCE
+
+
 def test_tool_fails_beyond_the_tolerance(tmp_path, capsys):
     """A tolerance no export meets (0) makes the tool exit with status 1
     and say why."""
