@@ -318,6 +318,33 @@ def test_every_demo_pretrains_then_loads_into_det(demo: str, demo_images: str,
     test_pretrain_then_load_into_det(demo, demo_images, tmp_path)
 
 
+@pytest.mark.skipif(
+    not os.environ.get('MIM_PRETRAIN_ALL'),
+    reason='the det configs\' archs: set MIM_PRETRAIN_ALL=1 to run')
+@pytest.mark.parametrize('demo', list(DEMOS))
+def test_det_archs_do_not_leak(demo: str) -> None:
+    """The leakage test on the det config's arch (stochastic depth off: it
+    draws anew in each run), float32, 96x96 inputs and a 3x3 mask."""
+    torch.set_num_threads(1)
+    cfg = det_backbone_cfg(demo)
+    cfg.update(init_cfg=None, drop_path_rate=0., out_indices=(0, 1, 2, 3))
+    cfg.pop('norm_cfg', None)
+    model = MODELS.build(cfg)
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for param in model.parameters():
+            param.copy_(torch.randn(param.shape, generator=generator) * .05)
+    to_sparse(model).train()
+    image = torch.randn(2, 3, 96, 96, generator=generator)
+    mask = torch.rand(2, 1, 3, 3, generator=generator) < 0.5
+    mask[:, 0, 0, 0], mask[:, 0, 2, 2] = True, False
+    with active_patches(mask):
+        first = forward_with_noise(model, image, seed=3)
+        second = forward_with_noise(model, image, seed=4)
+        assert [((a - b).abs() * active_mask(a)).max().item()
+                for a, b in zip(first, second)] == [0.] * 4
+
+
 def test_fcmae_pretrain_then_load_into_det(demo_images: str,
                                            tmp_path) -> None:
     torch.set_num_threads(1)
