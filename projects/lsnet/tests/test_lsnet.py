@@ -327,7 +327,8 @@ def test_dense_form_equals_official_detection_backbone(arch, tmp_path):
     model = load_through_init_cfg(LSNet(arch=_arch(arch)), {'model': sd},
                                   tmp_path / f'lsnet_{arch}.pth', strict=True)
     model = model.double().eval()
-    x = torch.randn(1, 3, 97, 75, dtype=torch.float64)
+    x = torch.randn(1, 3, 97, 75, dtype=torch.float64,
+                    generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         ours = model(x)
         ref = official_forward(_double(official_dense_state(sd)), x, arch,
@@ -335,7 +336,7 @@ def test_dense_form_equals_official_detection_backbone(arch, tmp_path):
     assert [o.shape[-2:] for o in ours] == [(13, 10), (7, 5), (4, 3), (2, 2)]
     for a, b in zip(ours, ref):
         assert a.shape == b.shape
-        assert rel_error(a, b) < 1e-10
+        assert rel_error(a, b) < 1e-8  # float64: ~1e-13 here
 
 
 def test_classifier_and_deploy_forms_equal_official_classifier(tmp_path):
@@ -349,15 +350,16 @@ def test_classifier_and_deploy_forms_equal_official_classifier(tmp_path):
     load_through_init_cfg(model, {'model': sd}, tmp_path / 'cls.pth',
                           strict=True)
     model = model.double().eval()
-    x = torch.randn(2, 3, 201, 223, dtype=torch.float64)
+    x = torch.randn(2, 3, 201, 223, dtype=torch.float64,
+                    generator=torch.Generator().manual_seed(0))
     head = (sd['head.l.weight'].double(), sd['head.l.bias'].double())
     with torch.no_grad():
         ref = official_forward(_double(sd), x, 'tiny', dense=False)[0]
         logits = F.linear(model(x)[0], *head)
         model.switch_to_deploy()
         deployed = F.linear(model(x)[0], *head)
-    assert rel_error(logits, ref) < 1e-10
-    assert rel_error(deployed, ref) < 1e-10
+    assert rel_error(logits, ref) < 1e-8
+    assert rel_error(deployed, ref) < 1e-8
     assert not any(isinstance(m, _BatchNorm) and 'mixer.bn' not in n
                    and n != 'norm3' for n, m in model.named_modules())
 
@@ -585,7 +587,8 @@ def test_config_builds_the_arch_it_names(name):
     if cfg.default_scope == 'mmpretrain':
         assert cfg.model.head.in_channels == widths[-1]
         assert backbone.gap_before_final_norm
-    if '-t_' in name:
+    if cfg.default_scope in ('mmpose', 'mmpretrain') and '-t_' in name:
+        # (the det and seg models are built by their step tests below)
         model = _build(cfg)
         assert type(model.backbone).__name__ == 'LSNet'
 
@@ -693,3 +696,18 @@ def test_cls_train_and_test_step():
                 data_samples=[DataSample().set_gt_label(i) for i in (3, 7)])
     results = _step(model, cfg, data)
     assert [r.pred_score.shape for r in results] == [(1000, )] * 2
+
+
+def test_metafile_lists_every_config_with_the_paper_numbers():
+    import yaml
+    root = CONFIGS.parents[2]
+    meta = yaml.safe_load((CONFIGS.parent / 'metafile.yml').read_text())
+    models = {Path(m['Config']).name: m for m in meta['Models']}
+    assert sorted(models) == sorted(CONFIG_ARCHS)
+    for name, model in models.items():
+        assert (root / model['Config']).is_file()
+        assert model['Name'] == name[:-3]
+    for arch, (params, flops) in PAPER.items():
+        metadata = models[f'lsnet-{arch}_8xb256_in1k.py']['Metadata']
+        assert metadata['Parameters'] == OFFICIAL_PARAMS[arch]
+        assert metadata['FLOPs'] == sum(OFFICIAL_FLOPS[arch].values())
