@@ -16,6 +16,7 @@ detection and segmentation code does).
 """
 import itertools
 import math
+import re
 from typing import List, Optional, Sequence, Union
 
 import torch
@@ -228,7 +229,7 @@ class LSBlock(Reparameterizable):
         fold_conv_bns(self)
 
 
-def _official_block_key(match: 're.Match[str]') -> str:
+def _official_block_key(match: re.Match) -> str:
     """``blocks{n}.{j}.`` -> ``downsample_layers.{n-1}.{j}.`` for the two
     downsampling units that open stages 2-4, else ``stages.{n-1}.{j'}.``
     with ``j'`` counted from the stage's first block."""
@@ -326,11 +327,6 @@ class LSNet(ConvNetBackbone):
                     total_stride: int = 64) -> None:
         """LSNet's total stride is 64 (:meth:`ConvNetBackbone.check_input`)."""
         super().check_input(x, in_channels, total_stride)
-
-    def switch_to_deploy(self) -> None:
-        """Fold every conv-BN and re-parameterisable depth-wise conv
-        (:meth:`ConvNetBackbone.switch_to_deploy`)."""
-        super().switch_to_deploy()
 
     @classmethod
     def classifier_head_keys(cls) -> dict:
