@@ -32,9 +32,15 @@ class LSNetFPN(FPN):
         super().__init__(in_channels, out_channels,
                          num_outs - num_extra_trans_convs, **kwargs)
         norm_cfg = kwargs.get('norm_cfg')
-        self.extra_trans_convs = nn.ModuleList(
-            nn.ConvTranspose2d(out_channels, out_channels, 2, stride=2)
-            for _ in range(num_extra_trans_convs))
+        self.extra_trans_convs = nn.ModuleList()
+        for _ in range(num_extra_trans_convs):
+            # a ConvModule around a transposed conv: the official keys
+            trans = ConvModule(out_channels, out_channels, 2, stride=2,
+                               norm_cfg=norm_cfg,
+                               act_cfg=kwargs.get('act_cfg'), inplace=False)
+            trans.conv = nn.ConvTranspose2d(out_channels, out_channels, 2,
+                                            stride=2, bias=trans.with_bias)
+            self.extra_trans_convs.append(trans)
         self.extra_fpn_convs = nn.ModuleList(
             ConvModule(out_channels, out_channels, 3, padding=1,
                        norm_cfg=norm_cfg, act_cfg=kwargs.get('act_cfg'),

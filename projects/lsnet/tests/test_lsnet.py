@@ -522,6 +522,10 @@ def test_lsnet_fpn_puts_a_finer_level_first():
     outs = neck([torch.randn(1, c, 32 >> i, 32 >> i)
                  for i, c in enumerate([8, 16, 32, 64])])
     assert [o.shape[-1] for o in outs] == [64, 32, 16, 8, 4]
+    # the official LSNetFPN's keys for the extra level
+    assert sorted(k for k in neck.state_dict() if k.startswith('extra')) == [
+        'extra_fpn_convs.0.conv.bias', 'extra_fpn_convs.0.conv.weight',
+        'extra_trans_convs.0.conv.bias', 'extra_trans_convs.0.conv.weight']
     with pytest.raises(ValueError, match='num_extra_trans_convs'):
         LSNetFPN([8, 16], 16, num_outs=2, num_extra_trans_convs=2)
 
