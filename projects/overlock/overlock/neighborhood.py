@@ -36,17 +36,51 @@ def window_index(length: int, kernel_size: int,
                                              device=device).unsqueeze(1)
 
 
+#: Most elements of the gathered neighbour tensor held at once: the window
+#: rows are processed in chunks below this (all at once on small maps).
+GATHER_BUDGET = 1 << 26
+
+
+def _row_chunks(value: torch.Tensor, kernel_size: int) -> List[range]:
+    """Window rows in chunks whose neighbours fit :data:`GATHER_BUDGET`."""
+    b, g, h, w, c = value.shape
+    per_row = b * g * h * w * kernel_size * c
+    step = max(1, min(kernel_size, GATHER_BUDGET // max(per_row, 1)))
+    return [range(p, min(p + step, kernel_size))
+            for p in range(0, kernel_size, step)]
+
+
+def _neighbour_index(h: int, w: int, kernel_size: int, rows: range,
+                     device: torch.device) -> torch.Tensor:
+    """Flat ``(H, W, P * K)`` index into the ``H * W`` pixels of the
+    neighbours in window rows ``rows``."""
+    idx_h = window_index(h, kernel_size, device)[rows.start:rows.stop]
+    idx_w = window_index(w, kernel_size, device)
+    flat = idx_h.t()[:, None, :, None] * w + idx_w.t()[None, :, None, :]
+    return flat.reshape(h, w, -1)
+
+
+def _gather(value: torch.Tensor, kernel_size: int,
+            rows: range) -> torch.Tensor:
+    """Neighbours in window rows ``rows``, ``(B, G, H, W, P * K, C)``."""
+    b, g, h, w, c = value.shape
+    idx_h = window_index(h, kernel_size, value.device)[rows.start:rows.stop]
+    idx_h = idx_h.t().contiguous()[:, None, :, None]
+    idx_w = window_index(w, kernel_size, value.device).t().contiguous()
+    # Contiguous indices give a contiguous (B, G, H, W, P, K, C) result.
+    taps = value[:, :, idx_h, idx_w[None, :, None, :]]
+    return taps.reshape(b, g, h, w, -1, c)
+
+
 def _av_forward(attn: torch.Tensor, value: torch.Tensor,
                 kernel_size: int) -> torch.Tensor:
-    b, g, h, w, c = value.shape
-    idx_h = window_index(h, kernel_size, value.device)
-    idx_w = window_index(w, kernel_size, value.device).t().reshape(-1)
-    attn = attn.view(b, g, h, w, kernel_size, kernel_size)
-    out = value.new_zeros(b, g, h, w, c)
-    for p in range(kernel_size):
-        rows = value.index_select(2, idx_h[p])
-        taps = rows.index_select(3, idx_w).view(b, g, h, w, kernel_size, c)
-        out += torch.matmul(attn[..., p, :].unsqueeze(-2), taps).squeeze(-2)
+    k = kernel_size
+    out = None
+    for rows in _row_chunks(value, k):
+        taps = _gather(value, k, rows)
+        weights = attn[..., rows.start * k:rows.stop * k]
+        part = torch.einsum('bghwk,bghwkc->bghwc', weights, taps)
+        out = part if out is None else out.add_(part)
     return out
 
 
@@ -55,24 +89,21 @@ def _av_backward(grad: torch.Tensor, attn: torch.Tensor, value: torch.Tensor,
                  need_value: bool) -> Tuple[torch.Tensor, torch.Tensor]:
     b, g, h, w, c = value.shape
     k = kernel_size
-    idx_h = window_index(h, k, value.device)
-    idx_w = window_index(w, k, value.device).t().reshape(-1)
-    attn = attn.view(b, g, h, w, k, k)
-    grad_attn = attn.new_empty(b, g, h, w, k, k) if need_attn else None
-    grad_value = torch.zeros_like(value) if need_value else None
-    for p in range(k):
+    pixels = value.view(b, g, h * w, c)
+    grad_attn = torch.empty_like(attn) if need_attn else None
+    grad_value = torch.zeros_like(pixels) if need_value else None
+    for rows in _row_chunks(value, k):
+        index = _neighbour_index(h, w, k, rows, value.device)
+        cols = slice(rows.start * k, rows.stop * k)
         if need_attn:
-            rows = value.index_select(2, idx_h[p])
-            taps = rows.index_select(3, idx_w).view(b, g, h, w, k, c)
-            grad_attn[..., p, :] = torch.matmul(
-                taps, grad.unsqueeze(-1)).squeeze(-1)
+            grad_attn[..., cols] = torch.einsum(
+                'bghwkc,bghwc->bghwk', _gather(value, k, rows), grad)
         if need_value:
-            spread = attn[..., p, :].unsqueeze(-1) * grad.unsqueeze(-2)
-            rows = value.new_zeros(b, g, h, w, c).index_add_(
-                3, idx_w, spread.view(b, g, h, w * k, c))
-            grad_value.index_add_(2, idx_h[p], rows)
-    if grad_attn is not None:
-        grad_attn = grad_attn.view(b, g, h, w, k * k)
+            spread = attn[..., cols].unsqueeze(-1) * grad.unsqueeze(-2)
+            grad_value.index_add_(2, index.reshape(-1),
+                                  spread.view(b, g, -1, c))
+    if grad_value is not None:
+        grad_value = grad_value.view(b, g, h, w, c)
     return grad_attn, grad_value
 
 

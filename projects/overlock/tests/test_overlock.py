@@ -487,39 +487,67 @@ def test_pose_config_train_and_test_step():
     assert results[0].pred_instances.keypoints.shape == (1, 17, 2)
 
 
-@pytest.mark.skipif(not os.environ.get('OVERLOCK_OFFICIAL'),
-                    reason='set OVERLOCK_OFFICIAL to a checkout of '
-                    'LMMMEng/OverLoCK to compare with its module code')
-def test_equals_the_official_module_code(xt_weights):
-    """Against the official repository's own modules (timm and einops
-    needed; NATTEN's kernel replaced by the reference above)."""
-    import importlib.util
+def _official_module(name: str, path: Path):
+    """The official module at ``path``, importable on CPU: NATTEN's kernel
+    replaced by the reference above, the OpenMMLab 1.x imports of the
+    dense variants (registry, logger, checkpoint loader) dropped."""
     import types
     natten = types.ModuleType('natten')
     natten.functional = types.ModuleType('natten.functional')
-    natten.functional.na2d_av = reference_na2d_av
+    natten.functional.na2d_av = (
+        lambda attn, value, kernel_size, dilation=1: reference_na2d_av(
+            attn, value, kernel_size, dilation))
     sys.modules.setdefault('natten', natten)
     sys.modules.setdefault('natten.functional', natten.functional)
-    path = Path(os.environ['OVERLOCK_OFFICIAL']) / 'models' / 'overlock.py'
-    spec = importlib.util.spec_from_file_location('official_overlock', path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules['official_overlock'] = module
-    spec.loader.exec_module(module)
+    source = path.read_text()
+    for line in ('from mmdet.models.builder import MODELS',
+                 'from mmdet.utils import get_root_logger',
+                 'from mmseg.models.builder import MODELS',
+                 'from mmseg.utils import get_root_logger',
+                 'from mmcv.runner import load_checkpoint'):
+        source = source.replace(line, 'pass')
+    source = source.replace('@MODELS.register_module()', '')
+    module = types.ModuleType(name)
+    module.__file__ = str(path)
+    sys.modules[name] = module
+    exec(compile(source, str(path), 'exec'), module.__dict__)
+    return module
+
+
+@pytest.mark.skipif(not os.environ.get('OVERLOCK_OFFICIAL'),
+                    reason='set OVERLOCK_OFFICIAL to a checkout of '
+                    'LMMMEng/OverLoCK to compare with its module code')
+@pytest.mark.parametrize('variant', ['models', 'detection/models',
+                                     'segmentation/models'])
+def test_equals_the_official_module_code(xt_weights, variant):
+    """Against the official repository's own modules (classifier,
+    detection and segmentation backbones; timm and einops needed)."""
+    root = Path(os.environ['OVERLOCK_OFFICIAL'])
+    module = _official_module('official_' + variant.replace('/', '_'),
+                              root / variant / 'overlock.py')
     official = module.overlock_xt(use_gemm=False)
-    state = official_state(xt_weights[1], classifier=True)
-    state['aux_head.0.bias'] = torch.zeros(336)
-    state['aux_head.0.running_mean'] = torch.zeros(336)
-    state['aux_head.0.running_var'] = torch.ones(336)
-    state['aux_head.0.num_batches_tracked'] = torch.tensor(0)
-    state['aux_head.2.bias'] = torch.zeros(1000)
-    cls_state = {k: v for k, v in state.items()
-                 if not k.startswith(('extra_norm', 'h_proj'))}
-    official.load_state_dict(cls_state, strict=True)
-    model = OverLoCK('xt', classifier_form=True)
-    model.load_state_dict(OverLoCK.convert_checkpoint(cls_state,
-                                                      model).state_dict)
+    cls = variant == 'models'
+    state = official_state(xt_weights[1], classifier=cls)
+    if cls:
+        state.update({'aux_head.0.bias': torch.zeros(336),
+                      'aux_head.0.running_mean': torch.zeros(336),
+                      'aux_head.0.running_var': torch.ones(336),
+                      'aux_head.0.num_batches_tracked': torch.tensor(0),
+                      'aux_head.2.bias': torch.zeros(1000)})
+    elif variant.startswith('seg'):
+        state = {k: v for k, v in state.items()
+                 if not k.startswith(('h_proj.', 'extra_norm.4.'))}
+    official.load_state_dict(state, strict=True)
+    model = OverLoCK('xt', classifier_form=cls,
+                     context_fusion=variant.startswith('det'))
+    model.load_state_dict(OverLoCK.convert_checkpoint(state,
+                                                      model).state_dict,
+                          strict=True)
     x = torch.randn(1, 3, 97, 75)
     with torch.no_grad():
-        theirs = official.eval().forward_features(x)[0]
-        ours = model.eval()(x)[0]
-    assert ((ours - theirs).abs().max() / theirs.abs().max()) < 1e-5
+        theirs = (official.eval().forward_features(x)[:1] if cls
+                  else official.eval()(x))
+        ours = model.eval()(x)
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs):
+        assert ((a - b).abs().max() / b.abs().max()) < 1e-5
