@@ -1,4 +1,7 @@
-"""Shared test fixtures: paths to the real sample data beside the checkout."""
+"""Fixtures of every test, ``tests/`` and ``projects/*/tests`` alike: torch
+threads reset before each test, default scopes undone after it, no
+per-machine depth-wise choice file, and the real sample data beside the
+checkout."""
 import os
 import os.path as osp
 
@@ -8,7 +11,7 @@ import pytest
 # persistence test points it at a temporary folder).
 os.environ['MMCNN_DWCONV_CACHE'] = 'off'
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REPO_ROOT = osp.dirname(osp.abspath(__file__))
 SHARED_DATA = osp.join(osp.dirname(REPO_ROOT), 'shared', 'data')
 
 
