@@ -366,7 +366,7 @@ def test_every_config_builds_its_model():
             ('mask-rcnn_overlock-t_fpn_1x_coco.py', 'neck'),
             ('overlock-t_upernet_8xb2-160k_ade20k-512x512.py',
              'decode_head'),
-            ('overlock-t_td-hm_8xb32-210e_coco-256x192.py', 'head')]:
+            ('td-hm_overlock-t_8xb32-210e_coco-256x192.py', 'head')]:
         cfg = _config(name)
         init_default_scope(cfg.default_scope)
         cfg.model.backbone.init_cfg = None
@@ -468,7 +468,7 @@ def test_seg_config_train_and_test_step():
 def test_pose_config_train_and_test_step():
     from mmpose.registry import MODELS as POSE
     from mmpose.testing import get_packed_inputs
-    cfg = _config('overlock-t_td-hm_8xb32-210e_coco-256x192.py')
+    cfg = _config('td-hm_overlock-t_8xb32-210e_coco-256x192.py')
     init_default_scope('mmpose')
     _tiny(cfg)
     cfg.model.head.in_channels = TINY_WIDTHS[3]
