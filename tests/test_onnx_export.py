@@ -3,7 +3,8 @@ backbone family in its deploy form exports with symbolic batch, height and
 width, passes ``onnx.checker`` with standard operators only, and ONNX
 Runtime matches PyTorch at two input sizes (one odd); the export-time
 rewrites compute what the PyTorch ops compute; the task models (classifier,
-UperNet, RetinaNet with its post-processing, top-down pose, on backbones
+UperNet, RetinaNet with its post-processing, Mask R-CNN as three graphs
+with mmdet's post-processing between them, top-down pose, on backbones
 whose export needs a rewrite) match too."""
 import os.path as osp
 
@@ -16,12 +17,16 @@ from _helpers import FAMILIES, TINY_ARCHS, randomise, small_arch
 from mmengine.config import Config
 
 from mmcnn.analysis import build_task_model, switch_to_deploy
-from mmcnn.deploy import (ExportError, check_onnx, compare, export_module,
+from mmcnn.deploy import (ExportError, TwoStageDetectorExport, check_onnx,
+                          compare, detection_agreement, export_module,
                           export_onnx, max_relative_difference,
                           onnx_rewrites, ort_session, run_ort, run_torch,
-                          task_agreement)
+                          task_agreement, torch_detections,
+                          two_stage_detections)
+from mmcnn.deploy.models import DetectorExport
 from mmcnn.deploy.rewrites import (dft_global_filter, gather_dcnv3,
                                    pooling_matrix)
+from mmcnn.deploy.two_stage import roi_features
 from mmcnn.models.backbones.hornet import GlobalLocalFilter
 from mmcnn.models.layers import GRN
 from mmcnn.models.layers import dcnv3 as dcnv3_module
@@ -272,10 +277,100 @@ def test_retinanet_outputs_and_detections():
         assert agreement['max_score_diff'] < 1e-4
 
 
-def test_two_stage_detector_is_refused_clearly():
-    model = _task_model('det/moganet/mask-rcnn_moganet-xt_fpn_1x_coco.py')
-    with pytest.raises(ValueError, match='two-stage'):
-        export_module(model, 'det')
+def _mask_rcnn(config: str = 'mask-rcnn_moganet-xt_fpn_1x_coco.py',
+               width: int = 32) -> torch.nn.Module:
+    """A Mask R-CNN (or Cascade) config on a tiny ConvFormer, heads
+    ``width`` channels wide, randomised weights, every class scored (score
+    threshold 0) and 30 detections kept. ConvFormer's stage outputs are
+    contiguous: mmcv's ``RoIAlign`` reads a channels-last map (the outputs
+    of HorNet, MogaNet, VAN and others) as if it were contiguous on the
+    CPU, so PyTorch would not be a valid reference on those."""
+    options = _tiny_backbone('ConvFormer', (0, 1, 2, 3))
+    roi = 'model.roi_head.'
+    model = _task_model(
+        f'det/moganet/{config}', **{
+            'model.backbone': options['model.backbone'],
+            'model.neck.in_channels': options['widths'],
+            'model.neck.out_channels': width,
+            'model.rpn_head.in_channels': width,
+            'model.rpn_head.feat_channels': width,
+            roi + 'bbox_roi_extractor.out_channels': width,
+            roi + 'mask_roi_extractor.out_channels': width,
+            roi + 'bbox_head.in_channels': width,
+            roi + 'bbox_head.fc_out_channels': 2 * width,
+            roi + 'mask_head.in_channels': width,
+            roi + 'mask_head.conv_out_channels': width,
+            'model.test_cfg.rpn.max_per_img': 200,
+            'model.test_cfg.rcnn.score_thr': 0.,
+            'model.test_cfg.rcnn.max_per_img': 30})
+    return randomise(model).eval()
+
+
+def test_roi_features_are_the_mmdet_extractor():
+    """The level mapping and torchvision's ``roi_align`` equal mmdet's
+    ``SingleRoIExtractor`` (mmcv ``RoIAlign``, aligned) on RoIs of every
+    level, small and partly outside the image included."""
+    extractor = _mask_rcnn().roi_head.bbox_roi_extractor
+    feats = [torch.randn(2, 32, 64 // 2**i, 80 // 2**i) for i in range(4)]
+    rois = torch.tensor([[0, 3., 5., 60., 70.], [1, 10., 10., 20., 25.],
+                         [0, 0., 0., 319., 255.], [1, 50.3, 20.7, 52.1, 23.9],
+                         [0, -20., -8., 140., 120.],
+                         [1, -50., -40., 500., 460.]])
+    levels = extractor.map_roi_levels(rois, 4)
+    assert set(levels.tolist()) == {0, 1, 2, 3}
+    torch.testing.assert_close(roi_features(extractor, feats, rois),
+                               extractor(feats, rois), rtol=1e-6, atol=1e-6)
+
+
+def test_mask_rcnn_graphs_and_detections():
+    """Mask R-CNN as three graphs (RPN, box head, mask head; standard
+    operators, RoiAlign among them) run in ONNX Runtime with mmdet's
+    proposal, decoding, NMS and mask pasting in between: the same
+    detections as ``model.predict`` at two sizes (one the export size,
+    one not), labels identical, boxes within 1e-3 of the largest
+    coordinate, masks equal on all but 0.1 % of the pixels (a mask
+    probability within float rounding of the 0.5 threshold may flip)."""
+    model = _mask_rcnn()
+    module = export_module(model, 'det')
+    assert isinstance(module, TwoStageDetectorExport)
+    files = module.export(torch.randn(1, 3, 128, 160))
+    assert set(files) == {'rpn', 'bbox', 'mask'}
+    assert 'RoiAlign' in check_onnx(files['bbox'])
+    assert 'RoiAlign' in check_onnx(files['mask'])
+    sessions = {name: ort_session(data) for name, data in files.items()}
+    torch.manual_seed(0)
+    for size in ((128, 160), (96, 128)):
+        x = torch.randn(1, 3, *size)
+        ours = two_stage_detections(model, sessions, x)[0]
+        theirs = torch_detections(model, x)[0]
+        agreement = detection_agreement(ours, theirs)
+        assert agreement['detections_torch'] == 30, agreement
+        assert agreement['detections_ort'] == 30, agreement
+        assert agreement['label_agreement'] == 1., agreement
+        assert agreement['max_box_rel_diff'] < 1e-3, agreement
+        assert agreement['max_score_diff'] < 1e-4, agreement
+        assert agreement['mask_pixel_disagreement'] <= 1e-3, agreement
+        assert ours.masks.shape == theirs.masks.shape == (30, *size)
+
+
+def test_two_stage_export_refusals_are_clear():
+    """The single-stage export refuses Mask R-CNN; the two-stage one
+    refuses Cascade's multi-stage head and opsets without aligned
+    RoiAlign."""
+    model = _mask_rcnn()
+    with pytest.raises(ValueError, match='two-stage detector; export it'):
+        DetectorExport(model)
+    with pytest.raises(ExportError, match='opset 15 is too old'):
+        TwoStageDetectorExport(model).export(torch.randn(1, 3, 64, 64),
+                                             opset=15)
+    cascade = _task_model(
+        'det/moganet/cascade-mask-rcnn_moganet-s_fpn_4conv1fc-giou_'
+        'ms-crop-3x_coco.py', **{
+            'model.backbone': _tiny_backbone(
+                'ConvFormer', (0, 1, 2, 3))['model.backbone'],
+            'model.neck.in_channels': [8, 16, 24, 32]})
+    with pytest.raises(ValueError, match='CascadeRoIHead'):
+        export_module(cascade, 'det')
 
 
 def test_topdown_pose_heatmaps():
@@ -327,3 +422,37 @@ def test_tool_fails_beyond_the_tolerance(tmp_path, capsys):
                           '0'])
     assert exit_info.value.code == 1
     assert 'FAILED' in capsys.readouterr().out
+
+
+def test_tool_exports_mask_rcnn_as_three_graphs(tmp_path):
+    """A Mask R-CNN config is written as three files and its ONNX Runtime
+    pipeline gives PyTorch's detections at the export size and a second,
+    odd one (default initial weights, every class scored)."""
+    config = tmp_path / 'mask_rcnn_convformer.py'
+    base = osp.join(CONFIGS, 'det/moganet/mask-rcnn_moganet-xt_fpn_1x_coco.py')
+    arch = TINY_ARCHS['ConvFormer']
+    config.write_text(
+        f'_base_ = [{base!r}]\n'
+        f'model = dict(backbone=dict(_delete_=True, type="mmcnn.ConvFormer", '
+        f'arch={arch!r}, out_indices=(0, 1, 2, 3)), '
+        f'neck=dict(in_channels={arch["embed_dims"]!r}, out_channels=16), '
+        'rpn_head=dict(in_channels=16, feat_channels=16), '
+        'roi_head=dict(bbox_roi_extractor=dict(out_channels=16), '
+        'bbox_head=dict(in_channels=16, fc_out_channels=32), '
+        'mask_roi_extractor=dict(out_channels=16), '
+        'mask_head=dict(in_channels=16, conv_out_channels=16)), '
+        'test_cfg=dict(rpn=dict(max_per_img=100), '
+        'rcnn=dict(score_thr=0., max_per_img=10)))\n')
+    out = tmp_path / 'mask_rcnn.onnx'
+    report = export_tool.main([str(config), '--out', str(out), '--shape',
+                               '64', '96', '--dynamic', '--rounds', '0'])
+    for graph in ('rpn', 'bbox', 'mask'):
+        check_onnx(str(tmp_path / f'mask_rcnn.{graph}.onnx'))
+    assert report['max_rel_diff'] <= TOLERANCE
+    for size in ('random 64x96', 'random 81x123'):
+        agreement = report[size]
+        assert agreement['detections_ort'] == agreement[
+            'detections_torch'] == 10
+        assert agreement['label_agreement'] == 1.
+        assert agreement['max_box_rel_diff'] < 1e-3
+        assert agreement['mask_pixel_disagreement'] <= 1e-3

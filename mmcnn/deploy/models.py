@@ -11,6 +11,8 @@ network's tensors, and the post-processing that turns them into results.
   outputs, class scores then box deltas of every FPN level; anchors,
   decoding and NMS run afterwards in :func:`detections_from_outputs`
   (mmdet's own ``predict_by_feat`` on the ONNX Runtime tensors);
+  two-stage detectors (Faster / Mask R-CNN) are three graphs, see
+  :mod:`.two_stage`;
 * ``pose`` (mmpose top-down heatmap estimators): the heatmaps
   (``mode='tensor'``).
 """
@@ -24,6 +26,7 @@ from torch import nn
 
 from mmcnn.analysis.builders import (build_backbone, build_task_model,
                                      config_task)
+from .two_stage import TwoStageDetectorExport, is_two_stage
 
 
 # ImageNet mean and std (RGB, 0-255) for backbones, which have no
@@ -89,10 +92,10 @@ class DetectorExport(nn.Module):
 
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
-        if getattr(model, 'roi_head', None) is not None:
+        if is_two_stage(model):
             raise ValueError(
-                f'{type(model).__name__} is a two-stage detector; the ONNX '
-                'export covers single-stage ones (e.g. RetinaNet) for now.')
+                f'{type(model).__name__} is a two-stage detector; export it '
+                'with mmcnn.deploy.TwoStageDetectorExport (three graphs).')
         self.model = model
 
     def forward(self, inputs: torch.Tensor) -> Tuple[torch.Tensor, ...]:
@@ -122,9 +125,13 @@ EXPORTS = {
 
 def export_module(model: nn.Module, task: str) -> nn.Module:
     """The module to export for a built ``model`` of ``task`` (``'backbone'``
-    or a key of :data:`EXPORTS`), in eval mode."""
+    or a key of :data:`EXPORTS`), in eval mode; for a two-stage detector a
+    :class:`TwoStageDetectorExport`, whose graphs are exported with its
+    ``export``."""
     if task == 'backbone':
         return model.eval()
+    if task == 'det' and is_two_stage(model):
+        return TwoStageDetectorExport(model).eval()
     return EXPORTS[task](model).eval()
 
 

@@ -6,8 +6,8 @@
         [--cfg-options key=value ...]
 
 ``MODEL`` is a backbone ``FAMILY-ARCH`` (e.g. ``moganet-tiny``, as in
-tools/analysis_tools/get_flops.py) or an mmpretrain / mmseg / mmdet
-(single-stage) / mmpose config; ``CHECKPOINT`` (optional) is loaded as
+tools/analysis_tools/get_flops.py) or an mmpretrain / mmseg / mmdet /
+mmpose config; ``CHECKPOINT`` (optional) is loaded as
 tools/deploy/reparameterize.py loads it. The model is re-parameterised
 into its deploy form, exported with standard ONNX operators only (see
 mmcnn/deploy/rewrites.py and docs/deploy.md for what each task exports),
@@ -17,6 +17,13 @@ difference to PyTorch and the ORT / PyTorch latency ratio (interleaved
 timing, ``--threads`` threads, batch 1), and exits with status 1 when the
 difference exceeds ``--tolerance``. With ``--dynamic`` the batch, height
 and width are symbolic, and a second, odd input size is checked too.
+
+A two-stage detector (Faster / Mask R-CNN) is written as three files,
+``FILE.rpn.onnx``, ``FILE.bbox.onnx`` and ``FILE.mask.onnx`` (see
+mmcnn/deploy/two_stage.py), always with symbolic sizes, in float32 and
+opset 16 or newer; the tool compares the first graph's tensors and the
+detections of the whole ONNX Runtime pipeline with ``model.predict``, and
+times both pipelines.
 
 Examples::
 
@@ -29,6 +36,7 @@ Examples::
 """
 import argparse
 import os.path as osp
+import statistics
 import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -40,11 +48,14 @@ sys.path.insert(0, REPO_ROOT)
 
 from mmcnn.analysis import (DEFAULT_SIZES, config_input_size,  # noqa: E402
                             config_task, switch_to_deploy)
+from mmcnn.analysis.benchmark import time_interleaved  # noqa: E402
 from mmcnn.deploy import (DEFAULT_OPSET, MIN_OPSET,  # noqa: E402
-                          ExportError, build_for_export, check_onnx,
-                          export_module, export_onnx, image_input,
+                          ExportError, TwoStageDetectorExport,
+                          build_for_export, check_onnx, detection_agreement,
+                          export_module, export_onnx, graph_path, image_input,
                           max_relative_difference, ort_session, run_ort,
-                          run_torch, task_agreement, time_both)
+                          run_torch, task_agreement, time_both,
+                          torch_detections, two_stage_detections)
 
 from tools.analysis_tools.shape_arg import (add_shape_argument,  # noqa
                                              parse_shape)
@@ -122,6 +133,59 @@ def input_shapes(args: argparse.Namespace, task: str,
     return shapes
 
 
+def two_stage(args: argparse.Namespace, module: TwoStageDetectorExport,
+              inputs: List[Tuple[str, torch.Tensor]]) -> Dict[str, object]:
+    """Export a two-stage detector's graphs, check them, compare the first
+    graph's tensors and the pipeline's detections with PyTorch on every
+    input, and time both pipelines; the report."""
+    if args.fp16:
+        raise SystemExit('FAILED: --fp16 is not supported for two-stage '
+                         'detectors.')
+    try:
+        files = module.export(inputs[0][1], args.out, args.opset)
+        ops = {name: check_onnx(data) for name, data in files.items()}
+    except ExportError as err:
+        raise SystemExit(f'FAILED: {err}') from None
+    for name, data in files.items():
+        print(f'wrote {graph_path(args.out, name)} ({len(data) / 2**20:.1f} '
+              f'MiB, opset {args.opset}, dynamic); onnx.checker passed; '
+              f'operators: {" ".join(ops[name])}')
+    sessions = {name: ort_session(data, args.threads)
+                for name, data in files.items()}
+    detector = module.model
+    worst = 0.
+    report: Dict[str, object] = {'ops': ops, 'task': 'det'}
+    for name, x in inputs:
+        error = max_relative_difference(run_torch(module.rpn, x),
+                                        run_ort(sessions['rpn'], x))
+        worst = max(worst, error)
+        extra = detection_agreement(
+            two_stage_detections(detector, sessions, x)[0],
+            torch_detections(detector, x)[0])
+        report[name] = dict(max_rel_diff=error, **extra)
+        details = ''.join(f', {k} {v:g}' for k, v in extra.items())
+        print(f'{name}: max relative difference (rpn graph) {error:.2e}'
+              f'{details}')
+    if args.rounds > 0:
+        x = inputs[0][1]
+        before = torch.get_num_threads()
+        torch.set_num_threads(args.threads)
+        try:
+            seconds = time_interleaved(
+                [lambda: torch_detections(detector, x),
+                 lambda: two_stage_detections(detector, sessions, x)],
+                args.rounds, 1)
+        finally:
+            torch.set_num_threads(before)
+        torch_ms, ort_ms = (statistics.median(s) * 1e3 for s in seconds)
+        report.update(torch_ms=torch_ms, ort_ms=ort_ms)
+        print(f'latency of the whole pipeline (batch 1, {args.threads} '
+              f'threads, interleaved): PyTorch {torch_ms:.2f} ms, ORT '
+              f'{ort_ms:.2f} ms, ORT / PyTorch {ort_ms / torch_ms:.2f}')
+    report['max_rel_diff'] = worst
+    return report
+
+
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, object]:
     args = parse_args(argv)
     model, task, cfg = load(args)
@@ -138,6 +202,9 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, object]:
     if args.image:
         inputs.append((f'image {osp.basename(args.image)}',
                        image_input(args.image, shapes[0], cfg)))
+    if isinstance(module, TwoStageDetectorExport):
+        report = two_stage(args, module, inputs)
+        return check_tolerance(report, args.tolerance)
     try:
         data = export_onnx(module, inputs[0][1], args.out, args.dynamic,
                            args.opset, args.fp16)
@@ -168,9 +235,17 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, object]:
               f'PyTorch {torch_ms:.2f} ms, ORT {ort_ms:.2f} ms, ORT / '
               f'PyTorch {ort_ms / torch_ms:.2f}')
     report['max_rel_diff'] = worst
-    if not worst <= args.tolerance:
+    return check_tolerance(report, args.tolerance)
+
+
+def check_tolerance(report: Dict[str, object],
+                    tolerance: float) -> Dict[str, object]:
+    """The report, after exiting with status 1 when its largest relative
+    difference exceeds ``tolerance``."""
+    worst = report['max_rel_diff']
+    if not worst <= tolerance:
         print(f'FAILED: ONNX Runtime differs from PyTorch by {worst:.2e} '
-              f'(> tolerance {args.tolerance:g}).')
+              f'(> tolerance {tolerance:g}).')
         raise SystemExit(1)
     return report
 

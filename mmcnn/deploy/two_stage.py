@@ -1,0 +1,357 @@
+"""Two-stage mmdet detectors (Faster / Mask R-CNN with a
+``StandardRoIHead``) as three ONNX graphs with standard operators only,
+and the pipeline that runs them in ONNX Runtime with mmdet's own
+post-processing in between.
+
+* ``rpn``: ``image -> (neck features of every level, RPN class scores of
+  every level, RPN box deltas of every level)``;
+* ``bbox``: ``(features of the RoI levels, rois (K, 5)) -> (cls_score,
+  bbox_pred)`` of the box head on each RoI;
+* ``mask``: ``(features of the RoI levels, rois (K, 5)) -> mask logits``
+  of the mask head on each RoI (Mask R-CNN only).
+
+The RoI features are mmdet's ``SingleRoIExtractor``: the level of each RoI
+(``map_roi_levels``, in the graph) and mmcv's ``RoIAlign`` (aligned,
+average), written as torchvision's ``roi_align`` on every level, the
+RoI's own level kept by a one-hot weighted sum (exact: the other levels
+are multiplied by 0). torchvision exports it as ONNX ``RoiAlign`` with
+``coordinate_transformation_mode='half_pixel'`` (aligned=True), which
+needs opset 16. Proposals (anchors, decoding, NMS), the box decoding and
+NMS of the second stage, and the mask pasting run after ONNX Runtime in
+mmdet (:func:`two_stage_detections`). The box graph runs on the
+proposals, the mask graph on the final boxes only, as mmdet does.
+"""
+import contextlib
+import io
+from pathlib import Path
+from typing import (Callable, Dict, Iterator, List, Optional, Sequence,
+                    Tuple)
+
+import numpy as np
+import onnxruntime as ort
+import torch
+from mmengine.structures import InstanceData
+from torch import nn
+from torchvision.ops import roi_align
+
+from .onnx import (DEFAULT_OPSET, ExportError, _copy_shared_initializers,
+                   export_onnx, run_ort)
+from .rewrites import onnx_rewrites
+
+GRAPHS = ('rpn', 'bbox', 'mask')
+ROI_OPSET = 16
+ROIS_NAME = 'rois'
+
+
+def is_two_stage(model: nn.Module) -> bool:
+    """Whether ``model`` is an mmdet detector with an RPN and a RoI head."""
+    return getattr(model, 'roi_head', None) is not None
+
+
+def graph_path(out: str, graph: str) -> str:
+    """The file of ``graph`` for the ``--out`` path ``out``:
+    ``NAME.onnx -> NAME.GRAPH.onnx``."""
+    stem = out[:-len('.onnx')] if out.endswith('.onnx') else out
+    return f'{stem}.{graph}.onnx'
+
+
+def roi_features(extractor: nn.Module, feats: Sequence[torch.Tensor],
+                 rois: torch.Tensor) -> torch.Tensor:
+    """``SingleRoIExtractor(feats, rois)`` with standard ONNX operators:
+    each RoI pooled by ``torchvision.ops.roi_align`` on the level that
+    ``extractor.map_roi_levels`` gives it (``floor(log2(sqrt(area) /
+    finest_scale))`` clamped to the levels)."""
+    layers = extractor.roi_layers
+    levels = extractor.map_roi_levels(rois, len(layers))
+    pooled_sum: Optional[torch.Tensor] = None
+    for level, layer in enumerate(layers):
+        pooled = roi_align(feats[level], rois,
+                           output_size=tuple(layer.output_size),
+                           spatial_scale=float(layer.spatial_scale),
+                           sampling_ratio=int(layer.sampling_ratio),
+                           aligned=bool(layer.aligned))
+        picked = (levels == level).to(pooled.dtype).view(-1, 1, 1, 1) * pooled
+        pooled_sum = picked if pooled_sum is None else pooled_sum + picked
+    return pooled_sum
+
+
+def _check_extractor(extractor: nn.Module, name: str) -> None:
+    """Raise unless ``extractor`` is a ``SingleRoIExtractor`` of mmcv
+    ``RoIAlign`` layers in average mode."""
+    kind = type(extractor).__name__
+    if kind != 'SingleRoIExtractor':
+        raise ValueError(f'The {name} is a {kind}; the ONNX export covers '
+                         'SingleRoIExtractor.')
+    for layer in extractor.roi_layers:
+        if (type(layer).__name__ != 'RoIAlign'
+                or getattr(layer, 'pool_mode', 'avg') != 'avg'):
+            raise ValueError(f'The {name} pools with {type(layer).__name__} '
+                             f'({getattr(layer, "pool_mode", "")}); the '
+                             'ONNX export covers RoIAlign in average mode.')
+
+
+class RPNExport(nn.Module):
+    """``(N, 3, H, W) ->`` the neck features of every level, then the RPN
+    class scores of every level, then its box deltas."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, inputs: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        feats = self.model.extract_feat(inputs)
+        cls_scores, bbox_preds = self.model.rpn_head(feats)
+        return tuple(feats) + tuple(cls_scores) + tuple(bbox_preds)
+
+
+class RoIBoxExport(nn.Module):
+    """``(features of the RoI levels..., rois (K, 5)) -> (cls_score (K,
+    C + 1), bbox_pred (K, 4 C))`` of a ``StandardRoIHead``'s box head."""
+
+    def __init__(self, roi_head: nn.Module) -> None:
+        super().__init__()
+        _check_extractor(roi_head.bbox_roi_extractor, 'bbox_roi_extractor')
+        self.extractor = roi_head.bbox_roi_extractor
+        self.head = roi_head.bbox_head
+
+    def forward(self, *inputs: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        feats = roi_features(self.extractor, inputs[:-1], inputs[-1])
+        return tuple(self.head(feats))
+
+
+class RoIMaskExport(nn.Module):
+    """``(features of the RoI levels..., rois (K, 5)) -> (K, C, S, S)``
+    mask logits of a ``StandardRoIHead``'s mask head."""
+
+    def __init__(self, roi_head: nn.Module) -> None:
+        super().__init__()
+        self.extractor = (roi_head.bbox_roi_extractor
+                          if roi_head.share_roi_extractor else
+                          roi_head.mask_roi_extractor)
+        _check_extractor(self.extractor, 'mask_roi_extractor')
+        self.head = roi_head.mask_head
+
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        return self.head(roi_features(self.extractor, inputs[:-1],
+                                      inputs[-1]))
+
+
+class TwoStageDetectorExport(nn.Module):
+    """The graphs of a two-stage mmdet detector: :attr:`rpn`,
+    :attr:`bbox` and (with a mask head) :attr:`mask`; see the module
+    docstring."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        roi_head = getattr(model, 'roi_head', None)
+        kind = type(roi_head).__name__
+        if kind != 'StandardRoIHead':
+            raise ValueError(
+                f'{type(model).__name__} has a {kind}; the ONNX export of '
+                'two-stage detectors covers StandardRoIHead (Faster / Mask '
+                'R-CNN), not multi-stage heads such as Cascade R-CNN.')
+        if roi_head.with_shared_head:
+            raise ValueError('The ONNX export does not cover RoI heads with '
+                             'a shared head.')
+        self.model = model
+        self.rpn = RPNExport(model)
+        self.bbox = RoIBoxExport(roi_head)
+        self.mask = RoIMaskExport(roi_head) if roi_head.with_mask else None
+
+    @property
+    def roi_levels(self) -> int:
+        """How many (finest) neck levels the RoI graphs take."""
+        return len(self.bbox.extractor.roi_layers)
+
+    def graphs(self) -> Dict[str, nn.Module]:
+        """The modules to export by graph name."""
+        graphs = {'rpn': self.rpn, 'bbox': self.bbox}
+        if self.mask is not None:
+            graphs['mask'] = self.mask
+        return graphs
+
+    def forward(self, inputs: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        """The first graph's outputs (as :class:`RPNExport`)."""
+        return self.rpn(inputs)
+
+    def export(self, example: torch.Tensor, out: Optional[str] = None,
+               opset: int = DEFAULT_OPSET) -> Dict[str, bytes]:
+        """Export every graph, the RoI graphs traced on ``example``'s
+        features and three fixed boxes; the files' bytes by graph name
+        (written to :func:`graph_path` ``(out, name)`` when ``out`` is
+        given). Batch, height, width and the number of RoIs are
+        symbolic."""
+        if opset < ROI_OPSET:
+            raise ExportError(
+                f'opset {opset} is too old for a two-stage detector: ONNX '
+                f'RoiAlign has aligned (half_pixel) boxes from opset '
+                f'{ROI_OPSET}; use --opset {ROI_OPSET} or newer.')
+        paths = {name: graph_path(out, name) if out else None
+                 for name in self.graphs()}
+        files = {'rpn': export_onnx(self.rpn, example, paths['rpn'],
+                                    opset=opset)}
+        with torch.no_grad():
+            feats = self.model.extract_feat(example)[:self.roi_levels]
+        height, width = example.shape[2:]
+        rois = torch.tensor([[0., 0., 0., width - 1., height - 1.],
+                             [0., 4., 6., 40., 30.],
+                             [0., 1., 1., 9., 12.]])
+        for name in ('bbox', 'mask'):
+            if name in paths:
+                files[name] = export_roi_graph(self.graphs()[name], feats,
+                                               rois, paths[name], opset)
+        return files
+
+
+def feature_names(levels: int) -> List[str]:
+    """The RoI graphs' feature inputs."""
+    return [f'feat{i}' for i in range(levels)]
+
+
+def export_roi_graph(module: nn.Module, feats: Sequence[torch.Tensor],
+                     rois: torch.Tensor, path: Optional[str] = None,
+                     opset: int = DEFAULT_OPSET) -> bytes:
+    """Export ``module(*feats, rois)`` with symbolic batch, feature sizes
+    and number of RoIs; the file's bytes (also written to ``path``)."""
+    module = module.eval()
+    inputs = tuple(feats) + (rois, )
+    with torch.no_grad():
+        outputs = module(*inputs)
+    count = len(outputs) if isinstance(outputs, tuple) else 1
+    names = feature_names(len(feats))
+    axes = {n: {0: 'batch', 2: f'height{i}', 3: f'width{i}'}
+            for i, n in enumerate(names)}
+    axes[ROIS_NAME] = {0: 'rois'}
+    output_names = [f'output{i}' for i in range(count)]
+    for name in output_names:
+        axes[name] = {0: 'rois'}
+    buffer = io.BytesIO()
+    try:
+        with onnx_rewrites(module), torch.enable_grad():
+            torch.onnx.export(module, inputs, buffer, dynamo=False,
+                              opset_version=opset,
+                              input_names=names + [ROIS_NAME],
+                              output_names=output_names, dynamic_axes=axes,
+                              do_constant_folding=True)
+    except Exception as err:
+        raise ExportError(f'torch.onnx.export failed for '
+                          f'{type(module).__name__}: {err}') from err
+    data = _copy_shared_initializers(buffer.getvalue())
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_bytes(data)
+    return data
+
+
+def _roi_runner(session: ort.InferenceSession,
+                key: str) -> Callable[..., Dict[str, torch.Tensor]]:
+    """A stand-in for ``StandardRoIHead._bbox_forward`` (``key``
+    ``'bbox'``) or ``_mask_forward`` (``'mask'``) that runs ``session``
+    on the features its graph takes (the finest levels) and the RoIs."""
+    names = [i.name for i in session.get_inputs() if i.name != ROIS_NAME]
+
+    def forward(x: Sequence[torch.Tensor], rois: torch.Tensor,
+                *args: object, **kwargs: object) -> Dict[str, torch.Tensor]:
+        feed = {n: x[i].numpy() for i, n in enumerate(names)}
+        feed[ROIS_NAME] = rois.float().numpy()
+        outputs = [torch.from_numpy(o) for o in session.run(None, feed)]
+        if key == 'bbox':
+            return dict(cls_score=outputs[0], bbox_pred=outputs[1])
+        return dict(mask_preds=outputs[0])
+
+    return forward
+
+
+@contextlib.contextmanager
+def _ort_roi_forwards(roi_head: nn.Module,
+                      sessions: Dict[str, ort.InferenceSession]
+                      ) -> Iterator[None]:
+    """Within the block, ``roi_head`` runs its box (and mask) head through
+    the ONNX Runtime sessions; restored on exit."""
+    methods = {'bbox': '_bbox_forward', 'mask': '_mask_forward'}
+    patched = []
+    try:
+        for key, method in methods.items():
+            if key in sessions:
+                setattr(roi_head, method,
+                        _roi_runner(sessions[key], key))
+                patched.append(method)
+        yield
+    finally:
+        for method in patched:
+            delattr(roi_head, method)
+
+
+def image_metas(shape: Tuple[int, int], batch: int) -> List[dict]:
+    """mmdet image metas of an un-resized, un-padded ``(H, W)`` input."""
+    return [dict(img_shape=shape, ori_shape=shape, pad_shape=shape,
+                 batch_input_shape=shape, scale_factor=(1., 1.))
+            for _ in range(batch)]
+
+
+def two_stage_detections(detector: nn.Module,
+                         sessions: Dict[str, ort.InferenceSession],
+                         inputs: torch.Tensor,
+                         rescale: bool = True) -> List[InstanceData]:
+    """The detections of a two-stage detector with its networks in ONNX
+    Runtime: the ``rpn`` graph, mmdet's ``rpn_head.predict_by_feat``
+    (proposals), then ``roi_head.predict`` (box decoding, NMS, mask
+    pasting as in PyTorch) with the box and mask heads run by the
+    ``bbox`` and ``mask`` sessions.
+
+    Args:
+        detector: the PyTorch detector the graphs were exported from.
+        sessions: ONNX Runtime sessions by graph name (:data:`GRAPHS`).
+        inputs: the ``(N, 3, H, W)`` normalised image batch.
+
+    Returns:
+        ``InstanceData`` per image (``bboxes``, ``scores``, ``labels`` and
+        with a mask head ``masks``), as ``detector.predict`` returns in
+        ``pred_instances``.
+    """
+    from mmdet.structures import DetDataSample
+    outputs = [torch.from_numpy(o) for o in run_ort(sessions['rpn'], inputs)]
+    levels = len(outputs) // 3
+    feats = tuple(outputs[:levels])
+    metas = image_metas(tuple(inputs.shape[2:]), inputs.shape[0])
+    samples = [DetDataSample(metainfo=meta) for meta in metas]
+    roi_head = detector.roi_head
+    with torch.no_grad(), _ort_roi_forwards(roi_head, sessions):
+        proposals = detector.rpn_head.predict_by_feat(
+            list(outputs[levels:2 * levels]), list(outputs[2 * levels:]),
+            batch_img_metas=metas, rescale=False)
+        return roi_head.predict(feats, proposals, samples, rescale=rescale)
+
+
+def torch_detections(detector: nn.Module, inputs: torch.Tensor,
+                     rescale: bool = True) -> List[InstanceData]:
+    """``detector.predict`` on an un-resized, un-padded batch: the
+    ``pred_instances`` of each image."""
+    from mmdet.structures import DetDataSample
+    metas = image_metas(tuple(inputs.shape[2:]), inputs.shape[0])
+    samples = [DetDataSample(metainfo=meta) for meta in metas]
+    with torch.no_grad():
+        results = detector.predict(inputs, samples, rescale=rescale)
+    return [r.pred_instances for r in results]
+
+
+def detection_agreement(ours: InstanceData,
+                        theirs: InstanceData) -> Dict[str, float]:
+    """How ONNX Runtime's detections (``ours``) agree with PyTorch's: their
+    numbers, and when equal the share of equal labels, the largest box
+    corner difference relative to the largest PyTorch coordinate, the
+    largest score difference and the share of mask pixels that differ."""
+    result = {'detections_torch': float(len(theirs)),
+              'detections_ort': float(len(ours))}
+    if len(ours) != len(theirs) or not len(ours):
+        return result
+    scale = max(float(theirs.bboxes.abs().max()), 1e-12)
+    result.update(
+        label_agreement=float((ours.labels == theirs.labels).float().mean()),
+        max_box_rel_diff=float(
+            (ours.bboxes - theirs.bboxes).abs().max()) / scale,
+        max_score_diff=float((ours.scores - theirs.scores).abs().max()))
+    if 'masks' in theirs:
+        differ = np.asarray(ours.masks) != np.asarray(theirs.masks)
+        result['mask_pixel_disagreement'] = float(differ.mean())
+    return result
