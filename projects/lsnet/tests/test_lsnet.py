@@ -44,7 +44,7 @@ def _no_algorithm_trials():
               torch.is_deterministic_algorithms_warn_only_enabled())
     threads = torch.get_num_threads()
     torch.use_deterministic_algorithms(True, warn_only=True)
-    torch.set_num_threads(min(2, threads))  # as tests/conftest.py does
+    torch.set_num_threads(min(2, threads))  # as the root conftest.py does
     torch.manual_seed(0)
     yield
     torch.set_num_threads(threads)
