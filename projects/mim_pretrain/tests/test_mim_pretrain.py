@@ -59,7 +59,7 @@ def build_tiny(family: str, sparse: bool) -> ConvNetBackbone:
     """A float64 tiny ``family`` with random parameters (layer scales, GRN
     and DCNv3 offsets away from their zero inits), in training mode."""
     arch = dict(embed_dims=WIDTHS, depths=DEPTHS, **TINY_ARCHS[family])
-    model = MODELS.build(dict(type=family, arch=arch)).double()
+    model = MODELS.build(dict(type=f'mmcnn.{family}', arch=arch)).double()
     generator = torch.Generator().manual_seed(0)
     with torch.no_grad():
         for param in model.parameters():
@@ -159,7 +159,7 @@ def test_statistics_cover_the_active_positions_only() -> None:
 
 
 def test_to_sparse_keeps_keys_and_rejects_what_it_cannot_mask() -> None:
-    dense = MODELS.build(dict(type='ConvNeXtV2', arch='atto'))
+    dense = MODELS.build(dict(type='mmcnn.ConvNeXtV2', arch='atto'))
     keys = {k: v.clone() for k, v in dense.state_dict().items()}
     sparse = to_sparse(dense)
     assert isinstance(sparse, ConvNeXtV2)
@@ -168,9 +168,9 @@ def test_to_sparse_keeps_keys_and_rejects_what_it_cannot_mask() -> None:
                for k, v in sparse.state_dict().items())
     assert len(SUPPORTED_FAMILIES) == 12
     with pytest.raises(ValueError, match='deploy form'):
-        to_sparse(MODELS.build(dict(type='VAN', arch='b0', deploy=True)))
+        to_sparse(MODELS.build(dict(type='mmcnn.VAN', arch='b0', deploy=True)))
     with pytest.raises(ValueError, match='pooled classifier features'):
-        to_sparse(MODELS.build(dict(type='ConvNeXt', arch='atto',
+        to_sparse(MODELS.build(dict(type='mmcnn.ConvNeXt', arch='atto',
                                     gap_before_final_norm=True)))
     with pytest.raises(TypeError, match='no mask-aware rules'):
         to_sparse(nn.Conv2d(3, 3, 3))

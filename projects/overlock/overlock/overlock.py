@@ -508,6 +508,9 @@ class OverLoCKClsHead(ClsHead):
 
     def __init__(self, in_channels: int, num_classes: int = 1000,
                  projection: int = 1024, **kwargs) -> None:
+        # Scoped, so that the head also builds outside an mmpretrain scope.
+        kwargs.setdefault(
+            'loss', dict(type='mmpretrain.CrossEntropyLoss', loss_weight=1.0))
         super().__init__(**kwargs)
         self.in_channels = in_channels
         self.num_classes = num_classes
