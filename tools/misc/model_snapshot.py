@@ -22,7 +22,7 @@ import argparse
 import os.path as osp
 import sys
 import zlib
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from torch import nn
@@ -97,23 +97,21 @@ def rel_diff(a: torch.Tensor, b: torch.Tensor) -> float:
     return ((a - b).abs().max() / a.abs().max().clamp_min(1e-30)).item()
 
 
-def compare(before: Record, after: Record) -> Optional[str]:
-    """What differs between two records: ``None`` when keys, shapes and
-    counts match and outputs are bit-identical, ``'max rel X'`` when only
-    outputs differ, else a description of the structural change."""
+def compare(before: Record, after: Record) -> Tuple[Optional[str], float]:
+    """A structural change between two records (keys, shapes, parameter
+    count or output shapes; ``None`` if there is none) and the largest
+    relative output difference (0 for bit-identical outputs)."""
     if before['shapes'] != after['shapes']:
         gone = sorted(set(before['shapes']) - set(after['shapes']))
         new = sorted(set(after['shapes']) - set(before['shapes']))
-        return f'state dict changed (gone {gone[:3]}, new {new[:3]})'
+        return f'state dict changed (gone {gone[:3]}, new {new[:3]})', 0.
     if before['params'] != after['params']:
-        return f'params {before["params"]} -> {after["params"]}'
-    pairs = list(zip(before['outputs'], after['outputs']))
-    if len(pairs) != len(before['outputs']) or len(pairs) != len(
-            after['outputs']) or any(a.shape != b.shape for a, b in pairs):
-        return 'output shapes changed'
-    if all(torch.equal(a, b) for a, b in pairs):
-        return None
-    return f'max rel {max(rel_diff(a, b) for a, b in pairs):.2e}'
+        return f'params {before["params"]} -> {after["params"]}', 0.
+    old, new = before['outputs'], after['outputs']
+    if [o.shape for o in old] != [n.shape for n in new]:
+        return 'output shapes changed', 0.
+    return None, max((0. if torch.equal(o, n) else rel_diff(o, n))
+                     for o, n in zip(old, new))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -155,16 +153,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             if old is None and new is None:
                 continue
             if old is None or new is None:
-                verdict = 'present in only one dump'
+                structural, rel = 'present in only one dump', 0.
             else:
-                verdict = compare(old, new)
-            bad = verdict is not None and not verdict.startswith(
-                'max rel') or (verdict or '').startswith('max rel') and float(
-                    verdict.split()[-1]) > args.rtol
+                structural, rel = compare(old, new)
+            bad = structural is not None or rel > args.rtol
             failed += bad
-            print(f'{name:24s} {form:7s} '
-                  f'{verdict or "identical (keys, shapes, params, outputs)"}'
-                  + ('  FAIL' if bad else ''))
+            verdict = structural or (f'max rel {rel:.2e}' if rel else
+                                     'identical (keys, shapes, params, '
+                                     'outputs)')
+            print(f'{name:24s} {form:7s} {verdict}' + ('  FAIL' if bad else ''))
     return 1 if failed else 0
 
 
