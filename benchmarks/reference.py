@@ -307,7 +307,7 @@ def dwconv_table(args: argparse.Namespace) -> List[str]:
         kernel = f'{kh}x{kw}' + (f' d{d}' if d > 1 else '')
         cells = [f'{n}x{c}x{h}x{h}', kernel]
         for name in dwconv.ALGORITHMS:
-            cells.append(f'{1e3 * statistics.median(timings[name]):.1f}'
+            cells.append(f'{1e3 * statistics.median(timings[name]):.3g}'
                          if name in timings else '-')
         cells.append(choice[-1][0] if choice else '?')
         rows.append('| ' + ' | '.join(cells) + ' |')
