@@ -1,7 +1,7 @@
 """Deployment: export to ONNX with standard operators only, run in ONNX
 Runtime and compare with PyTorch (:mod:`.onnx`); the export-time
 substitutions (:mod:`.rewrites`), what each task exports
-(:mod:`.models`) and two-stage detectors as three graphs
+(:mod:`.models`) and two-stage detectors as a graph per network
 (:mod:`.two_stage`)."""
 from .models import (EXPORTS, build_for_export, detections_from_outputs,
                      export_module, image_input, task_agreement)

@@ -11,8 +11,8 @@ network's tensors, and the post-processing that turns them into results.
   outputs, class scores then box deltas of every FPN level; anchors,
   decoding and NMS run afterwards in :func:`detections_from_outputs`
   (mmdet's own ``predict_by_feat`` on the ONNX Runtime tensors);
-  two-stage detectors (Faster / Mask R-CNN) are three graphs, see
-  :mod:`.two_stage`;
+  two-stage detectors (Faster / Mask R-CNN, Cascade Mask R-CNN) are a
+  graph per network, see :mod:`.two_stage`;
 * ``pose`` (mmpose top-down heatmap estimators): the heatmaps
   (``mode='tensor'``).
 """
@@ -95,7 +95,7 @@ class DetectorExport(nn.Module):
         if is_two_stage(model):
             raise ValueError(
                 f'{type(model).__name__} is a two-stage detector; export it '
-                'with mmcnn.deploy.TwoStageDetectorExport (three graphs).')
+                'with mmcnn.deploy.TwoStageDetectorExport (a graph per network).')
         self.model = model
 
     def forward(self, inputs: torch.Tensor) -> Tuple[torch.Tensor, ...]:

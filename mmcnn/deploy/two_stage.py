@@ -1,7 +1,7 @@
 """Two-stage mmdet detectors (Faster / Mask R-CNN with a
-``StandardRoIHead``) as three ONNX graphs with standard operators only,
-and the pipeline that runs them in ONNX Runtime with mmdet's own
-post-processing in between.
+``StandardRoIHead``, Cascade (Mask) R-CNN with a ``CascadeRoIHead``) as
+ONNX graphs with standard operators only, and the pipeline that runs them
+in ONNX Runtime with mmdet's own post-processing in between.
 
 * ``rpn``: ``image -> (neck features of every level, RPN class scores of
   every level, RPN box deltas of every level)``;
@@ -9,6 +9,11 @@ post-processing in between.
   bbox_pred)`` of the box head on each RoI;
 * ``mask``: ``(features of the RoI levels, rois (K, 5)) -> mask logits``
   of the mask head on each RoI (Mask R-CNN only).
+
+A cascade head has one box (and mask) graph per stage, ``bbox0``,
+``bbox1``, ... (``mask0``, ...): mmdet refines the RoIs between the box
+stages and averages the stages' mask probabilities, in PyTorch, between
+the ONNX Runtime calls.
 
 The RoI features are mmdet's ``SingleRoIExtractor``: the level of each RoI
 (``map_roi_levels``, in the graph) and mmcv's ``RoIAlign`` (aligned,
@@ -25,7 +30,7 @@ import contextlib
 import io
 from pathlib import Path
 from typing import (Callable, Dict, Iterator, List, Optional, Sequence,
-                    Tuple)
+                    Tuple, Union)
 
 import numpy as np
 import onnxruntime as ort
@@ -38,7 +43,6 @@ from .onnx import (DEFAULT_OPSET, ExportError, _copy_shared_initializers,
                    export_onnx, run_ort)
 from .rewrites import onnx_rewrites
 
-GRAPHS = ('rpn', 'bbox', 'mask')
 ROI_OPSET = 16
 ROIS_NAME = 'rois'
 
@@ -104,71 +108,77 @@ class RPNExport(nn.Module):
         return tuple(feats) + tuple(cls_scores) + tuple(bbox_preds)
 
 
-class RoIBoxExport(nn.Module):
-    """``(features of the RoI levels..., rois (K, 5)) -> (cls_score (K,
-    C + 1), bbox_pred (K, 4 C))`` of a ``StandardRoIHead``'s box head."""
+class RoIHeadExport(nn.Module):
+    """``(features of the RoI levels..., rois (K, 5)) ->`` the outputs of
+    ``head`` on the RoI features of ``extractor``: ``(cls_score (K, C + 1),
+    bbox_pred (K, 4 C))`` of a box head, ``(K, C, S, S)`` mask logits of a
+    mask head."""
 
-    def __init__(self, roi_head: nn.Module) -> None:
+    def __init__(self, extractor: nn.Module, head: nn.Module,
+                 name: str) -> None:
         super().__init__()
-        _check_extractor(roi_head.bbox_roi_extractor, 'bbox_roi_extractor')
-        self.extractor = roi_head.bbox_roi_extractor
-        self.head = roi_head.bbox_head
+        _check_extractor(extractor, name)
+        self.extractor = extractor
+        self.head = head
 
-    def forward(self, *inputs: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        feats = roi_features(self.extractor, inputs[:-1], inputs[-1])
-        return tuple(self.head(feats))
+    def forward(self, *inputs: torch.Tensor
+                ) -> Union[torch.Tensor, Tuple[torch.Tensor, ...]]:
+        outputs = self.head(roi_features(self.extractor, inputs[:-1],
+                                         inputs[-1]))
+        return tuple(outputs) if isinstance(outputs, tuple) else outputs
 
 
-class RoIMaskExport(nn.Module):
-    """``(features of the RoI levels..., rois (K, 5)) -> (K, C, S, S)``
-    mask logits of a ``StandardRoIHead``'s mask head."""
+def roi_head_stages(roi_head: nn.Module) -> Optional[int]:
+    """The number of stages of a ``CascadeRoIHead``, ``None`` for a
+    ``StandardRoIHead``; raises for the RoI heads the export does not
+    cover."""
+    kind = type(roi_head).__name__
+    if kind not in ('StandardRoIHead', 'CascadeRoIHead'):
+        raise ValueError(
+            f'The detector has a {kind}; the ONNX export of two-stage '
+            'detectors covers StandardRoIHead (Faster / Mask R-CNN) and '
+            'CascadeRoIHead (Cascade (Mask) R-CNN).')
+    if roi_head.with_shared_head:
+        raise ValueError('The ONNX export does not cover RoI heads with '
+                         'a shared head.')
+    return roi_head.num_stages if kind == 'CascadeRoIHead' else None
 
-    def __init__(self, roi_head: nn.Module) -> None:
-        super().__init__()
-        self.extractor = (roi_head.bbox_roi_extractor
-                          if roi_head.share_roi_extractor else
-                          roi_head.mask_roi_extractor)
-        _check_extractor(self.extractor, 'mask_roi_extractor')
-        self.head = roi_head.mask_head
 
-    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
-        return self.head(roi_features(self.extractor, inputs[:-1],
-                                      inputs[-1]))
+def roi_graphs(roi_head: nn.Module) -> Dict[str, RoIHeadExport]:
+    """The box and mask graphs of ``roi_head`` by name: ``bbox`` and
+    ``mask`` for a standard head, ``bbox{i}`` and ``mask{i}`` for stage
+    ``i`` of a cascade."""
+    stages = roi_head_stages(roi_head)
+    parts = [('bbox', roi_head.bbox_roi_extractor, roi_head.bbox_head)]
+    if roi_head.with_mask:
+        parts.append(('mask', roi_head.mask_roi_extractor,
+                      roi_head.mask_head))
+    graphs = {}
+    for key, extractors, heads in parts:
+        name = f'{key}_roi_extractor'
+        if stages is None:
+            graphs[key] = RoIHeadExport(extractors, heads, name)
+            continue
+        for stage in range(stages):
+            graphs[f'{key}{stage}'] = RoIHeadExport(
+                extractors[stage], heads[stage], f'{name}[{stage}]')
+    return graphs
 
 
 class TwoStageDetectorExport(nn.Module):
-    """The graphs of a two-stage mmdet detector: :attr:`rpn`,
-    :attr:`bbox` and (with a mask head) :attr:`mask`; see the module
+    """The graphs of a two-stage mmdet detector: :attr:`rpn` and the RoI
+    graphs :attr:`roi` by name (:func:`roi_graphs`); see the module
     docstring."""
 
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
-        roi_head = getattr(model, 'roi_head', None)
-        kind = type(roi_head).__name__
-        if kind != 'StandardRoIHead':
-            raise ValueError(
-                f'{type(model).__name__} has a {kind}; the ONNX export of '
-                'two-stage detectors covers StandardRoIHead (Faster / Mask '
-                'R-CNN), not multi-stage heads such as Cascade R-CNN.')
-        if roi_head.with_shared_head:
-            raise ValueError('The ONNX export does not cover RoI heads with '
-                             'a shared head.')
         self.model = model
         self.rpn = RPNExport(model)
-        self.bbox = RoIBoxExport(roi_head)
-        self.mask = RoIMaskExport(roi_head) if roi_head.with_mask else None
-
-    @property
-    def roi_levels(self) -> int:
-        """How many (finest) neck levels the RoI graphs take."""
-        return len(self.bbox.extractor.roi_layers)
+        self.roi = nn.ModuleDict(roi_graphs(model.roi_head))
 
     def graphs(self) -> Dict[str, nn.Module]:
-        """The modules to export by graph name."""
-        graphs = {'rpn': self.rpn, 'bbox': self.bbox}
-        if self.mask is not None:
-            graphs['mask'] = self.mask
-        return graphs
+        """The modules to export by graph name, ``rpn`` first."""
+        return {'rpn': self.rpn, **self.roi}
 
     def forward(self, inputs: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """The first graph's outputs (as :class:`RPNExport`)."""
@@ -191,15 +201,15 @@ class TwoStageDetectorExport(nn.Module):
         files = {'rpn': export_onnx(self.rpn, example, paths['rpn'],
                                     opset=opset)}
         with torch.no_grad():
-            feats = self.model.extract_feat(example)[:self.roi_levels]
+            feats = self.model.extract_feat(example)
         height, width = example.shape[2:]
         rois = torch.tensor([[0., 0., 0., width - 1., height - 1.],
                              [0., 4., 6., 40., 30.],
                              [0., 1., 1., 9., 12.]])
-        for name in ('bbox', 'mask'):
-            if name in paths:
-                files[name] = export_roi_graph(self.graphs()[name], feats,
-                                               rois, paths[name], opset)
+        for name, module in self.roi.items():
+            levels = len(module.extractor.roi_layers)
+            files[name] = export_roi_graph(module, feats[:levels], rois,
+                                           paths[name], opset)
         return files
 
 
@@ -243,18 +253,28 @@ def export_roi_graph(module: nn.Module, feats: Sequence[torch.Tensor],
     return data
 
 
-def _roi_runner(session: ort.InferenceSession,
-                key: str) -> Callable[..., Dict[str, torch.Tensor]]:
-    """A stand-in for ``StandardRoIHead._bbox_forward`` (``key``
-    ``'bbox'``) or ``_mask_forward`` (``'mask'``) that runs ``session``
-    on the features its graph takes (the finest levels) and the RoIs."""
+def run_roi_graph(session: ort.InferenceSession, x: Sequence[torch.Tensor],
+                  rois: torch.Tensor) -> List[torch.Tensor]:
+    """The outputs of a RoI graph's ``session`` on the features it takes
+    (the finest levels of ``x``) and ``rois``."""
     names = [i.name for i in session.get_inputs() if i.name != ROIS_NAME]
+    feed = {n: x[i].numpy() for i, n in enumerate(names)}
+    feed[ROIS_NAME] = rois.float().numpy()
+    return [torch.from_numpy(o) for o in session.run(None, feed)]
 
-    def forward(x: Sequence[torch.Tensor], rois: torch.Tensor,
-                *args: object, **kwargs: object) -> Dict[str, torch.Tensor]:
-        feed = {n: x[i].numpy() for i, n in enumerate(names)}
-        feed[ROIS_NAME] = rois.float().numpy()
-        outputs = [torch.from_numpy(o) for o in session.run(None, feed)]
+
+def _roi_runner(sessions: Dict[str, ort.InferenceSession], key: str,
+                cascade: bool) -> Callable[..., Dict[str, torch.Tensor]]:
+    """A stand-in for the RoI head's ``_bbox_forward`` (``key``
+    ``'bbox'``) or ``_mask_forward`` (``'mask'``), ``(x, rois)`` of a
+    standard head or ``(stage, x, rois)`` of a cascade, that runs the
+    graph of that head (and stage) in ONNX Runtime."""
+
+    def forward(*args: object, **kwargs: object) -> Dict[str, torch.Tensor]:
+        names = (('stage', ) if cascade else ()) + ('x', 'rois')
+        bound = dict(zip(names, args), **kwargs)
+        graph = f'{key}{bound["stage"]}' if cascade else key
+        outputs = run_roi_graph(sessions[graph], bound['x'], bound['rois'])
         if key == 'bbox':
             return dict(cls_score=outputs[0], bbox_pred=outputs[1])
         return dict(mask_preds=outputs[0])
@@ -266,15 +286,16 @@ def _roi_runner(session: ort.InferenceSession,
 def _ort_roi_forwards(roi_head: nn.Module,
                       sessions: Dict[str, ort.InferenceSession]
                       ) -> Iterator[None]:
-    """Within the block, ``roi_head`` runs its box (and mask) head through
-    the ONNX Runtime sessions; restored on exit."""
+    """Within the block, ``roi_head`` runs its box (and mask) heads
+    through the ONNX Runtime sessions; restored on exit."""
+    cascade = roi_head_stages(roi_head) is not None
     methods = {'bbox': '_bbox_forward', 'mask': '_mask_forward'}
     patched = []
     try:
         for key, method in methods.items():
-            if key in sessions:
+            if any(name.startswith(key) for name in sessions):
                 setattr(roi_head, method,
-                        _roi_runner(sessions[key], key))
+                        _roi_runner(sessions, key, cascade))
                 patched.append(method)
         yield
     finally:
@@ -301,7 +322,8 @@ def two_stage_detections(detector: nn.Module,
 
     Args:
         detector: the PyTorch detector the graphs were exported from.
-        sessions: ONNX Runtime sessions by graph name (:data:`GRAPHS`).
+        sessions: ONNX Runtime sessions by graph name (``rpn`` and those
+            of :func:`roi_graphs`).
         inputs: the ``(N, 3, H, W)`` normalised image batch.
 
     Returns:

@@ -18,8 +18,10 @@ timing, ``--threads`` threads, batch 1), and exits with status 1 when the
 difference exceeds ``--tolerance``. With ``--dynamic`` the batch, height
 and width are symbolic, and a second, odd input size is checked too.
 
-A two-stage detector (Faster / Mask R-CNN) is written as three files,
-``FILE.rpn.onnx``, ``FILE.bbox.onnx`` and ``FILE.mask.onnx`` (see
+A two-stage detector is written as a file per network: Faster / Mask
+R-CNN as ``FILE.rpn.onnx``, ``FILE.bbox.onnx`` and ``FILE.mask.onnx``,
+Cascade Mask R-CNN as ``FILE.rpn.onnx``, ``FILE.bbox0.onnx`` ... and
+``FILE.mask0.onnx`` ... (a box and a mask graph per stage; see
 mmcnn/deploy/two_stage.py), always with symbolic sizes, in float32 and
 opset 16 or newer; the tool compares the first graph's tensors and the
 detections of the whole ONNX Runtime pipeline with ``model.predict``, and
