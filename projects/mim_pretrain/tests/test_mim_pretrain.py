@@ -9,7 +9,7 @@ family's RetinaNet config with every backbone tensor matched.
 """
 import os
 import os.path as osp
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -213,14 +213,20 @@ TRAINED = ('convnext-atto', 'moganet-xt')
 2-core CPU); every demo config ran 3 iterations by hand (README)."""
 
 
-def det_backbone_cfg(demo: str) -> Config:
+def det_backbone_cfg(demo: str, arch: Optional[dict] = None) -> Config:
     """The backbone config of the family's RetinaNet config, with the
-    demo's arch."""
-    folder, name, arch = DEMOS[demo]
+    demo's arch (or ``arch``)."""
+    folder, name, demo_arch = DEMOS[demo]
     cfg = Config.fromfile(osp.join(ROOT, 'configs', 'det', folder, name))
-    if arch:
-        cfg.model.backbone.arch = arch
+    if arch or demo_arch:
+        cfg.model.backbone.arch = arch or demo_arch
     return cfg.model.backbone
+
+
+def tiny_arch(demo: str) -> dict:
+    """The tiny test arch (:data:`TINY_ARCHS`) of ``demo``'s family."""
+    family = det_backbone_cfg(demo).type.split('.')[-1]
+    return dict(embed_dims=WIDTHS, depths=DEPTHS, **TINY_ARCHS[family])
 
 
 @pytest.mark.parametrize(
@@ -258,13 +264,15 @@ def demo_images(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(folder)
 
 
-def load_into_det_config(checkpoint: str, demo: str) -> None:
+def load_into_det_config(checkpoint: str, demo: str,
+                         arch: Optional[dict] = None) -> None:
     """Load the ``backbone.`` tensors of ``checkpoint`` through the family's
-    RetinaNet config (its backbone with ``init_cfg`` pointing there) and
-    check that every backbone tensor came from the checkpoint (which may
-    hold more: the output norms of stages the det config does not output).
+    RetinaNet config (its backbone, with ``arch`` when given, and
+    ``init_cfg`` pointing there) and check that every backbone tensor came
+    from the checkpoint (which may hold more: the output norms of stages
+    the det config does not output).
     """
-    backbone_cfg = det_backbone_cfg(demo)
+    backbone_cfg = det_backbone_cfg(demo, arch)
     backbone_cfg.init_cfg = dict(
         type='Pretrained', checkpoint=checkpoint, prefix='backbone.')
     backbone = MODELS.build(backbone_cfg)
@@ -282,11 +290,14 @@ def load_into_det_config(checkpoint: str, demo: str) -> None:
     assert not unmatched
 
 
-def demo_runner(config: str, images: str, work_dir: str,
-                iterations: int) -> Runner:
-    """The runner of the project's ``config`` on ``images`` for
-    ``iterations`` iterations at a constant lr, batches of 4."""
+def demo_runner(config: str, images: str, work_dir: str, iterations: int,
+                arch: Optional[dict] = None) -> Runner:
+    """The runner of the project's ``config`` (its backbone with ``arch``
+    when given) on ``images`` for ``iterations`` iterations at a constant
+    lr, batches of 4."""
     cfg = Config.fromfile(osp.join(CONFIGS, config))
+    if arch:
+        cfg.model.backbone.backbone.arch = arch
     cfg.train_dataloader.dataset.data_root = images
     cfg.train_dataloader.batch_size = 4
     cfg.train_cfg.max_iters = iterations
@@ -308,13 +319,28 @@ def test_pretrain_then_load_into_det(demo: str, demo_images: str,
     load_into_det_config(str(tmp_path / 'iter_20.pth'), demo)
 
 
+@pytest.mark.parametrize('demo', [d for d in DEMOS if d not in TRAINED])
+def test_tiny_arch_pretrains_then_loads_into_det(demo: str, demo_images: str,
+                                                 tmp_path) -> None:
+    """Every other family, through its demo config and its RetinaNet
+    config with the family's tiny test arch (one block per stage, widths
+    16 to 128, every position-mixing operator kept): the test above."""
+    torch.set_num_threads(1)
+    arch = tiny_arch(demo)
+    losses = pretrain(f'spark_{demo}_demo.py', demo_images, str(tmp_path),
+                      arch)
+    assert np.mean(losses[-5:]) < 0.8 * np.mean(losses[:5]), losses
+    load_into_det_config(str(tmp_path / 'iter_20.pth'), demo, arch)
+
+
 @pytest.mark.skipif(
     not os.environ.get('MIM_PRETRAIN_ALL'),
     reason='1-3 s an iteration each: set MIM_PRETRAIN_ALL=1 to run')
 @pytest.mark.parametrize('demo', [d for d in DEMOS if d not in TRAINED])
 def test_every_demo_pretrains_then_loads_into_det(demo: str, demo_images: str,
                                                   tmp_path) -> None:
-    """The other demos, opt-in: as the test above (several minutes)."""
+    """The other demos at their det configs' archs, opt-in: as the test
+    above (several minutes)."""
     test_pretrain_then_load_into_det(demo, demo_images, tmp_path)
 
 
@@ -354,10 +380,11 @@ def test_fcmae_pretrain_then_load_into_det(demo_images: str,
     load_into_det_config(str(tmp_path / 'iter_20.pth'), 'convnext-v2-atto')
 
 
-def pretrain(config: str, images: str, work_dir: str) -> List[float]:
-    """The losses of 20 iterations of ``config`` (checkpoint
-    ``iter_20.pth`` in ``work_dir``)."""
-    runner = demo_runner(config, images, work_dir, 20)
+def pretrain(config: str, images: str, work_dir: str,
+             arch: Optional[dict] = None) -> List[float]:
+    """The losses of 20 iterations of ``config`` (its backbone with
+    ``arch`` when given; checkpoint ``iter_20.pth`` in ``work_dir``)."""
+    runner = demo_runner(config, images, work_dir, 20, arch)
     runner.train()
     losses = list(runner.message_hub.get_scalar('train/loss').data[0])
     assert len(losses) == 20
