@@ -25,7 +25,7 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from mmcnn.analysis import (backbone_families, build_backbone,  # noqa: E402
-                            switch_to_deploy)
+                            report_table, switch_to_deploy)
 from mmcnn.deploy import (compare, export_onnx, ort_session,  # noqa: E402
                           time_both)
 
@@ -71,12 +71,8 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
                         f'{ort_ms / torch_ms:.2f} |')
             print(rows[-1], flush=True)
         print(f'  ({name}: {time.perf_counter() - start:.0f} s)', flush=True)
-    table = '\n'.join(rows)
-    print(table)
-    if args.out:
-        with open(args.out, 'w') as f:
-            f.write(table + '\n')
-    return table
+    report_table(rows, args.out)
+    return '\n'.join(rows)
 
 
 if __name__ == '__main__':

@@ -30,6 +30,7 @@ sys.path.insert(0, ROOT)
 
 from mmengine.config import Config  # noqa: E402
 
+from mmcnn.analysis import report_table  # noqa: E402
 from mmcnn.registry import MODELS  # noqa: E402
 from tools.deploy import export_onnx as export_tool  # noqa: E402
 
@@ -80,6 +81,19 @@ def family_configs(family: str) -> List[str]:
     pattern = (osp.join(project, '*.py') if osp.isdir(project) else
                osp.join(ROOT, 'configs', '*', family, '*.py'))
     return sorted(glob.glob(pattern))
+
+
+def default_families() -> List[str]:
+    """The folders of ``configs/cls``, then the projects with a config of
+    some task."""
+    core = sorted(osp.basename(osp.dirname(d)) for d in
+                  glob.glob(osp.join(ROOT, 'configs', 'cls', '*', '')))
+    projects = sorted(
+        osp.basename(osp.dirname(osp.dirname(d))) for d in
+        glob.glob(osp.join(ROOT, 'projects', '*', 'configs', '')))
+    return core + [name for name in projects if any(
+        re.fullmatch(task.pattern, osp.basename(path))
+        for task in TASKS.values() for path in family_configs(name))]
 
 
 def smallest_config(family: str, task: Task) -> Optional[str]:
@@ -163,10 +177,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[Sequence[str]] = None) -> List[str]:
     args = parse_args(argv)
-    families = args.families or sorted(
-        osp.basename(osp.dirname(d)) for d in
-        glob.glob(osp.join(ROOT, 'configs', 'cls', '*', '')) +
-        glob.glob(osp.join(ROOT, 'projects', '*', 'configs', '')))
+    families = args.families or default_families()
     rows = ['| config | task | exported | max rel. diff | task check | '
             'PyTorch ms | ORT ms | ORT / PyTorch |',
             '|---|---|---|---|---|---|---|---|']
@@ -183,10 +194,7 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
                                          args.rounds, args.threads,
                                          work_dir))
                 print(rows[-1], flush=True)
-    print('\n'.join(rows))
-    if args.out:
-        with open(args.out, 'w') as f:
-            f.write('\n'.join(rows) + '\n')
+    report_table(rows, args.out)
     return rows
 
 

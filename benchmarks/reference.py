@@ -48,7 +48,8 @@ from torch import nn
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmcnn.analysis import (CLOCKS, build_backbone,  # noqa: E402
-                            count_macs, switch_to_deploy, time_interleaved)
+                            count_macs, report_table, switch_to_deploy,
+                            time_interleaved)
 from mmcnn.models.layers import DepthwiseConv2d, dwconv  # noqa: E402
 from mmcnn.utils import keep_freed_memory  # noqa: E402
 
@@ -385,10 +386,7 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
         for run, title in cells:
             print(f'\n== {title}', flush=True)
             rows.append('| ' + ' | '.join(run()) + ' |')
-    print('\n' + '\n'.join(rows))
-    if args.out:
-        with open(args.out, 'w') as f:
-            f.write('\n'.join(rows) + '\n')
+    report_table(rows, args.out)
     return rows
 
 

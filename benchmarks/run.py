@@ -18,6 +18,7 @@ import torch
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from mmcnn.analysis import report_table  # noqa: E402
 from tools.analysis_tools import benchmark  # noqa: E402
 
 DEFAULT_MODELS = ('moganet-xtiny', 'moganet-tiny', 'moganet-small',
@@ -84,10 +85,7 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
         'deploy ms | deploy img/s | deploy speed-up |',
         '|---|---|---|---|---|---|---|---|', *rows
     ]
-    print('\n' + '\n'.join(lines))
-    if args.out:
-        with open(args.out, 'w') as f:
-            f.write('\n'.join(lines) + '\n')
+    report_table(lines, args.out)
     return lines
 
 

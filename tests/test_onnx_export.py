@@ -6,6 +6,7 @@ rewrites compute what the PyTorch ops compute; the task models (classifier,
 UperNet, RetinaNet with its post-processing, Mask R-CNN as three graphs
 and Cascade Mask R-CNN as seven, with mmdet's post-processing between them, top-down pose, on backbones
 whose export needs a rewrite) match too."""
+import importlib.util
 import os.path as osp
 
 import numpy as np
@@ -520,3 +521,24 @@ def test_tool_exports_mask_rcnn_as_three_graphs(tmp_path):
         assert agreement['label_agreement'] == 1.
         assert agreement['max_box_rel_diff'] < 1e-3
         assert agreement['mask_pixel_disagreement'] <= 1e-3
+
+
+def test_family_task_table_row(tmp_path):
+    """``benchmarks/onnx_tasks.py`` picks a family's smallest config of a
+    task and reports its export in a table row that passed the tool's
+    checks."""
+    path = osp.join(osp.dirname(CONFIGS), 'benchmarks', 'onnx_tasks.py')
+    spec = importlib.util.spec_from_file_location('onnx_tasks', path)
+    table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(table)
+    config = table.smallest_config('van', table.TASKS['cls'])
+    assert osp.basename(config) == 'van-b0_8xb128_in1k.py'
+    out = tmp_path / 'table.md'
+    rows = table.main(['--families', 'van', '--tasks', 'cls', 'pose',
+                       '--rounds', '0', '--out', str(out)])
+    assert len(rows) == 4 and out.read_text().splitlines() == rows
+    cls_row, pose_row = (row.split(' | ') for row in rows[2:])
+    assert cls_row[1:3] == ['cls', 'yes (1 graph)']
+    assert float(cls_row[3]) <= TOLERANCE
+    assert cls_row[4] == 'top-1 equal 100%'
+    assert pose_row[0].endswith('td-hm_van-b2_8xb32-210e_coco-256x192.py`')

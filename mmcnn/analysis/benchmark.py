@@ -4,6 +4,7 @@
 drift in the machine's speed affects them alike; :func:`peak_memory_mib`
 measures the extra memory of one call; :func:`count_macs` counts in the
 papers' convention. They run on the CPU and on CUDA devices alike.
+:func:`report_table` prints a benchmark's Markdown table (and saves it).
 """
 import ctypes
 import gc
@@ -121,3 +122,12 @@ def count_macs(model: nn.Module, inputs: Tuple[torch.Tensor, ...]) -> int:
     (:func:`mmcnn.analysis.analyze`: convolution biases, norms and pooling
     included, elementwise arithmetic and activations not)."""
     return analyze(model, inputs).flops
+
+
+def report_table(lines: Sequence[str], out: Optional[str] = None) -> None:
+    """Print the Markdown ``lines`` after a blank line, and write them to
+    ``out`` when given."""
+    print('\n' + '\n'.join(lines))
+    if out:
+        with open(out, 'w') as f:
+            f.write('\n'.join(lines) + '\n')
