@@ -260,6 +260,22 @@ def test_upernet_logits_and_argmax():
     assert run_torch(module, x)[0].shape[2:] == SIZES[1]
 
 
+def test_semantic_fpn_is_dynamic():
+    """Semantic FPN (mmseg ``FPNHead``, whose scale heads upsample by 2 with
+    mmseg's ``Upsample``) on a tiny PoolFormer: exported at 64x64, its
+    logits match at 97x75 too."""
+    options = _tiny_backbone('PoolFormer', (0, 1, 2, 3))
+    widths = options.pop('widths')
+    model = _task_model(
+        'seg/moganet/moganet-xt_fpn_8xb4-80k_ade20k-512x512.py', **options,
+        **{'model.neck.in_channels': widths, 'model.neck.out_channels': 16,
+           'model.decode_head.in_channels': [16] * 4,
+           'model.decode_head.channels': 16})
+    for agreement in _export_and_compare(export_module(model, 'seg'),
+                                         'seg'):
+        assert agreement['argmax_differences_beyond_ties'] == 0
+
+
 def test_retinanet_outputs_and_detections():
     """RetinaNet on a tiny HorNet with global filters (DFT matrices built
     in the graph): its raw outputs (5 levels of scores and deltas) match,

@@ -30,6 +30,10 @@ function in exact arithmetic:
   channel, whose squares stay in [0, 1] (:func:`finite_grn_scale`), the
   ``sqrt(H W)`` factor common to every channel cancelling in the
   normalisation.
+* mmseg's ``Upsample`` (Semantic FPN's scale heads) computes its output
+  size as ``int(side * scale_factor)`` in Python, which tracing freezes at
+  the traced size; exported with an integer factor, the size is
+  ``side * factor`` in the graph (:func:`_mmseg_upsample`).
 * ``torch.addcmul`` (residuals, FocalNet's gates, MetaFormer's scales,
   GRN): the exporter writes it with a cast to float32, which breaks a
   float16 graph; exported, it is a product and a sum.
@@ -40,6 +44,7 @@ from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 import torch
 import torch.nn.functional as F
+from mmseg.models.utils import Upsample as MMSegUpsample
 from torch import nn
 
 from mmcnn.models.backbones.focalnet import PatchEmbed
@@ -192,6 +197,18 @@ def _pair(size: Any, x: torch.Tensor) -> Tuple[int, int]:
                  for i, s in enumerate(size))
 
 
+def _mmseg_upsample(module: MMSegUpsample, x: torch.Tensor) -> torch.Tensor:
+    """mmseg's ``Upsample`` with an integer ``scale_factor``: the output
+    size ``side * factor`` as graph values (equal to mmseg's ``int(side *
+    factor)``); a fixed size or another factor runs mmseg's forward."""
+    factor = module.scale_factor
+    if module.size or not isinstance(factor, float) or factor % 1:
+        return type(module).forward(module, x)
+    size = [side * int(factor) for side in x.shape[-2:]]
+    return F.interpolate(x, size=size, mode=module.mode,
+                         align_corners=module.align_corners)
+
+
 def finite_grn_scale(module: GRN, x: torch.Tensor) -> torch.Tensor:
     """:meth:`GRN.scale` of ``(N, H, W, C)`` with every intermediate
     bounded by ``max|x|``: ``G_c / sqrt(H W) = m_c sqrt(mean((x / m_c)^2))``
@@ -212,6 +229,7 @@ METHOD_REWRITES: Dict[type, List[Tuple[str, Callable[..., Any]]]] = {
     PatchEmbed: [('forward', _focalnet_patch_embed)],
     GRN: [('scale', finite_grn_scale)],
     nn.AdaptiveAvgPool2d: [('forward', _adaptive_avg_pool)],
+    MMSegUpsample: [('forward', _mmseg_upsample)],
 }
 
 
