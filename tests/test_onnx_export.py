@@ -3,9 +3,10 @@ backbone family in its deploy form exports with symbolic batch, height and
 width, passes ``onnx.checker`` with standard operators only, and ONNX
 Runtime matches PyTorch at two input sizes (one odd); the export-time
 rewrites compute what the PyTorch ops compute; the task models (classifier,
-UperNet, RetinaNet with its post-processing, Mask R-CNN as three graphs
-and Cascade Mask R-CNN as seven, with mmdet's post-processing between them, top-down pose, on backbones
-whose export needs a rewrite) match too."""
+UperNet, Semantic FPN, RetinaNet with its post-processing, Mask R-CNN as
+three graphs and Cascade Mask R-CNN as seven with mmdet's post-processing
+between them, top-down pose; on backbones whose export needs a rewrite)
+match too, at the export size and an odd one."""
 import importlib.util
 import os.path as osp
 
