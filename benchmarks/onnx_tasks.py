@@ -150,7 +150,9 @@ def run_cell(config: str, task_name: str, task: Task, rounds: int,
     try:
         report = export_tool.main(argv)
     except SystemExit as err:
-        return f'| `{name}` | {task_name} | FAILED: {err} | | | | | |'
+        why = ('ORT differs beyond the tolerance (printed above)'
+               if err.code == 1 else err.code)
+        return f'| `{name}` | {task_name} | FAILED: {why} | | | | | |'
     ops = report['ops']
     graphs = len(ops) if isinstance(ops, dict) else 1
     print(f'  ({name}: {time.perf_counter() - start:.0f} s)', flush=True)

@@ -22,9 +22,9 @@ from mmcnn.analysis import build_task_model, switch_to_deploy
 from mmcnn.deploy import (ExportError, TwoStageDetectorExport, check_onnx,
                           compare, detection_agreement, export_module,
                           export_onnx, max_relative_difference,
-                          onnx_rewrites, ort_session, run_ort, run_torch,
-                          task_agreement, torch_detections,
-                          two_stage_detections)
+                          match_detections, onnx_rewrites, ort_session,
+                          run_ort, run_torch, task_agreement,
+                          torch_detections, two_stage_detections)
 from mmcnn.deploy.models import DetectorExport
 from mmcnn.deploy.rewrites import (dft_global_filter, gather_dcnv3,
                                    pooling_matrix)
@@ -322,6 +322,33 @@ def _mask_rcnn(config: str = 'mask-rcnn_moganet-xt_fpn_1x_coco.py',
             'model.test_cfg.rcnn.score_thr': 0.,
             'model.test_cfg.rcnn.max_per_img': 30})
     return randomise(model).eval()
+
+
+def test_detections_are_compared_order_free():
+    """Detections of equal scores may leave NMS in either order: each
+    PyTorch detection is compared with the ONNX Runtime one of its label
+    at the nearest box, so a reordering agrees exactly and a changed label
+    or box does not."""
+    from mmengine.structures import InstanceData
+    theirs = InstanceData(
+        bboxes=torch.tensor([[0., 0., 10., 10.], [5., 5., 20., 30.],
+                             [1., 2., 3., 4.]]),
+        scores=torch.tensor([.9, .9, .5]), labels=torch.tensor([1, 2, 1]))
+    order = torch.tensor([1, 0, 2])
+    ours = InstanceData(bboxes=theirs.bboxes[order],
+                        scores=theirs.scores[order],
+                        labels=theirs.labels[order])
+    agreement = detection_agreement(ours, theirs)
+    assert agreement['label_agreement'] == 1.
+    assert agreement['max_box_rel_diff'] == agreement['max_score_diff'] == 0
+    ours.labels = torch.tensor([1, 1, 1])
+    ours.bboxes = ours.bboxes + torch.tensor([0., 0., 0., 1 / 64])
+    agreement = detection_agreement(ours, theirs)
+    assert agreement['label_agreement'] == 2 / 3
+    assert agreement['max_box_rel_diff'] == float('inf')
+    index, distance = match_detections(ours, theirs)
+    assert index.tolist()[0::2] == [1, 2]
+    assert distance.tolist()[0::2] == [1 / 64, 1 / 64]
 
 
 def test_roi_features_are_the_mmdet_extractor():

@@ -11,7 +11,8 @@ from .onnx import (DEFAULT_OPSET, MIN_OPSET, Comparison, ExportError,
                    time_both)
 from .rewrites import onnx_rewrites
 from .two_stage import (TwoStageDetectorExport, detection_agreement,
-                        graph_path, torch_detections, two_stage_detections)
+                        graph_path, match_detections, torch_detections,
+                        two_stage_detections)
 
 __all__ = [
     'EXPORTS', 'build_for_export', 'detections_from_outputs',
@@ -20,5 +21,5 @@ __all__ = [
     'export_onnx', 'flatten_outputs', 'max_relative_difference',
     'ort_session', 'run_ort', 'run_torch', 'time_both', 'onnx_rewrites',
     'TwoStageDetectorExport', 'detection_agreement', 'graph_path',
-    'torch_detections', 'two_stage_detections'
+    'match_detections', 'torch_detections', 'two_stage_detections'
 ]
