@@ -105,7 +105,25 @@ class SKAFunction(torch.autograd.Function):
 def ska(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """Small-kernel aggregation, ``(N, C, H, W), (N, C_w, k*k, H, W) ->
     (N, C, H, W)`` (the module docstring's equation)."""
+    if torch.onnx.is_in_onnx_export():
+        return ska_traceable(x, weight)
     return SKAFunction.apply(x, weight)
+
+
+def ska_traceable(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """:func:`ska` out of place, the taps summed in the same order: the
+    form the ONNX exporter traces (it cannot trace the autograd
+    function)."""
+    k, groups = _check(x, weight)
+    n, c, h, w = x.shape
+    pad = k // 2
+    padded = _grouped(F.pad(x, (pad, pad, pad, pad)), groups)
+    terms = [view * weight[:, None, :, tap]
+             for tap, view in enumerate(_shifted(padded, k, h, w))]
+    out = terms[0]
+    for term in terms[1:]:
+        out = out + term
+    return out.reshape(n, c, h, w)
 
 
 def ska_reference(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:

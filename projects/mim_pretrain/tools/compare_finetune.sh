@@ -28,11 +28,12 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 CKPT="$WORK/spark_$NAME/iter_200.pth"
 "$PY" tools/train.py "$DET" --work-dir "$WORK/${NAME}_scratch"
 # the demo detectors build their backbone with init_cfg=None, which
-# --cfg-options cannot turn into a dict: a two-line config does
+# --cfg-options cannot turn into a dict: a three-line config does
 cat > "$WORK/${NAME}_spark.py" <<CFG
 _base_ = ['$PWD/$DET']
 model = dict(backbone=dict(init_cfg=dict(
-    type='Pretrained', checkpoint='$PWD/$CKPT', prefix='backbone.')))
+    _delete_=True, type='Pretrained', checkpoint='$PWD/$CKPT',
+    prefix='backbone.')))
 CFG
 "$PY" tools/train.py "$WORK/${NAME}_spark.py" --work-dir "$WORK/${NAME}_spark"
 for run in scratch spark; do
