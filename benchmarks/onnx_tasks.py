@@ -119,15 +119,12 @@ def summary(task: str, report: Dict[str, object]) -> str:
         return 'heatmaps'
     counts = [f'{r["detections_ort"]:.0f}/{r["detections_torch"]:.0f}'
               for r in inputs]
-    text = f'detections {" ".join(counts)}'
-    if task == 'retinanet':
-        boxes = values('max_box_diff')
-        return text + (f', boxes within {max(boxes):.1e} px' if boxes
-                       else '')
-    labels, boxes = values('label_agreement'), values('max_box_rel_diff')
-    if labels:
-        text += (f', labels equal {min(labels):.0%}, boxes within '
-                 f'{max(boxes):.1e} rel.')
+    text = (f'detections {" ".join(counts)}, paired '
+            f'{" ".join(f"{v:.0%}" for v in values("label_agreement"))}')
+    boxes = values('max_box_diff') or values('max_box_rel_diff')
+    if boxes:
+        unit = ' px' if task == 'retinanet' else ' rel.'
+        text += f', paired boxes within {max(boxes):.1e}{unit}'
     masks = values('mask_pixel_disagreement')
     if masks:
         text += f', mask pixels differing {max(masks):.1e}'

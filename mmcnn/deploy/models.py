@@ -27,7 +27,7 @@ from torch import nn
 from mmcnn.analysis.builders import (build_backbone, build_task_model,
                                      config_task)
 from .two_stage import (TwoStageDetectorExport, is_two_stage,
-                        match_detections)
+                        paired_detections)
 
 
 # ImageNet mean and std (RGB, 0-255) for backbones, which have no
@@ -195,9 +195,9 @@ def task_agreement(task: str, model: nn.Module,
     of different ones whose top two PyTorch logits are further apart than
     twice the largest difference, i.e. not a tie at float precision,
     which should be 0), the detections after post-processing
-    (det: their number and, when the numbers match, the largest box corner
-    and score differences of each PyTorch detection to its ONNX Runtime
-    pair, :func:`match_detections`; ``image_shape`` is the input's H, W).
+    (det: their number and, when the numbers match, how each PyTorch
+    detection pairs with an ONNX Runtime one, :func:`paired_detections`;
+    ``image_shape`` is the input's H, W).
     Empty
     for backbones and pose."""
     if task == 'cls':
@@ -220,8 +220,6 @@ def task_agreement(task: str, model: nn.Module,
     result = {'detections_torch': float(len(theirs)),
               'detections_ort': float(len(ours))}
     if len(ours) == len(theirs) and len(ours):
-        index, distance = match_detections(ours, theirs)
-        result['max_box_diff'] = float(distance.max())
-        result['max_score_diff'] = float(
-            (ours.scores[index] - theirs.scores).abs().max())
+        scale = max(float(theirs.bboxes.abs().max()), 1e-12)
+        result.update(paired_detections(ours, theirs, scale))
     return result
