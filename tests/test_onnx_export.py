@@ -586,3 +586,16 @@ def test_family_task_table_row(tmp_path):
     assert float(cls_row[3]) <= TOLERANCE
     assert cls_row[4] == 'top-1 equal 100%'
     assert pose_row[0].endswith('td-hm_van-b2_8xb32-210e_coco-256x192.py`')
+
+
+def test_tool_names_an_input_ort_cannot_run():
+    """An input the graph cannot take (here: another size than a static
+    export's) ends the tool with a message naming the input, not a
+    traceback."""
+    model = _deploy_backbone('VAN')
+    session = ort_session(export_onnx(model, torch.randn(1, 3, 64, 64),
+                                      dynamic=False))
+    with pytest.raises(SystemExit, match='could not run the graph on the '
+                       'odd input'):
+        export_tool.run_ort_or_exit(session, torch.randn(1, 3, 32, 48),
+                                    'odd')

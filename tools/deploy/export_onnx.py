@@ -42,6 +42,7 @@ import statistics
 import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import onnxruntime as ort
 import torch
 from mmengine.config import Config, DictAction
 
@@ -221,7 +222,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, object]:
     worst = 0.
     report: Dict[str, object] = {'ops': ops, 'task': task}
     for name, x in inputs:
-        reference, outputs = run_torch(module, x), run_ort(session, x)
+        reference, outputs = run_torch(module, x), run_ort_or_exit(
+            session, x, name)
         error = max_relative_difference(reference, outputs)
         worst = max(worst, error)
         extra = task_agreement(task, module, reference, outputs,
@@ -238,6 +240,20 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, object]:
               f'PyTorch {ort_ms / torch_ms:.2f}')
     report['max_rel_diff'] = worst
     return check_tolerance(report, args.tolerance)
+
+
+def run_ort_or_exit(session: ort.InferenceSession, x: torch.Tensor,
+                    name: str) -> list:
+    """The outputs of ``session`` on ``x``, or exit with a message when ONNX
+    Runtime cannot run the graph on it (``name``: the input), typically a
+    shape the traced graph froze."""
+    try:
+        return run_ort(session, x)
+    except Exception as err:  # onnxruntime raises its own RuntimeException
+        raise SystemExit(
+            f'FAILED: ONNX Runtime could not run the graph on the {name} '
+            f'input: {str(err).splitlines()[0][:300]} (a size the export '
+            'froze? compare with the export size).') from None
 
 
 def check_tolerance(report: Dict[str, object],

@@ -163,9 +163,11 @@ class Attention(nn.Module):
         self.register_buffer('attention_bias_idxs', bias_indices(resolution))
 
     def position_bias(self, tokens: int) -> torch.Tensor:
-        """The ``(heads, tokens, tokens)`` bias for ``tokens = H * W``."""
+        """The ``(heads, tokens, tokens)`` bias for ``tokens = H * W``
+        (exported, always resized: at equal sizes the resize is the
+        identity, and the branch would freeze at the traced size)."""
         bias = self.attention_biases[:, self.attention_bias_idxs]
-        if bias.shape[-1] != tokens:
+        if bias.shape[-1] != tokens or torch.onnx.is_in_onnx_export():
             bias = F.interpolate(bias[None], size=(tokens, tokens),
                                  mode='bicubic')[0]
         return bias

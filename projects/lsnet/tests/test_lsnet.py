@@ -721,16 +721,20 @@ def test_metafile_lists_every_config_with_the_paper_numbers():
 
 def test_exports_to_onnx_at_two_sizes():
     """The deploy form exports with symbolic sizes (SKA traced as its
-    out-of-place form, equal to the autograd function) and ONNX Runtime
-    matches PyTorch at the export size and an odd one."""
+    out-of-place form, equal to the autograd function; the attention bias
+    resized in the graph) and ONNX Runtime matches PyTorch at the export
+    size and two others."""
     from mmcnn.deploy import compare, export_onnx, ort_session
     x = torch.randn(2, 8, 9, 7)
     weight = torch.randn(2, 4, 9, 9, 7)
     from projects.lsnet.lsnet.ska import ska_traceable
     torch.testing.assert_close(ska_traceable(x, weight), ska(x, weight))
-    model = MODELS.build(dict(type='mmcnn.LSNet', arch='t')).eval()
+    model = MODELS.build(dict(type='mmcnn.LSNet', arch='t',
+                              gap_before_final_norm=True)).eval()
     model.switch_to_deploy()
-    session = ort_session(export_onnx(model, torch.randn(1, 3, 64, 64)))
-    for size in ((64, 64), (97, 75)):
+    # the classifier form's attention bias is learned on the 4x4 grid of a
+    # 224 input: exported there, resized in the graph at other sizes
+    session = ort_session(export_onnx(model, torch.randn(1, 3, 224, 224)))
+    for size in ((224, 224), (281, 283), (97, 75)):
         assert compare(model, session,
                        torch.randn(1, 3, *size)).max_rel_diff <= 1e-4
