@@ -5,8 +5,9 @@
         [--out table.md]
 
 For every family (a folder of ``configs/cls``, ``det``, ``seg``, ``pose``,
-or a project under ``projects/`` with configs of its own) and task (:data:`TASKS`: classifier, RetinaNet, Mask R-CNN, Cascade Mask
-R-CNN, UperNet, Semantic FPN, top-down heatmap) it takes the family's
+or a project under ``projects/`` with configs of its own) and task
+(:data:`TASKS`: classifier, RetinaNet, Mask R-CNN, Cascade Mask R-CNN,
+UperNet, Semantic FPN, top-down heatmap) it takes the family's
 config of that task with the smallest backbone, and runs
 ``tools/deploy/export_onnx.py`` on it: deploy form, random weights
 (detectors score every class, so that they detect), dynamic export, three
@@ -38,8 +39,8 @@ SHARED = osp.join(osp.dirname(ROOT), 'shared', 'data')
 
 
 class Task(NamedTuple):
-    """A task's config file-name pattern,
-    export size (H, W), sample image and extra options."""
+    """A task's config file-name pattern, export size (H, W), sample image
+    and extra config options."""
     pattern: str
     shape: Tuple[int, int]
     image: str
@@ -121,9 +122,10 @@ def summary(task: str, report: Dict[str, object]) -> str:
               for r in inputs]
     text = (f'detections {" ".join(counts)}, paired '
             f'{" ".join(f"{v:.0%}" for v in values("label_agreement"))}')
-    boxes = values('max_box_diff') or values('max_box_rel_diff')
+    key, unit = (('max_box_diff', ' px') if task == 'retinanet' else
+                 ('max_box_rel_diff', ' rel.'))
+    boxes = values(key)
     if boxes:
-        unit = ' px' if task == 'retinanet' else ' rel.'
         text += f', paired boxes within {max(boxes):.1e}{unit}'
     masks = values('mask_pixel_disagreement')
     if masks:

@@ -26,8 +26,8 @@ from torch import nn
 
 from mmcnn.analysis.builders import (build_backbone, build_task_model,
                                      config_task)
-from .two_stage import (TwoStageDetectorExport, is_two_stage,
-                        paired_detections)
+from .two_stage import (TwoStageDetectorExport, detection_agreement,
+                        is_two_stage)
 
 
 # ImageNet mean and std (RGB, 0-255) for backbones, which have no
@@ -196,7 +196,7 @@ def task_agreement(task: str, model: nn.Module,
     twice the largest difference, i.e. not a tie at float precision,
     which should be 0), the detections after post-processing
     (det: their number and, when the numbers match, how each PyTorch
-    detection pairs with an ONNX Runtime one, :func:`paired_detections`;
+    detection pairs with an ONNX Runtime one, :func:`detection_agreement`;
     ``image_shape`` is the input's H, W).
     Empty
     for backbones and pose."""
@@ -217,9 +217,4 @@ def task_agreement(task: str, model: nn.Module,
     ours = detections_from_outputs(model.model, outputs, image_shape)[0]
     theirs = detections_from_outputs(
         model.model, [t.numpy() for t in reference], image_shape)[0]
-    result = {'detections_torch': float(len(theirs)),
-              'detections_ort': float(len(ours))}
-    if len(ours) == len(theirs) and len(ours):
-        scale = max(float(theirs.bboxes.abs().max()), 1e-12)
-        result.update(paired_detections(ours, theirs, scale))
-    return result
+    return detection_agreement(ours, theirs)

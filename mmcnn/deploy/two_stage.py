@@ -372,43 +372,34 @@ def match_detections(ours: InstanceData, theirs: InstanceData
     return index, distance
 
 
-def paired_detections(ours: InstanceData, theirs: InstanceData,
-                      scale: float) -> Dict[str, float]:
-    """The pairs of :func:`match_detections`: ``label_agreement``, the share
-    of PyTorch's detections with an ONNX Runtime one of the same label
-    within ``1e-3 * scale``, and over those pairs the largest box corner
-    (``max_box_diff``) and score (``max_score_diff``) differences. Random
-    heads saturate their scores, so a run's last kept detections can tie
-    at float precision with ones that did not make the cut."""
-    index, distance = match_detections(ours, theirs)
-    paired = distance <= 1e-3 * scale
-    result = {'label_agreement': float(paired.double().mean())}
-    if paired.any():
-        result.update(
-            max_box_diff=float(distance[paired].max()),
-            max_score_diff=float((ours.scores[index] - theirs.scores
-                                  )[paired].abs().max()))
-    return result
-
-
 def detection_agreement(ours: InstanceData,
                         theirs: InstanceData) -> Dict[str, float]:
     """How ONNX Runtime's detections (``ours``) agree with PyTorch's: their
-    numbers, and when equal :func:`paired_detections` (the largest box
-    difference relative to the largest PyTorch coordinate as
-    ``max_box_rel_diff``) and the share of mask pixels that differ between
-    the pairs."""
+    numbers, and when equal, with each of PyTorch's paired by
+    :func:`match_detections`: ``label_agreement``, the share paired with a
+    detection of the same label within 1e-3 of the largest PyTorch
+    coordinate; over those pairs the largest box corner difference in
+    pixels (``max_box_diff``) and relative to that coordinate
+    (``max_box_rel_diff``) and the largest score difference; with masks,
+    the share of mask pixels that differ. Random heads saturate their
+    scores, so a run's last kept detections can tie at float precision
+    with ones that did not make the cut."""
     result = {'detections_torch': float(len(theirs)),
               'detections_ort': float(len(ours))}
     if len(ours) != len(theirs) or not len(ours):
         return result
     scale = max(float(theirs.bboxes.abs().max()), 1e-12)
-    index, _ = match_detections(ours, theirs)
-    result.update(paired_detections(ours, theirs, scale))
-    if 'max_box_diff' in result:
-        result['max_box_rel_diff'] = result.pop('max_box_diff') / scale
+    index, distance = match_detections(ours, theirs)
+    paired = distance <= 1e-3 * scale
+    result['label_agreement'] = float(paired.double().mean())
+    if paired.any():
+        box = float(distance[paired].max())
+        result.update(
+            max_box_diff=box, max_box_rel_diff=box / scale,
+            max_score_diff=float((ours.scores[index] - theirs.scores
+                                  )[paired].abs().max()))
     if 'masks' in theirs:
-        masks = np.asarray(ours.masks)[index.numpy()]
-        differ = masks != np.asarray(theirs.masks)
+        differ = np.asarray(ours.masks)[index.numpy()] != np.asarray(
+            theirs.masks)
         result['mask_pixel_disagreement'] = float(differ.mean())
     return result

@@ -159,8 +159,9 @@ def two_stage(args: argparse.Namespace, module: TwoStageDetectorExport,
     worst = 0.
     report: Dict[str, object] = {'ops': ops, 'task': 'det'}
     for name, x in inputs:
-        error = max_relative_difference(run_torch(module.rpn, x),
-                                        run_ort(sessions['rpn'], x))
+        error = max_relative_difference(
+            run_torch(module.rpn, x),
+            run_ort_or_exit(sessions['rpn'], x, name))
         worst = max(worst, error)
         extra = detection_agreement(
             two_stage_detections(detector, sessions, x)[0],
