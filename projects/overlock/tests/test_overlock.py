@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope, init_default_scope
@@ -358,28 +359,37 @@ def _config(name: str) -> Config:
     return cfg
 
 
-def test_every_config_builds_its_model():
+WIRED_KEY = {'mask-rcnn': 'neck', 'upernet': 'decode_head', 'td-hm': 'head',
+             '_in1k': 'head'}
+"""Which module of each config kind takes the backbone's widths."""
+
+
+@pytest.mark.parametrize('path', sorted(CONFIGS.glob('*.py')),
+                         ids=lambda p: p.stem)
+def test_every_config_builds_its_model(path):
     """Each config, its real arch: the model builds through the registry
-    and the backbone's widths fit the neck / heads."""
-    for name, key in [
-            ('overlock-xt_8xb128_in1k.py', 'head'),
-            ('mask-rcnn_overlock-t_fpn_1x_coco.py', 'neck'),
-            ('overlock-t_upernet_8xb2-160k_ade20k-512x512.py',
-             'decode_head'),
-            ('td-hm_overlock-t_8xb32-210e_coco-256x192.py', 'head')]:
-        cfg = _config(name)
-        init_default_scope(cfg.default_scope)
-        cfg.model.backbone.init_cfg = None
-        registry = __import__(f'{cfg.default_scope}.registry',
-                              fromlist=['MODELS']).MODELS
-        with torch.device('meta'):
-            model = registry.build(cfg.model)
-        backbone = model.backbone
-        assert isinstance(backbone, OverLoCK), name
-        widths = [backbone.embed_dims[i] for i in backbone.out_indices]
-        expected = cfg.model[key].in_channels
-        assert (widths if isinstance(expected, list)
-                else widths[-1]) == expected, name
+    and the backbone's widths fit the neck / heads; every config is in the
+    metafile (but the pose config: the paper has no pose result)."""
+    cfg = _config(path.name)
+    key = next(v for k, v in WIRED_KEY.items() if k in path.stem)
+    init_default_scope(cfg.default_scope)
+    cfg.model.backbone.init_cfg = None
+    registry = __import__(f'{cfg.default_scope}.registry',
+                          fromlist=['MODELS']).MODELS
+    with torch.device('meta'):
+        model = registry.build(cfg.model)
+    backbone = model.backbone
+    assert isinstance(backbone, OverLoCK)
+    widths = [backbone.embed_dims[i] for i in backbone.out_indices]
+    expected = cfg.model[key].in_channels
+    assert (widths if isinstance(expected, list)
+            else widths[-1]) == expected
+    if key == 'decode_head':
+        assert cfg.model.auxiliary_head.in_channels == widths[2]
+    with open(CONFIGS.parent / 'metafile.yml') as f:
+        listed = [m['Config'] for m in yaml.safe_load(f)['Models']]
+    assert (f'projects/overlock/configs/{path.name}' in listed) == (
+        key != 'head' or '_in1k' in path.stem)
 
 
 def _tiny(cfg: Config) -> None:

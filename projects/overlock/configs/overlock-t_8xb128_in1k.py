@@ -1,0 +1,6 @@
+# OverLoCK-T on ImageNet-1k at 224x224: OverLoCK-XT's recipe with the
+# official stochastic depth for T (0.15).
+_base_ = './overlock-xt_8xb128_in1k.py'
+
+model = dict(
+    backbone=dict(arch='t', drop_path_rate=0.15), head=dict(in_channels=640))
