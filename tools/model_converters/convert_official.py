@@ -7,6 +7,8 @@
     python tools/model_converters/convert_official.py SRC DST \\
         --family convnext --arch-json '{"depths": [2, 2, 6, 2],
                                         "channels": [64, 128, 256, 512]}'
+    python tools/model_converters/convert_official.py SRC DST \\
+        --config CONFIG [--cfg-options key=value ...]
 
 Every registered backbone family is supported (``--arch FAMILY-ARCH`` as
 in get_flops, or ``--family`` with the arch inferred from the file).
@@ -28,6 +30,14 @@ dense-prediction form). With ``--keep-head`` the backbone is converted in
 its classification form and the classifier is kept under mmpretrain
 ``ImageClassifier`` names (``backbone.*`` and ``head.fc.*``), so
 ``load_from=DST`` works in the family's classification config.
+
+With ``--config``, SRC is a whole official detector, segmentor or pose
+model (the families' mmdet 2.x / mmseg 0.x / mmpose releases, whose head
+and neck names mmdet 3.x / mmseg 1.x / mmpose 1.x kept): its
+``backbone.*`` tensors go through the family's checkpoint table, the rest
+is kept, and every tensor must fit the model CONFIG builds, so that
+``load_from=DST`` (or ``tools/test.py CONFIG DST``) runs the official
+model.
 """
 import argparse
 import json
@@ -37,6 +47,7 @@ import sys
 from collections import OrderedDict
 from typing import Dict, Optional, Sequence, Tuple, Union
 
+from mmengine.config import Config, DictAction
 from mmengine.runner.checkpoint import save_checkpoint
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
@@ -44,7 +55,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
 
 import mmcnn.models  # noqa: E402,F401  (registers the backbones)
 from mmcnn import __version__  # noqa: E402
-from mmcnn.analysis import backbone_families, resolve_backbone  # noqa
+from mmcnn.analysis import (backbone_families, build_task_model,  # noqa
+                            resolve_backbone)
 from mmcnn.models.backbones.base import CLASSIFIER_NORM  # noqa: E402
 from mmcnn.utils.checkpoint import (CheckpointError, StateDict,  # noqa
                                     extract_state_dict, load_checkpoint_file,
@@ -154,6 +166,60 @@ def convert(ckpt: dict, family_name: str,
     return converted, meta
 
 
+def convert_model(ckpt: dict, cfg: Config,
+                  allow_partial: bool = False) -> Tuple[StateDict, dict]:
+    """Convert a whole official dense-prediction model for ``cfg.model``.
+
+    Returns:
+        The converted state dict (``backbone.*`` in mmcnn's layout, the
+        other tensors as they were) and the ``meta`` to store with it.
+
+    Raises:
+        SystemExit: the file holds no ``backbone.*`` tensors, or not every
+            tensor of the model matched (unless ``allow_partial``).
+    """
+    state_dict = extract_state_dict(ckpt)
+    model = build_task_model(cfg)
+    backbone = model.backbone
+    prefix = 'backbone.'
+    official = OrderedDict((k[len(prefix):], v) for k, v in state_dict.items()
+                           if k.startswith(prefix))
+    if not official:
+        raise SystemExit(
+            'Not converted: the checkpoint holds no backbone.* tensors, so it '
+            'is not a whole detector / segmentor / pose model. An ImageNet '
+            'release loads through the backbone\'s init_cfg, or converts '
+            'without --config (--family / --arch).')
+    converted = OrderedDict(
+        (prefix + k, v)
+        for k, v in type(backbone).convert_checkpoint(official,
+                                                      backbone).state_dict
+        .items())
+    converted.update((k, v) for k, v in state_dict.items()
+                     if not k.startswith(prefix))
+    own = model.state_dict()
+    matched = [k for k, v in converted.items()
+               if k in own and v.shape == own[k].shape]
+    summary = (f'{type(model).__name__} with {type(backbone).__name__}: '
+               f'{len(matched)} of {len(own)} tensors matched; '
+               f'{len(own) - len(matched)} missing or mis-shaped, '
+               f'{len(converted) - len(matched)} unused.')
+    print(summary)
+    if not len(matched) == len(own) == len(converted) and not allow_partial:
+        missing = sorted(set(own) - set(matched))[:5]
+        unused = sorted(set(converted) - set(matched))[:5]
+        raise SystemExit(
+            f'Not converted: {summary} First missing: {missing}; first '
+            f'unused: {unused}. Is the config the one the file was trained '
+            'with (arch, neck and head widths)? --allow-partial writes the '
+            'partial conversion anyway.')
+    meta = dict(family=type(backbone).__name__.lower(),
+                config=osp.basename(cfg.filename or ''),
+                official_meta={k: v for k, v in (ckpt.get('meta') or {}).items()
+                               if isinstance(v, (bool, int, float, str))})
+    return converted, meta
+
+
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Convert an official checkpoint for mmcnn')
@@ -177,7 +243,21 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--keep-head', action='store_true',
                         help='keep the classifier, under mmpretrain '
                         'ImageClassifier names')
+    parser.add_argument('--config', help='convert a whole official '
+                        'detector / segmentor / pose model for the model '
+                        'this config builds')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override settings of --config')
     args = parser.parse_args(argv)
+    if args.config:
+        if (args.family or args.arch or args.arch_json or args.keep_head
+                or args.ema):
+            parser.error('--config takes the family and arch from the '
+                         'config; drop --family / --arch / --keep-head / '
+                         '--ema.')
+        return args
+    if args.cfg_options:
+        parser.error('--cfg-options goes with --config.')
     if args.arch_json is not None:
         if args.family is None or args.arch:
             parser.error('--arch-json needs --family and replaces --arch.')
@@ -197,8 +277,14 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     try:
         ckpt = load_checkpoint_file(args.src)
-        state_dict, meta = convert(ckpt, args.family, args.arch, args.ema,
-                                   args.keep_head, args.allow_partial)
+        if args.config:
+            cfg = Config.fromfile(args.config)
+            cfg.merge_from_dict(args.cfg_options or {})
+            state_dict, meta = convert_model(ckpt, cfg, args.allow_partial)
+        else:
+            state_dict, meta = convert(ckpt, args.family, args.arch,
+                                       args.ema, args.keep_head,
+                                       args.allow_partial)
     except CheckpointError as err:
         raise SystemExit(str(err)) from None
     meta.update(source=osp.basename(args.src),

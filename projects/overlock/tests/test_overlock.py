@@ -392,6 +392,49 @@ def test_every_config_builds_its_model(path):
         key != 'head' or '_in1k' in path.stem)
 
 
+def test_official_detector_checkpoint_converts_and_loads(xt_weights,
+                                                         tmp_path, capsys):
+    """An official Mask R-CNN file (mmdet 2.x: ``state_dict`` with the
+    official backbone keys, mmdet's neck and head keys) converts with
+    ``convert_official.py --config`` and loads strictly into the config's
+    model: backbone through the key table, the rest unchanged. A
+    classifier release given with ``--config`` is refused by name."""
+    from mmcnn.analysis import build_task_model
+    from mmcnn.utils.checkpoint import load_checkpoint_file
+    from tools.model_converters import convert_official
+    config = str(CONFIGS / 'mask-rcnn_overlock-t_fpn_1x_coco.py')
+    options = ['model.backbone.arch=xt',
+               'model.neck.in_channels=[56,112,340,420]']
+    cfg = Config.fromfile(config)
+    cfg.merge_from_dict({'model.backbone.arch': 'xt',
+                         'model.neck.in_channels': [56, 112, 340, 420]})
+    detector = randomise(build_task_model(cfg), seed=5)
+    state = {k: v for k, v in detector.state_dict().items()
+             if not k.startswith('backbone.')}
+    state.update((f'backbone.{k}', v) for k, v in xt_weights[0].items())
+    src, dst = tmp_path / 'maskrcnn1x_overlock_xt_coco.pth', tmp_path / 'o.pth'
+    torch.save({'meta': {'mmdet_version': '2.28.2', 'epoch': 12},
+                'state_dict': state}, src)
+    convert_official.main([str(src), str(dst), '--config', config,
+                           '--cfg-options', *options])
+    converted = load_checkpoint_file(str(dst))['state_dict']
+    fresh = build_task_model(cfg)
+    fresh.load_state_dict(converted, strict=True)
+    expected = xt_weights[1].state_dict()
+    for key, value in fresh.backbone.state_dict().items():
+        assert torch.equal(value, expected[key]), key
+    for key, value in fresh.state_dict().items():
+        if not key.startswith('backbone.'):
+            assert torch.equal(value, state[key]), key
+    assert 'tensors matched; 0 missing' in capsys.readouterr().out
+    classifier = tmp_path / 'overlock_xt_in1k_224.pth'
+    torch.save({'model': official_state(xt_weights[1], classifier=True)},
+               classifier)
+    with pytest.raises(SystemExit, match='holds no backbone'):
+        convert_official.main([str(classifier), str(dst), '--config', config,
+                               '--cfg-options', *options])
+
+
 def _tiny(cfg: Config) -> None:
     cfg.model.backbone.arch = TINY
     cfg.model.backbone.init_cfg = None
