@@ -340,6 +340,40 @@ def test_dense_form_equals_official_detection_backbone(arch, tmp_path):
         assert rel_error(a, b) < 1e-8  # float64: ~1e-13 here
 
 
+def test_official_detector_checkpoint_converts_and_loads(tmp_path):
+    """An official RetinaNet file (mmdet 2.x: the official detection
+    backbone's keys with its 14x14 attention tables, the LSNet FPN's and
+    RetinaNet head's keys) converts with ``convert_official.py --config``
+    and loads strictly: neck and head tensors unchanged, the backbone
+    computing the official detection backbone's maps."""
+    from mmcnn.analysis import build_task_model
+    from mmcnn.utils.checkpoint import load_checkpoint_file
+    from tools.model_converters import convert_official
+    config = str(CONFIGS / 'retinanet_lsnet-t_fpn_1x_coco.py')
+    detector = randomise(build_task_model(Config.fromfile(config)), seed=2)
+    official = official_dense_state(official_state('t'))
+    state = {f'backbone.{k}': v for k, v in official.items()
+             if not k.startswith('head.')}
+    state.update((k, v) for k, v in detector.state_dict().items()
+                 if not k.startswith('backbone.'))
+    src, dst = tmp_path / 'lsnet_t_retinanet.pth', tmp_path / 'out.pth'
+    torch.save({'meta': {'mmdet_version': '2.28.2'}, 'state_dict': state},
+               src)
+    convert_official.main([str(src), str(dst), '--config', config])
+    converted = load_checkpoint_file(str(dst))['state_dict']
+    fresh = build_task_model(Config.fromfile(config))
+    fresh.load_state_dict(converted, strict=True)
+    for key, value in fresh.state_dict().items():
+        if not key.startswith('backbone.'):
+            assert torch.equal(value, state[key]), key
+    x = torch.randn(1, 3, 97, 75, dtype=torch.float64)
+    with torch.no_grad():
+        ours = fresh.backbone.double()(x)
+        ref = official_forward(_double(official), x, 't', dense=True)
+    for a, b in zip(ours, ref):
+        assert rel_error(a, b) < 1e-8
+
+
 def test_classifier_and_deploy_forms_equal_official_classifier(tmp_path):
     """The classification form with the file's head BatchNorm1d as
     ``norm3`` and the head's linear layer gives the official logits; so
