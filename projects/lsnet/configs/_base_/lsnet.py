@@ -14,17 +14,9 @@ lsnet_t = dict(
     norm_eval=True,
     init_cfg=dict(type='Pretrained', checkpoint=_hub + 'lsnet_t.pth'))
 lsnet_t_widths = [64, 128, 256, 384]
-lsnet_s = dict(
-    type='mmcnn.LSNet',
-    arch='s',
-    out_indices=(0, 1, 2, 3),
-    norm_eval=True,
-    init_cfg=dict(type='Pretrained', checkpoint=_hub + 'lsnet_s.pth'))
+lsnet_s = dict(lsnet_t, arch='s')
+lsnet_s['init_cfg'] = dict(lsnet_t['init_cfg'], checkpoint=_hub + 'lsnet_s.pth')
 lsnet_s_widths = [96, 192, 320, 448]
-lsnet_b = dict(
-    type='mmcnn.LSNet',
-    arch='b',
-    out_indices=(0, 1, 2, 3),
-    norm_eval=True,
-    init_cfg=dict(type='Pretrained', checkpoint=_hub + 'lsnet_b.pth'))
+lsnet_b = dict(lsnet_t, arch='b')
+lsnet_b['init_cfg'] = dict(lsnet_t['init_cfg'], checkpoint=_hub + 'lsnet_b.pth')
 lsnet_b_widths = [128, 256, 384, 512]

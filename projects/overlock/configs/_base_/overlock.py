@@ -11,17 +11,11 @@ overlock_t = dict(
     init_cfg=dict(
         type='Pretrained', checkpoint=_release + 'overlock_t_in1k_224.pth'))
 overlock_t_widths = [64, 128, 384, 640]
-overlock_s = dict(
-    overlock_t,
-    arch='s',
-    drop_path_rate=0.4,
-    init_cfg=dict(
-        type='Pretrained', checkpoint=_release + 'overlock_s_in1k_224.pth'))
+overlock_s = dict(overlock_t, arch='s', drop_path_rate=0.4)
+overlock_s['init_cfg'] = dict(overlock_t['init_cfg'],
+                              checkpoint=_release + 'overlock_s_in1k_224.pth')
 overlock_s_widths = [64, 128, 448, 640]
-overlock_b = dict(
-    overlock_t,
-    arch='b',
-    drop_path_rate=0.6,
-    init_cfg=dict(
-        type='Pretrained', checkpoint=_release + 'overlock_b_in1k_224.pth'))
+overlock_b = dict(overlock_t, arch='b', drop_path_rate=0.6)
+overlock_b['init_cfg'] = dict(overlock_t['init_cfg'],
+                              checkpoint=_release + 'overlock_b_in1k_224.pth')
 overlock_b_widths = [80, 160, 528, 720]
