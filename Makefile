@@ -2,6 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.mmcnn-env
+EXT_STAMP := $(VENV)/.mmcnn-cpu-ext
 # Idle OpenMP threads sleep instead of spinning: on a busy 2-core machine
 # spinning slows torch 5-20x; results are unchanged.
 export OMP_WAIT_POLICY ?= PASSIVE
@@ -10,10 +11,16 @@ DEMO_DIR := work_dirs/demo_retinanet_moganet-xt
 
 .PHONY: env test demo clean-demo
 
-env: $(STAMP)
+env: $(STAMP) $(EXT_STAMP)
 
 $(STAMP): requirements/stack.txt requirements/constraints.txt setup.cfg pyproject.toml tools/misc/setup_env.sh
 	bash tools/misc/setup_env.sh
+	touch $@
+
+# mmcnn's compiled CPU kernels (mmcnn/ops/csrc), for this machine; a failed
+# build is reported and leaves the PyTorch paths in use.
+$(EXT_STAMP): $(STAMP) $(wildcard mmcnn/ops/csrc/*.cpp) mmcnn/ops/__init__.py mmcnn/ops/build.py
+	$(PY) -m mmcnn.ops.build
 	touch $@
 
 test: env

@@ -1,23 +1,29 @@
-"""InternImage inference on the CPU: mmcnn's DCNv3 against the reference.
+"""InternImage on the CPU: mmcnn's DCNv3 against the reference.
 
     .venv/bin/python benchmarks/bench_dcnv3.py [--arch t] [--shape 224] \\
         [--batch-sizes 1 8] [--threads 2] [--rounds 5] [--iters 3] \\
-        [--clock wall|cpu]
+        [--train] [--clock wall|cpu]
 
-Runs the backbone with mmcnn's DCNv3 sampling (weighted row gathers,
-``F.embedding_bag``) and with the straightforward formulation of the
-official ``dcnv3_core_pytorch`` (one ``grid_sample`` over all groups and
-points, then a mask-weighted sum; ``reference_dcnv3`` of
-tests/test_dcnv3.py), interleaved round by round in one process, and
-prints a Markdown table of milliseconds per image (median and best round)
-for the whole backbone and for the sampling op alone at the shapes of
-each stage. The two agree to float precision (tests/test_dcnv3.py).
+Runs the backbone, and the sampling op alone at the shapes of each stage,
+with three DCNv3 implementations interleaved round by round in one
+process: mmcnn's compiled kernel (:mod:`mmcnn.ops`, when built), mmcnn's
+PyTorch path (weighted row gathers, ``F.embedding_bag``;
+``MMCNN_CPU_EXT=0``) and the straightforward formulation of the official
+``dcnv3_core_pytorch`` (one ``grid_sample`` over all groups and points,
+then a mask-weighted sum; ``reference_dcnv3`` of tests/test_dcnv3.py).
+Prints a Markdown table of milliseconds per image (median and best round)
+and the speed-ups over the reference. ``--train`` times forward and
+backward (gradients of the input, offsets and masks; of the weights for
+the backbone) instead of inference. All three agree to float precision
+(tests/test_dcnv3.py).
 """
 import argparse
+import contextlib
+import os
 import os.path as osp
 import statistics
 import sys
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, Iterator, List, Optional, Sequence
 from unittest import mock
 
 import torch
@@ -29,6 +35,7 @@ sys.path.insert(0, osp.join(ROOT, 'tests'))
 from mmcnn.analysis import CLOCKS, time_interleaved  # noqa: E402
 from mmcnn.models import InternImage  # noqa: E402
 from mmcnn.models.layers import dcnv3_core  # noqa: E402
+from mmcnn.ops import DISABLE_ENV, cpu_ops  # noqa: E402
 from test_dcnv3 import reference_dcnv3  # noqa: E402
 
 CORE = 'mmcnn.models.layers.dcnv3.dcnv3_core'
@@ -55,47 +62,80 @@ def interleaved(fns: Dict[str, Callable[[], object]], rounds: int,
             for name, seconds in zip(fns, timings)}
 
 
+@contextlib.contextmanager
+def compiled_kernels(enabled: bool) -> Iterator[None]:
+    """Run with mmcnn's compiled kernels on or off."""
+    before = os.environ.get(DISABLE_ENV)
+    os.environ[DISABLE_ENV] = '1' if enabled else '0'
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[DISABLE_ENV]
+        else:
+            os.environ[DISABLE_ENV] = before
+
+
+def candidates(run: Callable[[Callable, bool], Callable[[], object]]
+               ) -> Dict[str, Callable[[], object]]:
+    """The implementations to time, each as ``run(op, compiled)``."""
+    fns = {'pytorch': run(dcnv3_core, False),
+           'reference': run(reference_op, False)}
+    if cpu_ops() is not None:
+        fns['compiled'] = run(dcnv3_core, True)
+    return fns
+
+
 def network_case(arch: str, shape: int, batch: int, rounds: int,
-                 iters: int, clock: Callable[[], float]
+                 iters: int, train: bool, clock: Callable[[], float]
                  ) -> Dict[str, List[float]]:
-    model = InternImage(arch=arch).eval()
+    model = InternImage(arch=arch).train(train)
     x = torch.randn(batch, 3, shape, shape)
 
-    def run(op):
+    def run(op: Callable, compiled: bool) -> Callable[[], object]:
         def call():
-            with torch.no_grad(), mock.patch(CORE, op):
-                model(x)
+            with compiled_kernels(compiled), mock.patch(CORE, op), \
+                    torch.set_grad_enabled(train):
+                outs = model(x)
+                if train:
+                    sum(o.sum() for o in outs).backward()
         return call
 
-    return interleaved({'mmcnn': run(dcnv3_core),
-                        'reference': run(reference_op)}, rounds, iters,
-                       batch, clock)
+    return interleaved(candidates(run), rounds, iters, batch, clock)
 
 
 def op_case(size: int, channels: int, groups: int, batch: int, rounds: int,
-            iters: int, clock: Callable[[], float]
+            iters: int, train: bool, clock: Callable[[], float]
             ) -> Dict[str, List[float]]:
-    x = torch.randn(batch, size, size, channels)
-    offset = 2 * torch.randn(batch, size, size, groups * 18)
+    x = torch.randn(batch, size, size, channels, requires_grad=train)
+    offset = (2 * torch.randn(batch, size, size, groups * 18)
+              ).requires_grad_(train)
     mask = torch.randn(batch, size, size, groups, 9).softmax(-1).flatten(3)
+    mask.requires_grad_(train)
+    grad = torch.randn(batch, size, size, channels)
 
-    def run(op):
+    def run(op: Callable, compiled: bool) -> Callable[[], object]:
         def call():
-            with torch.no_grad():
-                op(x, offset, mask, groups)
+            with compiled_kernels(compiled), torch.set_grad_enabled(train):
+                out = op(x, offset, mask, groups)
+                if train:
+                    torch.autograd.grad(out, (x, offset, mask), grad)
         return call
 
-    return interleaved({'mmcnn': run(dcnv3_core),
-                        'reference': run(reference_op)}, rounds, iters,
-                       batch, clock)
+    return interleaved(candidates(run), rounds, iters, batch, clock)
 
 
 def row(label: str, result: Dict[str, List[float]]) -> str:
-    ours, ref = result['mmcnn'], result['reference']
-    speedup = statistics.median(ref) / statistics.median(ours)
-    return (f'| {label} | {statistics.median(ours):.1f} ({min(ours):.1f}) | '
-            f'{statistics.median(ref):.1f} ({min(ref):.1f}) | '
-            f'{speedup:.2f}x |')
+    cells = [f'{statistics.median(result[name]):.2f} '
+             f'({min(result[name]):.2f})' for name in COLUMNS
+             if name in result]
+    ref = statistics.median(result['reference'])
+    speedups = [f'{ref / statistics.median(result[name]):.2f}x'
+                for name in ('compiled', 'pytorch') if name in result]
+    return f'| {label} | ' + ' | '.join(cells + speedups) + ' |'
+
+
+COLUMNS = ('compiled', 'pytorch', 'reference')
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -106,6 +146,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--iters', type=int, default=3)
+    parser.add_argument('--train', action='store_true',
+                        help='time forward and backward')
     parser.add_argument(
         '--clock', choices=tuple(CLOCKS), default='wall',
         help='wall-clock time, or the CPU time of this process (with '
@@ -119,16 +161,23 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
     torch.set_num_threads(args.threads)
     clock = CLOCKS[args.clock]
     settings = InternImage.arch_zoo[args.arch]
+    compiled = cpu_ops() is not None
+    names = (['compiled kernel'] if compiled else []) + [
+        'PyTorch path', 'reference grid_sample']
+    ratios = (['compiled / ref'] if compiled else []) + ['PyTorch / ref']
     lines = [
         f'InternImage-{args.arch.upper()} at {args.shape}x{args.shape}, '
-        f'CPU, {args.threads} threads, torch {torch.__version__}; '
+        f'CPU, {args.threads} threads, torch {torch.__version__}, '
+        f'{"training (forward + backward)" if args.train else "inference"}; '
         f'{args.clock} ms/img, median (best) of {args.rounds} rounds x '
-        f'{args.iters} iters', '',
-        '| case | mmcnn DCNv3 | reference grid_sample | speed-up |',
-        '|---|---|---|---|']
+        f'{args.iters} iters; speed-up = reference time / time'
+        + ('' if compiled else ' (compiled kernels not built)'), '',
+        '| case | ' + ' | '.join(names + ratios) + ' |',
+        '|---' * (1 + len(names) + len(ratios)) + '|']
     for batch in args.batch_sizes:
         lines.append(row(f'backbone, batch {batch}', network_case(
-            args.arch, args.shape, batch, args.rounds, args.iters, clock)))
+            args.arch, args.shape, batch, args.rounds, args.iters,
+            args.train, clock)))
         print(lines[-1], flush=True)
         for i, (width, groups) in enumerate(zip(settings['embed_dims'],
                                                 settings['groups'])):
@@ -137,7 +186,7 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
                 f'op only, stage {i + 1} ({size}x{size}x{width}, '
                 f'G={groups}), batch {batch}',
                 op_case(size, width, groups, batch, args.rounds,
-                        args.iters, clock)))
+                        args.iters, args.train, clock)))
             print(lines[-1], flush=True)
     print('\n'.join(lines))
     return lines

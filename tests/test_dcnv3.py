@@ -1,10 +1,24 @@
-"""DCNv3 op and module against the straightforward grid_sample formulation."""
+"""DCNv3 op and module against the straightforward grid_sample formulation,
+with mmcnn's compiled CPU kernel and with its PyTorch path."""
 import pytest
 import torch
 import torch.nn.functional as F
 
 from mmcnn.analysis import DCNV3_FLOP_HANDLES
 from mmcnn.models.layers import DCNv3, dcnv3_core, dcnv3_macs
+from mmcnn.ops import DISABLE_ENV, cpu_ops
+
+
+@pytest.fixture(autouse=True, params=['compiled', 'pytorch'])
+def implementation(request, monkeypatch):
+    """Every test twice: with the compiled kernel (which ``make env``
+    builds: its absence fails here) and with ``MMCNN_CPU_EXT=0``."""
+    compiled = request.param == 'compiled'
+    monkeypatch.setenv(DISABLE_ENV, '1' if compiled else '0')
+    assert (cpu_ops() is not None) == compiled, (
+        'the compiled CPU kernels are not built: python -m mmcnn.ops.build '
+        '(make env runs it)')
+    return request.param
 
 
 def reference_dcnv3(x, offset, mask, groups, kernel_size, stride, padding,

@@ -11,7 +11,11 @@ offsets ``dp_gk`` and modulation scalars ``m_gk`` normalised by a softmax
 over the K points of each group; ``x_g(.)`` samples the channels of group
 g bilinearly, with zeros outside the map.
 
-The official operator is a CUDA kernel. Here the sampling runs as one
+The official operator is a CUDA kernel. On the CPU, mmcnn's compiled
+kernel (:mod:`mmcnn.ops`, ``csrc/dcnv3.cpp``: the gather, bilinear
+weights, modulation and group sum in one pass over the channels-last map,
+and a backward whose tasks own disjoint slices of the input gradient) runs
+when it is built. Otherwise, and on other devices, the sampling runs as one
 weighted row gather per bilinear tap: ``F.embedding_bag`` over the rows
 ``(pixel, group)`` of the channels-last map, whose per-sample weights are
 the bilinear tap weights times the modulation, so neither the sampled
@@ -27,6 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.autograd.function import once_differentiable
 
+from mmcnn.ops import cpu_ops
 from .dwconv import DepthwiseConv2d
 from .pointwise import PointwiseLinear
 
@@ -150,12 +155,20 @@ def _gather_sample(x: torch.Tensor, offset: torch.Tensor,
     return out.view(n, h_out, w_out, channels)
 
 
+def _compiled(x: torch.Tensor) -> Optional[Any]:
+    """The compiled kernels if they take ``x`` (float32/64 on the CPU)."""
+    if x.device.type != 'cpu' or x.dtype not in (torch.float32,
+                                                 torch.float64):
+        return None
+    return cpu_ops()
+
+
 class DCNv3Function(torch.autograd.Function):
     """The DCNv3 sampling as one autograd node.
 
-    The forward keeps only its inputs; the backward recomputes the gather
-    with autograd and differentiates it, as the official CUDA kernel keeps
-    only its inputs. Being one node, the op appears in a traced graph as
+    The forward keeps only its inputs, as the official CUDA kernel does;
+    the backward runs the compiled kernel's, or recomputes the gather with
+    autograd and differentiates it. Being one node, the op appears in a traced graph as
     ``prim::PythonOp.DCNv3Function``, which
     :data:`mmcnn.analysis.DCNV3_FLOP_HANDLES` counts (see
     :func:`dcnv3_macs`).
@@ -168,11 +181,19 @@ class DCNv3Function(torch.autograd.Function):
                 offset_scale: float) -> torch.Tensor:
         ctx.settings = (kernel_size, stride, padding, dilation, offset_scale)
         ctx.save_for_backward(x, offset, mask)
+        ctx.compiled = _compiled(x)
+        if ctx.compiled is not None:
+            return ctx.compiled.dcnv3_forward(x, offset, mask, *ctx.settings)
         return _gather_sample(x, offset, mask, *ctx.settings)
 
     @staticmethod
     @once_differentiable
     def backward(ctx: Any, grad_out: torch.Tensor) -> tuple:
+        if ctx.compiled is not None:
+            grads = ctx.compiled.dcnv3_backward(grad_out, *ctx.saved_tensors,
+                                                *ctx.settings)
+            return tuple(g if needed else None for g, needed in zip(
+                grads, ctx.needs_input_grad[:3])) + (None, ) * 5
         inputs = [t.detach().requires_grad_(needed) for t, needed in zip(
             ctx.saved_tensors, ctx.needs_input_grad[:3])]
         with torch.enable_grad():

@@ -1,0 +1,90 @@
+"""mmcnn's compiled CPU kernels (mmcnn.ops) against mmcnn's PyTorch paths:
+equal in forward and gradients, switched off by MMCNN_CPU_EXT=0, and never
+loaded from a build that does not match the sources."""
+import pytest
+import torch
+
+from mmcnn import ops
+from mmcnn.models.layers import dcnv3_core
+from test_dcnv3 import random_inputs
+
+# (N, H, W, C, G, kernel, stride, padding, dilation, offset_scale): odd
+# sizes, group widths with and without a SIMD tail (3, 24, 16, 48).
+DCNV3_CASES = [
+    (1, 13, 11, 12, 4, 3, 1, 1, 1, 1.0),
+    (8, 7, 9, 48, 2, 3, 1, 1, 1, 1.0),
+    (8, 7, 7, 512, 32, 3, 1, 1, 1, 1.0),
+    (1, 15, 10, 64, 4, 3, 2, 1, 1, 1.0),
+    (1, 9, 12, 16, 1, 5, 1, 4, 2, 0.5),
+    (8, 9, 8, 24, 1, 3, 1, 0, 3, 2.0),
+]
+
+
+def dcnv3_both(case, dtype, monkeypatch):
+    """Output and gradients of (x, offset, mask), compiled and PyTorch."""
+    _, _, _, _, groups, k, stride, pad, dil, scale = case
+    inputs = random_inputs(case, dtype, seed=1)
+    results = {}
+    for flag in ('1', '0'):
+        monkeypatch.setenv(ops.DISABLE_ENV, flag)
+        leaves = [t.clone().requires_grad_() for t in inputs]
+        out = dcnv3_core(*leaves, groups, k, stride, pad, dil, scale)
+        grad = torch.randn(out.shape, dtype=dtype,
+                           generator=torch.Generator().manual_seed(2))
+        results[flag] = (out, *torch.autograd.grad(out, leaves, grad))
+    return results['1'], results['0']
+
+
+@pytest.mark.parametrize('case', DCNV3_CASES)
+@pytest.mark.parametrize('dtype,tol', [(torch.float64, 1e-12),
+                                       (torch.float32, 2e-6)])
+def test_dcnv3_kernel_equals_the_pytorch_path(case, dtype, tol, monkeypatch):
+    assert ops.cpu_ops() is not None, 'python -m mmcnn.ops.build'
+    compiled, pytorch = dcnv3_both(case, dtype, monkeypatch)
+    for name, a, b in zip(('out', 'x', 'offset', 'mask'), compiled, pytorch):
+        assert a.shape == b.shape
+        error = ((a - b).abs().max() / b.abs().max()).item()
+        assert error < tol, (name, error)
+
+
+def test_dcnv3_kernel_gradcheck():
+    case = (2, 5, 4, 6, 2, 3, 1, 1, 2, 1.0)
+    inputs = tuple(t.requires_grad_() for t in random_inputs(
+        case, torch.float64, seed=4))
+    assert ops.cpu_ops() is not None
+    assert torch.autograd.gradcheck(
+        lambda x, o, m: dcnv3_core(x, o, m, 2, 3, 1, 1, 2, 1.0), inputs)
+
+
+def test_disabled_by_the_environment_variable(monkeypatch):
+    """``MMCNN_CPU_EXT=0`` is read on every call: the op asks for the
+    kernels, gets none, and runs its PyTorch path."""
+    returned = []
+
+    def spy():
+        returned.append(ops.cpu_ops())
+        return returned[-1]
+
+    monkeypatch.setattr('mmcnn.models.layers.dcnv3.cpu_ops', spy)
+    x, offset, mask = random_inputs((1, 5, 5, 8, 2, 3, 1, 1, 1, 1.), seed=0)
+    dcnv3_core(x, offset, mask, 2)
+    monkeypatch.setenv(ops.DISABLE_ENV, '0')
+    dcnv3_core(x, offset, mask, 2)
+    assert returned[0] is not None and returned[1] is None
+
+
+def test_a_build_for_other_sources_is_not_loaded(monkeypatch, tmp_path):
+    """A library whose fingerprint differs (other sources, torch or CPU) is
+    refused: the PyTorch paths run and the log says how to rebuild."""
+    monkeypatch.setattr(ops, 'fingerprint', lambda: 'other sources')
+    monkeypatch.setattr(ops, '_LOADED', [])
+    assert ops.cpu_ops() is None
+    monkeypatch.setattr(ops, 'stamp_path', lambda: str(tmp_path / 'none'))
+    monkeypatch.setattr(ops, '_LOADED', [])
+    assert ops.cpu_ops() is None
+
+
+def test_the_build_is_valid_for_these_sources():
+    with open(ops.stamp_path()) as f:
+        assert f.read() == ops.fingerprint()
+    assert ops.sources() and all(s.endswith('.cpp') for s in ops.sources())
