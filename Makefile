@@ -19,7 +19,7 @@ $(STAMP): requirements/stack.txt requirements/constraints.txt setup.cfg pyprojec
 
 # mmcnn's compiled CPU kernels (mmcnn/ops/csrc), for this machine; a failed
 # build is reported and leaves the PyTorch paths in use.
-$(EXT_STAMP): $(STAMP) $(wildcard mmcnn/ops/csrc/*.cpp) mmcnn/ops/__init__.py mmcnn/ops/build.py
+$(EXT_STAMP): $(STAMP) $(wildcard mmcnn/ops/csrc/*) mmcnn/ops/__init__.py mmcnn/ops/build.py
 	$(PY) -m mmcnn.ops.build
 	touch $@
 

@@ -1,8 +1,10 @@
-"""mmcnn's compiled CPU kernels (mmcnn.ops) against mmcnn's PyTorch paths:
-equal in forward and gradients, switched off by MMCNN_CPU_EXT=0, and never
+"""mmcnn's compiled CPU kernels (mmcnn.ops) against PyTorch: DCNv3 equal to
+mmcnn's PyTorch path in forward and gradients, the depth-wise kernel
+gradient equal to autograd's; switched off by MMCNN_CPU_EXT=0, and never
 loaded from a build that does not match the sources."""
 import pytest
 import torch
+import torch.nn.functional as F
 
 from mmcnn import ops
 from mmcnn.models.layers import dcnv3_core
@@ -88,3 +90,37 @@ def test_the_build_is_valid_for_these_sources():
     with open(ops.stamp_path()) as f:
         assert f.read() == ops.fingerprint()
     assert ops.sources() and all(s.endswith('.cpp') for s in ops.sources())
+
+
+# (N, C, H, W, kh, kw, dilation, padding): odd sizes, band kernels, channel
+# counts with and without a register tail (20 = 16 + 4, 3), batch 1 and 8.
+DWCONV_CASES = [
+    (1, 20, 9, 11, 3, 3, 1, (1, 1)),
+    (8, 32, 13, 12, 7, 7, 1, (3, 3)),
+    (8, 48, 10, 9, 1, 11, 1, (0, 5)),
+    (1, 64, 12, 7, 11, 1, 1, (5, 0)),
+    (2, 16, 10, 11, 5, 5, 3, (6, 6)),
+    (1, 3, 7, 9, 3, 3, 2, (0, 1)),
+]
+
+
+@pytest.mark.parametrize('case', DWCONV_CASES)
+@pytest.mark.parametrize('dtype,tol', [(torch.float64, 1e-12),
+                                       (torch.float32, 2e-6)])
+def test_dwconv_weight_grad_equals_autograd(case, dtype, tol):
+    n, c, h, w, kh, kw, dilation, padding = case
+    gen = torch.Generator().manual_seed(c + h)
+    x = torch.randn(n, c, h, w, dtype=dtype, generator=gen)
+    weight = torch.randn(c, 1, kh, kw, dtype=dtype, generator=gen,
+                         requires_grad=True)
+    out = F.conv2d(x, weight, None, 1, padding, dilation, c)
+    grad = torch.randn(out.shape, dtype=dtype, generator=gen)
+    expected, = torch.autograd.grad(out, weight, grad)
+    for layout in (torch.contiguous_format, torch.channels_last):
+        actual = ops.cpu_ops().dwconv_weight_grad(
+            x.contiguous(memory_format=layout),
+            grad.contiguous(memory_format=layout), kh, kw, *padding,
+            dilation, dilation)
+        assert actual.shape == expected.shape
+        error = ((actual - expected).abs().max() / expected.abs().max())
+        assert error.item() < tol, layout

@@ -66,6 +66,8 @@ def test_every_algorithm_matches_nchw_conv2d(case, channels_last):
     supported = dwconv.supported_algorithms(x, weight, (stride, stride),
                                             padding, (dilation, dilation))
     assert ('fft' in supported) == (stride == 1)
+    assert ('compiled_wgrad' in supported) == (stride == 1), (
+        'the compiled CPU kernels are built by make env')
     for algorithm in supported + ['auto']:
         leaves = [t.detach().requires_grad_() for t in (x, weight, bias)]
         out = dwconv.depthwise_conv2d(*leaves, stride, padding, dilation,
@@ -307,7 +309,8 @@ def test_training_step_gradients_match_across_algorithms():
                  layer_scale_init_value=1.).train().double()
     x = torch.randn(2, 3, 64, 64, dtype=torch.float64)
     grads = {}
-    for algorithm in ('direct', 'fft', 'channels_last_wgrad', None):
+    for algorithm in ('direct', 'fft', 'channels_last_wgrad',
+                      'compiled_wgrad', None):
         model.zero_grad()
         with force_algorithm(algorithm):
             sum(o.square().mean() for o in model(x)).backward()
@@ -316,7 +319,7 @@ def test_training_step_gradients_match_across_algorithms():
     kernels = [name for name, m in model.named_modules()
                if isinstance(m, DepthwiseConv2d)]
     assert len(kernels) == 12
-    for algorithm in ('fft', 'channels_last_wgrad', None):
+    for algorithm in ('fft', 'channels_last_wgrad', 'compiled_wgrad', None):
         for name, grad in grads['direct'].items():
             assert grad.abs().max() > 0, name
             assert _relative_error(grads[algorithm][name], grad) < 1e-9, (

@@ -15,7 +15,7 @@ import os
 import os.path as osp
 import platform
 import sys
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Tuple
 
 import torch
 from mmengine.logging import print_log
@@ -30,10 +30,11 @@ LDFLAGS = ('-fopenmp', )
 _LOADED: List[Optional[Any]] = []
 
 
-def sources() -> List[str]:
-    """The C++ files of the library, sorted."""
+def sources(suffixes: Tuple[str, ...] = ('.cpp', )) -> List[str]:
+    """The library's files with these suffixes (the compiled ones by
+    default), sorted."""
     return sorted(osp.join(SOURCE_DIR, f) for f in os.listdir(SOURCE_DIR)
-                  if f.endswith('.cpp'))
+                  if f.endswith(suffixes))
 
 
 def _cpu_model() -> str:
@@ -50,7 +51,7 @@ def _cpu_model() -> str:
 def fingerprint() -> str:
     """What a build is valid for: the sources, flags, torch and CPU."""
     digest = hashlib.sha256()
-    for path in sources():
+    for path in sources(('.cpp', '.h')):
         with open(path, 'rb') as f:
             digest.update(f.read())
     for part in (*CFLAGS, *LDFLAGS, torch.__version__, platform.machine(),

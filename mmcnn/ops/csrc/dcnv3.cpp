@@ -16,11 +16,15 @@
 #include <torch/library.h>
 
 #include <cmath>
-#include <cstring>
 #include <tuple>
 #include <vector>
 
+#include "simd.h"
+
 namespace {
+
+using mmcnn_cpu::horizontal_sum;
+using mmcnn_cpu::Simd;
 
 struct Geometry {
   int64_t n, height, width, channels, h_out, w_out, groups, points, group_channels;
@@ -143,20 +147,6 @@ struct PixelTaps {
   }
 };
 
-// A 64-byte SIMD register of T (GCC/Clang vector extension), loaded and
-// stored unaligned.
-template <typename T>
-struct Simd {
-  typedef T type __attribute__((vector_size(64)));
-  static constexpr int64_t lanes = 64 / sizeof(T);
-  static type load(const T* p) {
-    type v;
-    std::memcpy(&v, p, sizeof(v));
-    return v;
-  }
-  static void store(T* p, const type& v) { std::memcpy(p, &v, sizeof(v)); }
-};
-
 // out[c] = sum over the group's points and taps of weight * image[offset + c],
 // one register of channels at a time.
 template <typename T>
@@ -207,25 +197,6 @@ void forward_kernel(const Geometry& geo, const T* x, const T* offset, const T* m
       }
     }
   });
-}
-
-// The sum of a register's lanes: halves added down to 16 bytes, then the
-// last two or four lanes.
-template <typename T>
-inline T horizontal_sum(const typename Simd<T>::type& v) {
-  typedef T half_type __attribute__((vector_size(32)));
-  typedef T quarter_type __attribute__((vector_size(16)));
-  half_type lo, hi;
-  std::memcpy(&lo, &v, 32);
-  std::memcpy(&hi, reinterpret_cast<const char*>(&v) + 32, 32);
-  lo += hi;
-  quarter_type a, b;
-  std::memcpy(&a, &lo, 16);
-  std::memcpy(&b, reinterpret_cast<const char*>(&lo) + 16, 16);
-  a += b;
-  T total = 0;
-  for (size_t i = 0; i < 16 / sizeof(T); ++i) total += a[i];
-  return total;
 }
 
 // The backward of one output pixel: its offsets' and masks' gradients, and

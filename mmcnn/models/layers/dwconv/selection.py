@@ -74,8 +74,8 @@ def _candidates(x: torch.Tensor, weight: torch.Tensor, stride: Pair,
     map to channels-last and back; on a channels-last input it equals
     ``'channels_last'``. The padded kernel is tried from width 5 and for
     inference only (its larger weight gradient makes training slower),
-    ``'channels_last_wgrad'`` for training only (its forward is
-    ``'channels_last'``), the FFT from 49 taps.
+    ``'compiled_wgrad'`` and ``'channels_last_wgrad'`` for training only
+    (their forward is ``'channels_last'``), the FFT from 49 taps.
     """
     supported = supported_algorithms(x, weight, stride, padding, dilation)
     taps = weight.shape[-2] * weight.shape[-1]
@@ -83,8 +83,10 @@ def _candidates(x: torch.Tensor, weight: torch.Tensor, stride: Pair,
         names = ['channels_last']
         if weight.shape[-1] >= 5 and not train:
             names.append('channels_last_padded')
-        if train and 'channels_last_wgrad' in supported:
-            names.append('channels_last_wgrad')
+        if train:
+            names += [name for name in ('compiled_wgrad',
+                                        'channels_last_wgrad')
+                      if name in supported]
         if not is_channels_last(x):
             names.append('direct')
     elif x.device.type == 'cuda':
