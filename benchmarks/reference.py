@@ -265,9 +265,9 @@ def parse_dwconv_shape(text: str) -> Tuple[int, int, int, int, int, int]:
 
 def dwconv_table(args: argparse.Namespace) -> List[str]:
     """Milliseconds of every depth-wise algorithm per shape, interleaved."""
-    header = ('| shape | kernel | NCHW direct | channels_last | '
-              'channels_last_padded | fft | auto picks |')
-    rows = [header, '|' + '---|' * 7]
+    names = ['NCHW direct' if a == 'direct' else a for a in dwconv.ALGORITHMS]
+    rows = ['| shape | kernel | ' + ' | '.join(names) + ' | auto picks |',
+            '|' + '---|' * (len(names) + 3)]
     for text in args.dwconv_shapes:
         n, c, h, kh, kw, d = parse_dwconv_shape(text)
         padding = (d * (kh - 1) // 2, d * (kw - 1) // 2)
@@ -304,7 +304,7 @@ def dwconv_table(args: argparse.Namespace) -> List[str]:
         choice = [v for k, v in dwconv.algorithm_cache().items()
                   if k[3] == (kh, kw)
                   and k[7:9] == (dwconv.size_bucket(h, h), c)
-                  and k[-1] == args.train]
+                  and k[11] == args.train]
         kernel = f'{kh}x{kw}' + (f' d{d}' if d > 1 else '')
         cells = [f'{n}x{c}x{h}x{h}', kernel]
         for name in dwconv.ALGORITHMS:

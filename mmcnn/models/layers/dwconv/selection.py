@@ -2,7 +2,7 @@
 
 ``'auto'`` picks, per key (device, dtype, kernel, dilation, stride,
 padding, spatial size bucket, channels, batch bucket, input layout,
-inference or training), the fastest applicable algorithm of
+inference or training, whether mmcnn's compiled CPU kernels are in), the fastest applicable algorithm of
 :mod:`.algorithms` by a quick timed trial on the first call with that key:
 the minimum of up to :data:`TRIAL_RUNS` runs of each candidate on the real
 input (forward only for inference, forward and backward when gradients are
@@ -49,6 +49,7 @@ from typing import Dict, Iterator, List, Optional, Tuple
 
 import torch
 
+from mmcnn.ops import cpu_ops
 from mmcnn.utils.fileio import atomic_write_bytes
 from ..layout import is_channels_last
 from .algorithms import ALGORITHMS, Pair, run_algorithm, supported_algorithms
@@ -224,10 +225,11 @@ def select_algorithm(x: torch.Tensor, weight: torch.Tensor,
         x.requires_grad or weight.requires_grad
         or (bias is not None and bias.requires_grad))
     n, c, h, w = x.shape
+    compiled = x.device.type == 'cpu' and cpu_ops() is not None
     key = (x.device.type, x.device.index, x.dtype,
            tuple(weight.shape[-2:]), dilation, stride, padding,
            size_bucket(h, w), c, _batch_bucket(n), is_channels_last(x),
-           train)
+           train, compiled)
     choice = _CHOICES.get(key)
     if choice is not None:
         return choice
