@@ -1,13 +1,14 @@
 """mmcnn's compiled CPU kernels (mmcnn.ops) against PyTorch: DCNv3 equal to
 mmcnn's PyTorch path in forward and gradients, the depth-wise kernel
-gradient equal to autograd's; switched off by MMCNN_CPU_EXT=0, and never
+gradient equal to autograd's, the depth-wise forward (with its fused GELU)
+equal to conv2d (and F.gelu); switched off by MMCNN_CPU_EXT=0, and never
 loaded from a build that does not match the sources."""
 import pytest
 import torch
 import torch.nn.functional as F
 
 from mmcnn import ops
-from mmcnn.models.layers import dcnv3_core
+from mmcnn.models.layers import DepthwiseConv2d, dcnv3_core, force_algorithm
 from test_dcnv3 import random_inputs
 
 # (N, H, W, C, G, kernel, stride, padding, dilation, offset_scale): odd
@@ -124,3 +125,58 @@ def test_dwconv_weight_grad_equals_autograd(case, dtype, tol):
         assert actual.shape == expected.shape
         error = ((actual - expected).abs().max() / expected.abs().max())
         assert error.item() < tol, layout
+
+
+@pytest.mark.parametrize('case', DWCONV_CASES)
+@pytest.mark.parametrize('dtype,tol', [(torch.float64, 1e-12),
+                                       (torch.float32, 2e-6)])
+@pytest.mark.parametrize('gelu', [False, True])
+def test_dwconv_forward_equals_conv2d(case, dtype, tol, gelu):
+    """The compiled forward (bias, and GELU fused before the store) equals
+    conv2d (then F.gelu) on both layouts; the result is channels-last."""
+    n, c, h, w, kh, kw, dilation, padding = case
+    gen = torch.Generator().manual_seed(c + w)
+    x = 3 * torch.randn(n, c, h, w, dtype=dtype, generator=gen)
+    weight = torch.randn(c, 1, kh, kw, dtype=dtype, generator=gen) / kh
+    bias = torch.randn(c, dtype=dtype, generator=gen)
+    expected = F.conv2d(x, weight, bias, 1, padding, dilation, c)
+    expected = F.gelu(expected) if gelu else expected
+    for layout in (torch.contiguous_format, torch.channels_last):
+        actual = ops.cpu_ops().dwconv_forward(
+            x.contiguous(memory_format=layout), weight, bias, *padding,
+            dilation, dilation, gelu)
+        assert actual.is_contiguous(memory_format=torch.channels_last)
+        error = ((actual - expected).abs().max() / expected.abs().max())
+        assert error.item() < tol, layout
+
+
+def test_fused_gelu_matches_pytorch_over_the_float_range():
+    """GELU as PyTorch's CPU kernel computes it (erf by Abramowitz-Stegun
+    7.1.26): within 1e-6 x max(1, |x|) of F.gelu from -12 to 12 (a few
+    float ulps; the exp differs in rounding), and not identical (so the
+    comparison is with a separate computation)."""
+    x = torch.linspace(-12, 12, 200001)
+    ones = torch.ones(x.numel(), 1, 1, 1)
+    fused = ops.cpu_ops().dwconv_forward(x.view(1, -1, 1, 1), ones, None, 0,
+                                         0, 1, 1, True).flatten()
+    error = (fused - F.gelu(x)).abs()
+    assert (error <= 1e-6 * x.abs().clamp(min=1)).all()
+    assert error.max() > 0
+
+
+def test_depthwise_layer_fuses_its_gelu_only_when_compiled_is_picked():
+    """``DepthwiseConv2d(x, act=GELU)`` equals ``gelu(conv(x))`` whichever
+    algorithm runs: forced 'compiled' (fused) in inference, and the same
+    call with gradients (the compiled kernel has no backward, so the
+    channels-last convolution runs)."""
+    layer = DepthwiseConv2d(32, 3)
+    x = torch.randn(2, 32, 11, 13).contiguous(memory_format=torch.channels_last)
+    expected = F.gelu(F.conv2d(x, layer.weight, layer.bias, 1, 1, 1, 32))
+    with force_algorithm('compiled'):
+        with torch.inference_mode():
+            fused = layer(x, act=torch.nn.GELU())
+        trained = layer(x.requires_grad_(), act=torch.nn.GELU())
+    assert ((fused - expected).abs().max() / expected.abs().max()) < 2e-6
+    assert torch.allclose(trained, expected, atol=1e-6)
+    trained.sum().backward()
+    assert x.grad is not None and layer.weight.grad is not None

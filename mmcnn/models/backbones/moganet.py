@@ -52,7 +52,7 @@ class ChannelAggregationFFN(Reparameterizable):
         self.decompose_act = build_activation_layer(act_cfg)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.drop(activate_(self.act, self.dwconv(self.fc1(x))))
+        x = self.drop(self.dwconv(self.fc1(x), act=self.act))
         d = activate_(self.decompose_act, self.decompose(x))
         if self.deploy:
             return addcmul_(self.fc2(x), self.decompose_proj, d, value=-1)

@@ -54,6 +54,7 @@ class Mlp(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.fc1(x)
         if self.dwconv is not None:
-            x = self.dwconv(x)
-        x = self.drop(activate_(self.act, x))
-        return self.drop(self.fc2(x))
+            x = self.dwconv(x, act=self.act)
+        else:
+            x = activate_(self.act, x)
+        return self.drop(self.fc2(self.drop(x)))

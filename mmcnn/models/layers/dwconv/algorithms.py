@@ -27,6 +27,12 @@ order of magnitude in speed on a CPU:
   task per register of channels streaming the rows, eight column taps
   accumulated in registers; 40-50 GMAC/s on 2 cores where the folded
   convolution reaches 10-25), when it is built (training only);
+* ``'compiled'``: mmcnn's compiled CPU kernel (:mod:`mmcnn.ops`,
+  ``csrc/dwconv_forward.cpp``; stride 1, inference only, when built): one
+  register of channels per output pixel accumulated over every tap, the
+  bias and, when the caller asks for it, an exact GELU applied before the
+  single store (for 3x3 kernels on wide maps, such as MogaNet's 8x-wide
+  FFN, 1.2x oneDNN's convolution and 2-3x its convolution plus GELU);
 * ``'fft'``: the convolution theorem, ``y = crop(irfft2(rfft2(x) *
   rfft2(flip(w))))`` on a ``L1 x L2`` grid with ``L >= H + p`` (no
   wrap-around reaches the kept outputs) and an analytic backward pass
@@ -47,7 +53,7 @@ from ..layout import is_channels_last
 
 Pair = Tuple[int, int]
 ALGORITHMS = ('direct', 'channels_last', 'channels_last_padded',
-              'channels_last_wgrad', 'compiled_wgrad', 'fft')
+              'channels_last_wgrad', 'compiled_wgrad', 'compiled', 'fft')
 
 
 def pair(value: Union[int, Sequence[int]]) -> Pair:
@@ -285,12 +291,35 @@ class _WgradDepthwiseConv(torch.autograd.Function):
         return grad_x, grad_w, grad_b, None, None, None
 
 
+def _needs_grad(*tensors: Optional[torch.Tensor]) -> bool:
+    return torch.is_grad_enabled() and any(
+        t is not None and t.requires_grad for t in tensors)
+
+
 def run_algorithm(algorithm: str, x: torch.Tensor, weight: torch.Tensor,
                   bias: Optional[torch.Tensor], stride: Pair, padding: Pair,
-                  dilation: Pair,
-                  spectrum: Optional[torch.Tensor] = None) -> torch.Tensor:
+                  dilation: Pair, spectrum: Optional[torch.Tensor] = None,
+                  gelu: bool = False) -> torch.Tensor:
     """The depth-wise convolution computed by ``algorithm`` (one of
-    :data:`ALGORITHMS`, applicable to this call)."""
+    :data:`ALGORITHMS`, applicable to this call), followed by an exact
+    GELU when ``gelu`` (fused into the ``'compiled'`` kernel, in place
+    after the others when autograd is off)."""
+    if algorithm == 'compiled' and not _needs_grad(x, weight, bias):
+        return cpu_ops().dwconv_forward(x, weight, bias, *padding, *dilation,
+                                        gelu)
+    out = _convolve('channels_last' if algorithm == 'compiled' else
+                    algorithm, x, weight, bias, stride, padding, dilation,
+                    spectrum)
+    if not gelu:
+        return out
+    return F.gelu(out) if torch.is_grad_enabled() else torch.ops.aten.gelu_(
+        out)
+
+
+def _convolve(algorithm: str, x: torch.Tensor, weight: torch.Tensor,
+              bias: Optional[torch.Tensor], stride: Pair, padding: Pair,
+              dilation: Pair,
+              spectrum: Optional[torch.Tensor] = None) -> torch.Tensor:
     groups = weight.shape[0]
     if algorithm == 'fft':
         return fft_depthwise_conv2d(x, weight, bias, padding, dilation,
@@ -318,6 +347,6 @@ def supported_algorithms(x: torch.Tensor, weight: torch.Tensor,
         names.append('channels_last_wgrad')
         if x.dtype in (torch.float32, torch.float64):
             if x.device.type == 'cpu' and cpu_ops() is not None:
-                names.append('compiled_wgrad')
+                names += ['compiled_wgrad', 'compiled']
             names.append('fft')
     return names

@@ -14,6 +14,7 @@ from .algorithms import (ALGORITHMS, FFTPlan, Pair, crop_dead_taps, dilate,
                          pair, run_algorithm, same_padding,
                          supported_algorithms)
 from .selection import forced_algorithm, select_algorithm
+from ..inplace import activate_
 
 
 def _plain_call(x: torch.Tensor) -> bool:
@@ -31,9 +32,11 @@ def depthwise_conv2d(x: torch.Tensor,
                      padding: Union[int, Pair, str] = 0,
                      dilation: Union[int, Pair] = 1,
                      algorithm: str = 'auto',
-                     spectra: Optional[dict] = None) -> torch.Tensor:
+                     spectra: Optional[dict] = None,
+                     gelu: bool = False) -> torch.Tensor:
     """``F.conv2d(x, weight, bias, stride, padding, dilation, groups=C)``
-    computed by ``algorithm`` (``'auto'``: the cached fastest).
+    computed by ``algorithm`` (``'auto'``: the cached fastest), followed by
+    an exact GELU when ``gelu``.
 
     Args:
         x: ``(N, C, H, W)`` input.
@@ -46,6 +49,9 @@ def depthwise_conv2d(x: torch.Tensor,
         spectra: a dict in which the FFT algorithm keeps the kernel's
             spectrum between calls while the weight is unchanged and not
             differentiated (inference).
+        gelu: apply ``F.gelu`` to the result (fused into the compiled
+            kernel when the trial picks it; in place otherwise when
+            autograd is off).
 
     An empty batch (``N = 0``) runs ``'direct'`` (no trial, nothing
     cached): the FFT cannot plan an empty transform and
@@ -56,15 +62,16 @@ def depthwise_conv2d(x: torch.Tensor,
         padding = same_padding(weight.shape[-2:], dilation)
     padding = pair(padding)
     if _plain_call(x) or x.shape[0] == 0:
-        return F.conv2d(x, weight, bias, stride, padding, dilation,
-                        weight.shape[0])
+        out = F.conv2d(x, weight, bias, stride, padding, dilation,
+                       weight.shape[0])
+        return F.gelu(out) if gelu else out
     if stride == (1, 1):
         weight, padding = crop_dead_taps(weight, x.shape[-2:], padding,
                                          dilation)
     algorithm = forced_algorithm() or algorithm
     if algorithm == 'auto':
         algorithm = select_algorithm(x, weight, bias, stride, padding,
-                                     dilation)
+                                     dilation, gelu)
     elif algorithm not in supported_algorithms(x, weight, stride, padding,
                                                dilation):
         if algorithm not in ALGORITHMS:
@@ -75,7 +82,7 @@ def depthwise_conv2d(x: torch.Tensor,
     if algorithm == 'fft' and spectra is not None:
         spectrum = _cached_spectrum(spectra, x, weight, padding, dilation)
     return run_algorithm(algorithm, x, weight, bias, stride, padding, dilation,
-                spectrum)
+                         spectrum, gelu)
 
 
 def _cached_spectrum(spectra: dict, x: torch.Tensor, weight: torch.Tensor,
@@ -156,10 +163,15 @@ class DepthwiseConv2d(nn.Conv2d):
         new.bias = conv.bias
         return new
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return depthwise_conv2d(x, self.weight, self.bias, self.stride,
-                                self.padding, self.dilation, self.algorithm,
-                                self._spectra)
+    def forward(self, x: torch.Tensor,
+                act: Optional[nn.Module] = None) -> torch.Tensor:
+        """``act(conv(x))`` (``conv(x)`` without ``act``); an exact GELU
+        is passed to the algorithm, which may fuse it."""
+        gelu = isinstance(act, nn.GELU) and act.approximate == 'none'
+        out = depthwise_conv2d(x, self.weight, self.bias, self.stride,
+                               self.padding, self.dilation, self.algorithm,
+                               self._spectra, gelu)
+        return activate_(act, out) if act is not None and not gelu else out
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f', algorithm={self.algorithm}'

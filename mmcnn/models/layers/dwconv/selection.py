@@ -2,7 +2,8 @@
 
 ``'auto'`` picks, per key (device, dtype, kernel, dilation, stride,
 padding, spatial size bucket, channels, batch bucket, input layout,
-inference or training, whether mmcnn's compiled CPU kernels are in), the fastest applicable algorithm of
+inference or training, whether mmcnn's compiled CPU kernels are in,
+whether a GELU follows), the fastest applicable algorithm of
 :mod:`.algorithms` by a quick timed trial on the first call with that key:
 the minimum of up to :data:`TRIAL_RUNS` runs of each candidate on the real
 input (forward only for inference, forward and backward when gradients are
@@ -76,7 +77,8 @@ def _candidates(x: torch.Tensor, weight: torch.Tensor, stride: Pair,
     ``'channels_last'``. The padded kernel is tried from width 5 and for
     inference only (its larger weight gradient makes training slower),
     ``'compiled_wgrad'`` and ``'channels_last_wgrad'`` for training only
-    (their forward is ``'channels_last'``), the FFT from 49 taps.
+    (their forward is ``'channels_last'``), ``'compiled'`` for inference
+    only, the FFT from 49 taps.
     """
     supported = supported_algorithms(x, weight, stride, padding, dilation)
     taps = weight.shape[-2] * weight.shape[-1]
@@ -88,6 +90,8 @@ def _candidates(x: torch.Tensor, weight: torch.Tensor, stride: Pair,
             names += [name for name in ('compiled_wgrad',
                                         'channels_last_wgrad')
                       if name in supported]
+        elif 'compiled' in supported:
+            names.append('compiled')
         if not is_channels_last(x):
             names.append('direct')
     elif x.device.type == 'cuda':
@@ -192,7 +196,7 @@ def _choice_file() -> _ChoiceFile:
 
 def _time_once(algorithm: str, x: torch.Tensor, weight: torch.Tensor,
                bias: Optional[torch.Tensor], stride: Pair, padding: Pair,
-               dilation: Pair, train: bool) -> float:
+               dilation: Pair, train: bool, gelu: bool) -> float:
     """Seconds of one call (with its backward pass when ``train``).
 
     On a CPU, the smaller of the wall time and the process's CPU time per
@@ -207,7 +211,8 @@ def _time_once(algorithm: str, x: torch.Tensor, weight: torch.Tensor,
     with torch.set_grad_enabled(train):
         sync()
         wall, cpu = time.perf_counter(), time.process_time()
-        out = run_algorithm(algorithm, *leaves, stride, padding, dilation)
+        out = run_algorithm(algorithm, *leaves, stride, padding, dilation,
+                            gelu=gelu)
         if train:
             torch.autograd.grad(out, wanted, torch.ones_like(out))
         sync()
@@ -218,9 +223,11 @@ def _time_once(algorithm: str, x: torch.Tensor, weight: torch.Tensor,
 
 def select_algorithm(x: torch.Tensor, weight: torch.Tensor,
                      bias: Optional[torch.Tensor], stride: Pair,
-                     padding: Pair, dilation: Pair) -> str:
-    """The cached fastest algorithm for this call, timed on first use
-    (in deterministic mode: the first candidate, untimed)."""
+                     padding: Pair, dilation: Pair,
+                     gelu: bool = False) -> str:
+    """The cached fastest algorithm for this call (followed by a GELU when
+    ``gelu``), timed on first use (in deterministic mode: the first
+    candidate, untimed)."""
     train = torch.is_grad_enabled() and (
         x.requires_grad or weight.requires_grad
         or (bias is not None and bias.requires_grad))
@@ -229,7 +236,7 @@ def select_algorithm(x: torch.Tensor, weight: torch.Tensor,
     key = (x.device.type, x.device.index, x.dtype,
            tuple(weight.shape[-2:]), dilation, stride, padding,
            size_bucket(h, w), c, _batch_bucket(n), is_channels_last(x),
-           train, compiled)
+           train, compiled, gelu)
     choice = _CHOICES.get(key)
     if choice is not None:
         return choice
@@ -247,7 +254,7 @@ def select_algorithm(x: torch.Tensor, weight: torch.Tensor,
             best = math.inf
             for run in range(TRIAL_RUNS):
                 best = min(best, _time_once(name, x, weight, bias, stride,
-                                            padding, dilation, train))
+                                            padding, dilation, train, gelu))
                 fastest = min(timings.values(), default=math.inf)
                 if run == 0 and best > EARLY_DROP * fastest:
                     break

@@ -1,0 +1,157 @@
+// A stride-1 depth-wise convolution on channels-last maps (inference), with
+// the bias and optionally an exact GELU applied before the result is stored:
+//
+//   y[n, i, j, c] = act(b[c] + sum_{u, v} w[c, u, v] * x[n, i + u*dh - ph, j + v*dw - pw, c])
+//
+// One task per block of output rows; each output pixel accumulates one SIMD
+// register of channels over all taps before storing it, so the map is read
+// once per kernel row and written once. GELU is x/2 * (1 + erf(x / sqrt 2))
+// with erf computed as PyTorch's vectorised CPU kernel computes it
+// (Abramowitz-Stegun 7.1.26 with a Cody-Waite exp), so the fused result
+// equals conv2d followed by F.gelu up to float rounding.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <torch/library.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "simd.h"
+
+namespace {
+
+using mmcnn_cpu::Simd;
+
+typedef float float16v __attribute__((vector_size(64)));
+typedef int32_t int16v __attribute__((vector_size(64)));
+
+// exp(x) for x <= 0 (the GELU's -x^2/2): x = n ln2 + r, |r| <= ln2/2,
+// exp(r) by its degree-7 Taylor polynomial, 2^n through the exponent bits.
+inline float16v exp_nonpositive(float16v x) {
+  const float16v lowest = x * 0.f - 87.f;
+  x = x < lowest ? lowest : x;
+  const float16v n = __builtin_convertvector(
+      __builtin_convertvector(x * 1.44269504088896341f + (x * 0.f - 0.5f), int16v), float16v);
+  const float16v r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
+  float16v p = r * 0.f + 1.f / 5040.f;
+  p = p * r + 1.f / 720.f;
+  p = p * r + 1.f / 120.f;
+  p = p * r + 1.f / 24.f;
+  p = p * r + 1.f / 6.f;
+  p = p * r + 0.5f;
+  p = p * r + 1.f;
+  p = p * r + 1.f;
+  const int16v bits = (__builtin_convertvector(n, int16v) + 127) << 23;
+  float16v scale;
+  std::memcpy(&scale, &bits, sizeof(scale));
+  return p * scale;
+}
+
+// GELU(x) = x/2 (1 + erf(x / sqrt 2)), erf by Abramowitz-Stegun 7.1.26.
+inline float16v gelu(float16v x) {
+  const float16v z = x * 0.70710678118654752f;
+  const float16v a = z < 0 ? -z : z;
+  const float16v t = 1.f / (a * 0.3275911f + 1.f);
+  float16v r = t * 1.061405429f - 1.453152027f;
+  r = r * t + 1.421413741f;
+  r = r * t - 0.284496736f;
+  r = r * t + 0.254829592f;
+  const float16v e = 1.f - r * t * exp_nonpositive(-(z * z));
+  const float16v erf = z < 0 ? -e : e;
+  return x * 0.5f * (1.f + erf);
+}
+
+template <typename T>
+inline T gelu_scalar(T x) {
+  return x * T(0.5) * (T(1) + std::erf(x * T(0.70710678118654752)));
+}
+
+struct Shape {
+  int64_t n, height, width, channels, h_out, w_out, kh, kw, ph, pw, dh, dw;
+};
+
+template <typename T>
+void conv_rows(const Shape& s, const T* x, const T* taps, const T* bias, bool apply_gelu,
+               T* out) {
+  using V = Simd<T>;
+  const int64_t blocks = s.channels / V::lanes;
+  at::parallel_for(0, s.n * s.h_out, 1, [&](int64_t begin, int64_t end) {
+    std::vector<const T*> rows(s.kh);
+    for (int64_t row = begin; row < end; ++row) {
+      const int64_t n = row / s.h_out, i = row % s.h_out;
+      for (int64_t u = 0; u < s.kh; ++u) {
+        const int64_t r = i + u * s.dh - s.ph;
+        rows[u] = (r >= 0 && r < s.height)
+                      ? x + ((n * s.height + r) * s.width) * s.channels
+                      : nullptr;
+      }
+      T* orow = out + row * s.w_out * s.channels;
+      for (int64_t j = 0; j < s.w_out; ++j) {
+        const int64_t v_lo = std::max<int64_t>(0, (s.pw - j + s.dw - 1) / s.dw);
+        const int64_t v_hi = std::min<int64_t>(s.kw, (s.width - 1 - j + s.pw) / s.dw + 1);
+        T* o = orow + j * s.channels;
+        for (int64_t b = 0; b < blocks; ++b) {
+          const int64_t c = b * V::lanes;
+          typename V::type acc = V::load(bias + c);
+          for (int64_t u = 0; u < s.kh; ++u) {
+            if (rows[u] == nullptr) continue;
+            const T* xr = rows[u] + (j - s.pw) * s.channels + c;
+            const T* wr = taps + u * s.kw * s.channels + c;
+            for (int64_t v = v_lo; v < v_hi; ++v)
+              acc += V::load(wr + v * s.channels) * V::load(xr + v * s.dw * s.channels);
+          }
+          if constexpr (std::is_same<T, float>::value) {
+            if (apply_gelu) acc = gelu(acc);
+          } else if (apply_gelu) {
+            for (int64_t lane = 0; lane < V::lanes; ++lane) acc[lane] = gelu_scalar(acc[lane]);
+          }
+          V::store(o + c, acc);
+        }
+        for (int64_t c = blocks * V::lanes; c < s.channels; ++c) {
+          T acc = bias[c];
+          for (int64_t u = 0; u < s.kh; ++u) {
+            if (rows[u] == nullptr) continue;
+            for (int64_t v = v_lo; v < v_hi; ++v)
+              acc += taps[(u * s.kw + v) * s.channels + c] *
+                     rows[u][(j - s.pw + v * s.dw) * s.channels + c];
+          }
+          o[c] = apply_gelu ? gelu_scalar(acc) : acc;
+        }
+      }
+    }
+  });
+}
+
+// x: (N, C, H, W) (made channels-last); weight (C, 1, kh, kw); bias (C) or
+// undefined. Returns (N, C, H', W') in channels-last memory.
+at::Tensor dwconv_forward(const at::Tensor& x, const at::Tensor& weight,
+                          const c10::optional<at::Tensor>& bias, int64_t ph, int64_t pw,
+                          int64_t dh, int64_t dw, bool apply_gelu) {
+  TORCH_CHECK(x.dim() == 4 && weight.dim() == 4, "dwconv_forward: NCHW tensors expected");
+  const at::Tensor xl = x.permute({0, 2, 3, 1}).contiguous();
+  const int64_t kh = weight.size(2), kw = weight.size(3);
+  Shape s{xl.size(0), xl.size(1), xl.size(2), xl.size(3), 0, 0, kh, kw, ph, pw, dh, dw};
+  s.h_out = s.height + 2 * ph - dh * (kh - 1);
+  s.w_out = s.width + 2 * pw - dw * (kw - 1);
+  TORCH_CHECK(s.h_out > 0 && s.w_out > 0, "dwconv_forward: empty output");
+  const at::Tensor taps = weight.reshape({s.channels, kh * kw}).t().contiguous();
+  const at::Tensor b = bias.has_value() && bias->defined() ? bias->contiguous()
+                                                           : at::zeros({s.channels}, x.options());
+  at::Tensor out = at::empty({s.n, s.h_out, s.w_out, s.channels}, x.options());
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "dwconv_forward", [&] {
+    conv_rows<scalar_t>(s, xl.data_ptr<scalar_t>(), taps.data_ptr<scalar_t>(),
+                        b.data_ptr<scalar_t>(), apply_gelu, out.data_ptr<scalar_t>());
+  });
+  return out.permute({0, 3, 1, 2});
+}
+
+}  // namespace
+
+TORCH_LIBRARY_FRAGMENT(mmcnn_cpu, m) {
+  m.def(
+      "dwconv_forward(Tensor x, Tensor weight, Tensor? bias, int ph, int pw, int dh, int dw, "
+      "bool gelu) -> Tensor");
+}
+
+TORCH_LIBRARY_IMPL(mmcnn_cpu, CPU, m) { m.impl("dwconv_forward", &dwconv_forward); }
