@@ -87,9 +87,13 @@ def load_official_moganet(folder: str, arch: str) -> nn.Module:
         raise FileNotFoundError(
             f'{path} not found: pass the folder holding the official '
             'Westlake-AI/MogaNet models/moganet.py.')
-    spec = importlib.util.spec_from_file_location('official_moganet', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = sys.modules.get('official_moganet')
+    if module is None:  # loaded once: it registers its classes
+        spec = importlib.util.spec_from_file_location('official_moganet',
+                                                      path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # timm's @register_model needs it
+        spec.loader.exec_module(module)
     return module.MogaNet(arch=arch, fork_feat=True)
 
 
