@@ -37,7 +37,10 @@ def sources(suffixes: Tuple[str, ...] = ('.cpp', )) -> List[str]:
                   if f.endswith(suffixes))
 
 
-def _cpu_model() -> str:
+def cpu_name() -> str:
+    """The CPU model (``/proc/cpuinfo``'s model name where there is one):
+    what a kernel compiled with ``-march=native`` or a timed choice holds
+    for."""
     try:
         with open('/proc/cpuinfo') as f:
             for line in f:
@@ -45,7 +48,7 @@ def _cpu_model() -> str:
                     return line.split(':', 1)[1].strip()
     except OSError:
         pass
-    return platform.processor()
+    return platform.processor() or platform.machine()
 
 
 def fingerprint() -> str:
@@ -55,7 +58,7 @@ def fingerprint() -> str:
         with open(path, 'rb') as f:
             digest.update(f.read())
     for part in (*CFLAGS, *LDFLAGS, torch.__version__, platform.machine(),
-                 _cpu_model()):
+                 cpu_name()):
         digest.update(part.encode())
     return digest.hexdigest()
 

@@ -44,13 +44,12 @@ import json
 import math
 import os
 import os.path as osp
-import platform
 import time
 from typing import Dict, Iterator, List, Optional, Tuple
 
 import torch
 
-from mmcnn.ops import cpu_ops
+from mmcnn.ops import cpu_name, cpu_ops
 from mmcnn.utils.fileio import atomic_write_bytes
 from ..layout import is_channels_last
 from .algorithms import ALGORITHMS, Pair, run_algorithm, supported_algorithms
@@ -116,17 +115,6 @@ def size_bucket(height: int, width: int) -> Tuple[int, ...]:
     return (math.ceil(4 * math.log2(height * width) - 1e-9), )
 
 
-def _cpu_name() -> str:
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def cache_file() -> Optional[str]:
     """This machine's choice file (``None`` when persistence is off).
 
@@ -138,7 +126,7 @@ def cache_file() -> Optional[str]:
         return None
     folder = folder or osp.join(osp.expanduser('~'), '.cache', 'mmcnn',
                                 'dwconv')
-    machine = f'{_cpu_name()}|{torch.get_num_threads()}|{torch.__version__}'
+    machine = f'{cpu_name()}|{torch.get_num_threads()}|{torch.__version__}'
     digest = hashlib.sha1(machine.encode()).hexdigest()[:12]
     return osp.join(folder, f'choices-{digest}.json')
 
