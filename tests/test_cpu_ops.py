@@ -8,7 +8,8 @@ import torch
 import torch.nn.functional as F
 
 from mmcnn import ops
-from mmcnn.models.layers import DepthwiseConv2d, dcnv3_core, force_algorithm
+from mmcnn.models.layers import (DepthwiseConv2d, conv_act, dcnv3_core,
+                                 force_algorithm)
 from test_dcnv3 import random_inputs
 
 # (N, H, W, C, G, kernel, stride, padding, dilation, offset_scale): odd
@@ -165,18 +166,28 @@ def test_fused_gelu_matches_pytorch_over_the_float_range():
 
 
 def test_depthwise_layer_fuses_its_gelu_only_when_compiled_is_picked():
-    """``DepthwiseConv2d(x, act=GELU)`` equals ``gelu(conv(x))`` whichever
-    algorithm runs: forced 'compiled' (fused) in inference, and the same
-    call with gradients (the compiled kernel has no backward, so the
-    channels-last convolution runs)."""
+    """``conv_act(DepthwiseConv2d, x, GELU)`` equals ``gelu(conv(x))``
+    whichever algorithm runs: forced 'compiled' (fused) in inference, and
+    the same call with gradients (the compiled kernel has no backward, so
+    the channels-last convolution runs); a subclass is called plainly."""
     layer = DepthwiseConv2d(32, 3)
     x = torch.randn(2, 32, 11, 13).contiguous(memory_format=torch.channels_last)
     expected = F.gelu(F.conv2d(x, layer.weight, layer.bias, 1, 1, 1, 32))
     with force_algorithm('compiled'):
         with torch.inference_mode():
-            fused = layer(x, act=torch.nn.GELU())
-        trained = layer(x.requires_grad_(), act=torch.nn.GELU())
+            fused = conv_act(layer, x, torch.nn.GELU())
+        trained = conv_act(layer, x.requires_grad_(), torch.nn.GELU())
     assert ((fused - expected).abs().max() / expected.abs().max()) < 2e-6
     assert torch.allclose(trained, expected, atol=1e-6)
     trained.sum().backward()
     assert x.grad is not None and layer.weight.grad is not None
+
+    class Plain(DepthwiseConv2d):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return super().forward(x)
+
+    plain = Plain(32, 3)
+    plain.load_state_dict(layer.state_dict())
+    with torch.inference_mode():
+        assert torch.allclose(conv_act(plain, x.detach(), torch.nn.GELU()),
+                              expected, atol=1e-6)

@@ -15,7 +15,8 @@ from torch import nn
 from mmcnn.registry import MODELS
 from ..layers import (BlockSequence, DepthwiseConv2d, ElementScale,
                       LayerScaleBlock, Reparameterizable, activate_,
-                      addcmul_, drop_path_rates, mul_, residual_add)
+                      addcmul_, conv_act, drop_path_rates, mul_,
+                      residual_add)
 from ..layers.fuse import fold_input_affine, fold_output_bn
 from ..layers.init import init_fan_out
 from .base import BackboneArgs, ConvNetBackbone
@@ -52,7 +53,7 @@ class ChannelAggregationFFN(Reparameterizable):
         self.decompose_act = build_activation_layer(act_cfg)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.drop(self.dwconv(self.fc1(x), act=self.act))
+        x = self.drop(conv_act(self.dwconv, self.fc1(x), self.act))
         d = activate_(self.decompose_act, self.decompose(x))
         if self.deploy:
             return addcmul_(self.fc2(x), self.decompose_proj, d, value=-1)

@@ -4,7 +4,7 @@ from typing import Optional
 import torch
 from torch import nn
 
-from .dwconv import DepthwiseConv2d
+from .dwconv import DepthwiseConv2d, conv_act
 from .inplace import activate_
 from .pointwise import PointwiseLinear
 
@@ -53,8 +53,6 @@ class Mlp(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.fc1(x)
-        if self.dwconv is not None:
-            x = self.dwconv(x, act=self.act)
-        else:
-            x = activate_(self.act, x)
+        x = (activate_(self.act, x) if self.dwconv is None else conv_act(
+            self.dwconv, x, self.act))
         return self.drop(self.fc2(self.drop(x)))

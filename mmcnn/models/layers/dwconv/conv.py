@@ -163,15 +163,24 @@ class DepthwiseConv2d(nn.Conv2d):
         new.bias = conv.bias
         return new
 
-    def forward(self, x: torch.Tensor,
-                act: Optional[nn.Module] = None) -> torch.Tensor:
-        """``act(conv(x))`` (``conv(x)`` without ``act``); an exact GELU
-        is passed to the algorithm, which may fuse it."""
-        gelu = isinstance(act, nn.GELU) and act.approximate == 'none'
-        out = depthwise_conv2d(x, self.weight, self.bias, self.stride,
-                               self.padding, self.dilation, self.algorithm,
-                               self._spectra, gelu)
-        return activate_(act, out) if act is not None and not gelu else out
+    def forward(self, x: torch.Tensor, gelu: bool = False) -> torch.Tensor:
+        """``conv(x)``, or ``F.gelu(conv(x))`` with ``gelu`` (which the
+        algorithm may fuse)."""
+        return depthwise_conv2d(x, self.weight, self.bias, self.stride,
+                                self.padding, self.dilation, self.algorithm,
+                                self._spectra, gelu)
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f', algorithm={self.algorithm}'
+
+
+def conv_act(conv: nn.Module, x: torch.Tensor,
+             act: nn.Module) -> torch.Tensor:
+    """``act(conv(x))`` (in place when autograd is off). A
+    :class:`DepthwiseConv2d` followed by an exact GELU hands the GELU to
+    its algorithm, which may fuse it; any other module (a subclass or a
+    replacement, such as a sparse convolution) is called plainly."""
+    if (type(conv) is DepthwiseConv2d and isinstance(act, nn.GELU)
+            and act.approximate == 'none'):
+        return conv(x, gelu=True)
+    return activate_(act, conv(x))
