@@ -304,9 +304,9 @@ def run_algorithm(algorithm: str, x: torch.Tensor, weight: torch.Tensor,
     :data:`ALGORITHMS`, applicable to this call), followed by an exact
     GELU when ``gelu`` (fused into the ``'compiled'`` kernel, in place
     after the others when autograd is off)."""
-    if algorithm == 'compiled' and not _needs_grad(x, weight, bias):
-        return cpu_ops().dwconv_forward(x, weight, bias, *padding, *dilation,
-                                        gelu)
+    ops = cpu_ops() if algorithm == 'compiled' else None
+    if ops is not None and not _needs_grad(x, weight, bias):
+        return ops.dwconv_forward(x, weight, bias, *padding, *dilation, gelu)
     out = _convolve('channels_last' if algorithm == 'compiled' else
                     algorithm, x, weight, bias, stride, padding, dilation,
                     spectrum)
