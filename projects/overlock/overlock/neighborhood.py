@@ -74,13 +74,19 @@ def _gather(value: torch.Tensor, kernel_size: int,
 
 def _av_forward(attn: torch.Tensor, value: torch.Tensor,
                 kernel_size: int) -> torch.Tensor:
+    """``sum_{p, q} attn[..., p K + q] * value[.., idx_h[p], idx_w[q], :]``
+    as K*K multiply-adds of whole shifted maps (rows gathered once per
+    window row), so no neighbour tensor is materialised."""
     k = kernel_size
-    out = None
-    for rows in _row_chunks(value, k):
-        taps = _gather(value, k, rows)
-        weights = attn[..., rows.start * k:rows.stop * k]
-        part = torch.einsum('bghwk,bghwkc->bghwc', weights, taps)
-        out = part if out is None else out.add_(part)
+    _, _, h, w, _ = value.shape
+    idx_h = window_index(h, k, value.device)
+    idx_w = window_index(w, k, value.device)
+    out = torch.zeros_like(value)
+    for p in range(k):
+        rows = value.index_select(2, idx_h[p])
+        for q in range(k):
+            tap = p * k + q
+            out.addcmul_(attn[..., tap:tap + 1], rows.index_select(3, idx_w[q]))
     return out
 
 
