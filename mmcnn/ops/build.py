@@ -8,7 +8,6 @@ failed build is reported and leaves the PyTorch paths in use; the exit
 status is 0 either way, so the environment set-up goes on.
 """
 import os
-import shutil
 import time
 import traceback
 
@@ -34,9 +33,6 @@ def build() -> bool:
         print('mmcnn CPU kernels: the build failed (above); mmcnn runs its '
               'PyTorch paths instead.')
         return False
-    built = os.path.join(target, f'{ops.NAME}.so')
-    if os.path.realpath(built) != os.path.realpath(ops.library_path()):
-        shutil.copyfile(built, ops.library_path())
     with open(ops.stamp_path(), 'w') as f:
         f.write(ops.fingerprint())
     names = ', '.join(os.path.basename(s) for s in ops.sources())

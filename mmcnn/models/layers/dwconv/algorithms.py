@@ -25,14 +25,16 @@ order of magnitude in speed on a CPU:
 * ``'compiled_wgrad'``: the same with the kernel gradient from mmcnn's
   compiled CPU kernel (:mod:`mmcnn.ops`, ``csrc/dwconv_wgrad.cpp``: one
   task per register of channels streaming the rows, eight column taps
-  accumulated in registers; 40-50 GMAC/s on 2 cores where the folded
-  convolution reaches 10-25), when it is built (training only);
+  accumulated in registers; 40-52 GMAC/s on 2 threads for 7x7 kernels
+  where the folded convolution reaches 8-25), when it is built (training
+  only);
 * ``'compiled'``: mmcnn's compiled CPU kernel (:mod:`mmcnn.ops`,
   ``csrc/dwconv_forward.cpp``; stride 1, inference only, when built): one
   register of channels per output pixel accumulated over every tap, the
   bias and, when the caller asks for it, an exact GELU applied before the
-  single store (for 3x3 kernels on wide maps, such as MogaNet's 8x-wide
-  FFN, 1.2x oneDNN's convolution and 2-3x its convolution plus GELU);
+  single store (3x3 with GELU on 8x256x56x56, MogaNet-T's widest FFN
+  map: 1.24x oneDNN's convolution plus in-place GELU; slower than oneDNN
+  on small maps, where the trial keeps oneDNN);
 * ``'fft'``: the convolution theorem, ``y = crop(irfft2(rfft2(x) *
   rfft2(flip(w))))`` on a ``L1 x L2`` grid with ``L >= H + p`` (no
   wrap-around reaches the kept outputs) and an analytic backward pass
@@ -49,9 +51,11 @@ import torch
 import torch.nn.functional as F
 
 from mmcnn.ops import cpu_ops
+from ..inplace import activate_
 from ..layout import is_channels_last
 
 Pair = Tuple[int, int]
+_GELU = torch.nn.GELU()
 ALGORITHMS = ('direct', 'channels_last', 'channels_last_padded',
               'channels_last_wgrad', 'compiled_wgrad', 'compiled', 'fft')
 
@@ -310,10 +314,7 @@ def run_algorithm(algorithm: str, x: torch.Tensor, weight: torch.Tensor,
     out = _convolve('channels_last' if algorithm == 'compiled' else
                     algorithm, x, weight, bias, stride, padding, dilation,
                     spectrum)
-    if not gelu:
-        return out
-    return F.gelu(out) if torch.is_grad_enabled() else torch.ops.aten.gelu_(
-        out)
+    return activate_(_GELU, out) if gelu else out
 
 
 def _convolve(algorithm: str, x: torch.Tensor, weight: torch.Tensor,
