@@ -78,11 +78,16 @@ def test_disabled_by_the_environment_variable(monkeypatch):
 
 
 def test_a_build_for_other_sources_is_not_loaded(monkeypatch, tmp_path):
-    """A library whose fingerprint differs (other sources, torch or CPU) is
-    refused: the PyTorch paths run and the log says how to rebuild."""
+    """A library whose fingerprint differs (other sources, torch or CPU),
+    or one without its fingerprint file, is refused and the PyTorch paths
+    run; the same library with its own fingerprint loads."""
+    real = ops.fingerprint
+    monkeypatch.setattr(ops, '_LOADED', [])
+    assert ops.cpu_ops() is not None
     monkeypatch.setattr(ops, 'fingerprint', lambda: 'other sources')
     monkeypatch.setattr(ops, '_LOADED', [])
     assert ops.cpu_ops() is None
+    monkeypatch.setattr(ops, 'fingerprint', real)
     monkeypatch.setattr(ops, 'stamp_path', lambda: str(tmp_path / 'none'))
     monkeypatch.setattr(ops, '_LOADED', [])
     assert ops.cpu_ops() is None
