@@ -1,15 +1,17 @@
 """mmcnn's compiled CPU kernels (mmcnn.ops) against PyTorch: DCNv3 equal to
 mmcnn's PyTorch path in forward and gradients, the depth-wise kernel
-gradient equal to autograd's, the depth-wise forward (with its fused GELU)
-equal to conv2d (and F.gelu); switched off by MMCNN_CPU_EXT=0, and never
+gradient equal to autograd's, the depth-wise forward (with its fused GELU,
+and MogaNet's one-channel projection after it) equal to conv2d (and F.gelu,
+and the 1x1 conv); switched off by MMCNN_CPU_EXT=0, and never
 loaded from a build that does not match the sources."""
 import pytest
 import torch
 import torch.nn.functional as F
 
 from mmcnn import ops
-from mmcnn.models.layers import (DepthwiseConv2d, conv_act, dcnv3_core,
-                                 force_algorithm)
+from mmcnn.models.layers import (DepthwiseConv2d, conv_act, conv_act_project,
+                                 dcnv3_core, force_algorithm)
+from mmcnn.models.layers.dwconv import conv as dwconv_module
 from test_dcnv3 import random_inputs
 
 # (N, H, W, C, G, kernel, stride, padding, dilation, offset_scale): odd
@@ -154,6 +156,72 @@ def test_dwconv_forward_equals_conv2d(case, dtype, tol, gelu):
         assert actual.is_contiguous(memory_format=torch.channels_last)
         error = ((actual - expected).abs().max() / expected.abs().max())
         assert error.item() < tol, layout
+
+
+@pytest.mark.parametrize('case', DWCONV_CASES)
+@pytest.mark.parametrize('dtype,tol', [(torch.float64, 1e-12),
+                                       (torch.float32, 2e-6)])
+def test_dwconv_gelu_project_equals_conv2d_gelu_and_the_1x1_conv(
+        case, dtype, tol):
+    """``h = GELU(dwconv(x))`` and ``d = GELU(proj(h))`` from one pass equal
+    conv2d, F.gelu and a one-channel 1x1 conv (channel tails included)."""
+    n, c, h, w, kh, kw, dilation, padding = case
+    gen = torch.Generator().manual_seed(c * h)
+    x = 3 * torch.randn(n, c, h, w, dtype=dtype, generator=gen)
+    weight = torch.randn(c, 1, kh, kw, dtype=dtype, generator=gen) / kh
+    bias = torch.randn(c, dtype=dtype, generator=gen)
+    proj_w = torch.randn(1, c, 1, 1, dtype=dtype, generator=gen) / c**0.5
+    proj_b = torch.randn(1, dtype=dtype, generator=gen)
+    hidden = F.gelu(F.conv2d(x, weight, bias, 1, padding, dilation, c))
+    projected = F.gelu(F.conv2d(hidden, proj_w, proj_b))
+    actual_h, actual_d = ops.cpu_ops().dwconv_gelu_project(
+        x, weight, bias, proj_w, float(proj_b), *padding, dilation, dilation)
+    assert actual_d.shape == projected.shape == (n, 1) + hidden.shape[2:]
+    for actual, expected in ((actual_h, hidden), (actual_d, projected)):
+        error = ((actual - expected).abs().max() / expected.abs().max())
+        assert error.item() < tol
+
+
+def test_conv_act_project_fuses_only_without_autograd(monkeypatch):
+    """MogaNet's ``(h, GELU(decompose(h)))`` is one kernel call in inference
+    with 'compiled' picked, and the same values as the separate ops; with
+    gradients, an active dropout or MMCNN_CPU_EXT=0 the ops run apart (and
+    gradients flow)."""
+    calls = []
+
+    class Recorder:
+        def __getattr__(self, name):
+            calls.append(name)
+            return getattr(ops.cpu_ops(), name)
+
+    monkeypatch.setattr(dwconv_module, 'cpu_ops', lambda: Recorder())
+    conv, proj = DepthwiseConv2d(40, 3), torch.nn.Conv2d(40, 1, 1)
+    x = torch.randn(2, 40, 9, 14).contiguous(memory_format=torch.channels_last)
+    gelu, still = torch.nn.GELU(), torch.nn.Dropout(0.)
+    hidden = F.gelu(F.conv2d(x, conv.weight, conv.bias, 1, 1, 1, 40))
+    expected = (hidden, F.gelu(proj(hidden)))
+
+    def check(result, tol=2e-6):
+        for actual, reference in zip(result, expected):
+            error = (actual - reference).abs().max() / reference.abs().max()
+            assert error.item() < tol
+
+    with force_algorithm('compiled'):
+        with torch.no_grad():
+            check(conv_act_project(conv, x, gelu, still, proj, gelu))
+        assert calls == ['dwconv_gelu_project']
+        trained = conv_act_project(conv, x, gelu, still, proj, gelu)
+        check(trained)
+        trained[1].sum().backward()
+        assert conv.weight.grad is not None and proj.weight.grad is not None
+        with torch.no_grad():
+            dropped = conv_act_project(conv, x, gelu, torch.nn.Dropout(0.5),
+                                       proj, gelu)
+        monkeypatch.setenv(ops.DISABLE_ENV, '0')
+        with torch.no_grad():
+            check(conv_act_project(conv, x, gelu, still, proj, gelu))
+    assert calls == ['dwconv_gelu_project']
+    assert (dropped[0] == 0).float().mean() > 0.3
 
 
 def test_fused_gelu_matches_pytorch_over_the_float_range():

@@ -15,7 +15,7 @@ from torch import nn
 from mmcnn.registry import MODELS
 from ..layers import (BlockSequence, DepthwiseConv2d, ElementScale,
                       LayerScaleBlock, Reparameterizable, activate_,
-                      addcmul_, conv_act, drop_path_rates, mul_,
+                      addcmul_, conv_act_project, drop_path_rates, mul_,
                       residual_add)
 from ..layers.fuse import fold_input_affine, fold_output_bn
 from ..layers.init import init_fan_out
@@ -53,8 +53,8 @@ class ChannelAggregationFFN(Reparameterizable):
         self.decompose_act = build_activation_layer(act_cfg)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.drop(conv_act(self.dwconv, self.fc1(x), self.act))
-        d = activate_(self.decompose_act, self.decompose(x))
+        x, d = conv_act_project(self.dwconv, self.fc1(x), self.act, self.drop,
+                                self.decompose, self.decompose_act)
         if self.deploy:
             return addcmul_(self.fc2(x), self.decompose_proj, d, value=-1)
         x = residual_add(x, mul_(torch.sub(x, d), self.sigma.scale))

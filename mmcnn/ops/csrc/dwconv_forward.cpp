@@ -5,7 +5,13 @@
 //
 // One task per block of output rows; each output pixel accumulates one SIMD
 // register of channels over all taps before storing it, so the map is read
-// once per kernel row and written once. GELU is x/2 * (1 + erf(x / sqrt 2))
+// once per kernel row and written once. With a projection ``p`` (MogaNet's
+// one-channel ``decompose`` conv after the GELU) the same pass also gives
+//
+//   d[n, i, j] = GELU(q + sum_c p[c] * y[n, i, j, c])
+//
+// from the pixel's channels while they are in registers, so ``y`` is not read
+// again for it. GELU is x/2 * (1 + erf(x / sqrt 2))
 // with erf computed as PyTorch's vectorised CPU kernel computes it
 // (Abramowitz-Stegun 7.1.26 with a Cody-Waite exp), so the fused result
 // equals conv2d followed by F.gelu up to float rounding.
@@ -15,6 +21,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 #include <vector>
 
 #include "simd.h"
@@ -71,9 +78,18 @@ struct Shape {
   int64_t n, height, width, channels, h_out, w_out, kh, kw, ph, pw, dh, dw;
 };
 
+// The optional one-channel projection of the output: ``weight`` (C) and
+// ``bias``, written to ``out`` (one value per pixel) after a GELU.
+template <typename T>
+struct Projection {
+  const T* weight;
+  T bias;
+  T* out;
+};
+
 template <typename T>
 void conv_rows(const Shape& s, const T* x, const T* taps, const T* bias, bool apply_gelu,
-               T* out) {
+               T* out, const Projection<T>& proj) {
   using V = Simd<T>;
   const int64_t blocks = s.channels / V::lanes;
   at::parallel_for(0, s.n * s.h_out, 1, [&](int64_t begin, int64_t end) {
@@ -91,6 +107,7 @@ void conv_rows(const Shape& s, const T* x, const T* taps, const T* bias, bool ap
         const int64_t v_lo = std::max<int64_t>(0, (s.pw - j + s.dw - 1) / s.dw);
         const int64_t v_hi = std::min<int64_t>(s.kw, (s.width - 1 - j + s.pw) / s.dw + 1);
         T* o = orow + j * s.channels;
+        typename V::type dot = {};
         for (int64_t b = 0; b < blocks; ++b) {
           const int64_t c = b * V::lanes;
           typename V::type acc = V::load(bias + c);
@@ -107,7 +124,9 @@ void conv_rows(const Shape& s, const T* x, const T* taps, const T* bias, bool ap
             for (int64_t lane = 0; lane < V::lanes; ++lane) acc[lane] = gelu_scalar(acc[lane]);
           }
           V::store(o + c, acc);
+          if (proj.out != nullptr) dot += acc * V::load(proj.weight + c);
         }
+        T tail = 0;
         for (int64_t c = blocks * V::lanes; c < s.channels; ++c) {
           T acc = bias[c];
           for (int64_t u = 0; u < s.kh; ++u) {
@@ -117,17 +136,24 @@ void conv_rows(const Shape& s, const T* x, const T* taps, const T* bias, bool ap
                      rows[u][(j - s.pw + v * s.dw) * s.channels + c];
           }
           o[c] = apply_gelu ? gelu_scalar(acc) : acc;
+          if (proj.out != nullptr) tail += o[c] * proj.weight[c];
         }
+        if (proj.out != nullptr)
+          proj.out[row * s.w_out + j] =
+              gelu_scalar(proj.bias + mmcnn_cpu::horizontal_sum<T>(dot) + tail);
       }
     }
   });
 }
 
 // x: (N, C, H, W) (made channels-last); weight (C, 1, kh, kw); bias (C) or
-// undefined. Returns (N, C, H', W') in channels-last memory.
-at::Tensor dwconv_forward(const at::Tensor& x, const at::Tensor& weight,
-                          const c10::optional<at::Tensor>& bias, int64_t ph, int64_t pw,
-                          int64_t dh, int64_t dw, bool apply_gelu) {
+// undefined; proj_weight (C) or undefined. Returns (N, C, H', W') in
+// channels-last memory and, with proj_weight, the projection (N, 1, H', W').
+std::tuple<at::Tensor, at::Tensor> convolve(const at::Tensor& x, const at::Tensor& weight,
+                                            const c10::optional<at::Tensor>& bias,
+                                            const c10::optional<at::Tensor>& proj_weight,
+                                            double proj_bias, int64_t ph, int64_t pw,
+                                            int64_t dh, int64_t dw, bool apply_gelu) {
   TORCH_CHECK(x.dim() == 4 && weight.dim() == 4, "dwconv_forward: NCHW tensors expected");
   const at::Tensor xl = x.permute({0, 2, 3, 1}).contiguous();
   const int64_t kh = weight.size(2), kw = weight.size(3);
@@ -138,12 +164,36 @@ at::Tensor dwconv_forward(const at::Tensor& x, const at::Tensor& weight,
   const at::Tensor taps = weight.reshape({s.channels, kh * kw}).t().contiguous();
   const at::Tensor b = bias.has_value() && bias->defined() ? bias->contiguous()
                                                            : at::zeros({s.channels}, x.options());
+  const bool project = proj_weight.has_value() && proj_weight->defined();
+  const at::Tensor p = project ? proj_weight->reshape({s.channels}).contiguous() : at::Tensor();
   at::Tensor out = at::empty({s.n, s.h_out, s.w_out, s.channels}, x.options());
+  at::Tensor projected = project ? at::empty({s.n, 1, s.h_out, s.w_out}, x.options())
+                                 : at::Tensor();
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "dwconv_forward", [&] {
+    const Projection<scalar_t> pr{project ? p.data_ptr<scalar_t>() : nullptr,
+                                  static_cast<scalar_t>(proj_bias),
+                                  project ? projected.data_ptr<scalar_t>() : nullptr};
     conv_rows<scalar_t>(s, xl.data_ptr<scalar_t>(), taps.data_ptr<scalar_t>(),
-                        b.data_ptr<scalar_t>(), apply_gelu, out.data_ptr<scalar_t>());
+                        b.data_ptr<scalar_t>(), apply_gelu, out.data_ptr<scalar_t>(), pr);
   });
-  return out.permute({0, 3, 1, 2});
+  return {out.permute({0, 3, 1, 2}), projected};
+}
+
+at::Tensor dwconv_forward(const at::Tensor& x, const at::Tensor& weight,
+                          const c10::optional<at::Tensor>& bias, int64_t ph, int64_t pw,
+                          int64_t dh, int64_t dw, bool apply_gelu) {
+  return std::get<0>(convolve(x, weight, bias, c10::nullopt, 0., ph, pw, dh, dw, apply_gelu));
+}
+
+// GELU(dwconv(x)) and GELU(proj_bias + proj_weight . GELU(dwconv(x))) per
+// pixel, in one pass.
+std::tuple<at::Tensor, at::Tensor> dwconv_gelu_project(
+    const at::Tensor& x, const at::Tensor& weight, const c10::optional<at::Tensor>& bias,
+    const at::Tensor& proj_weight, double proj_bias, int64_t ph, int64_t pw, int64_t dh,
+    int64_t dw) {
+  TORCH_CHECK(proj_weight.numel() == x.size(1),
+              "dwconv_gelu_project: one projection weight per channel expected");
+  return convolve(x, weight, bias, proj_weight, proj_bias, ph, pw, dh, dw, true);
 }
 
 }  // namespace
@@ -152,6 +202,12 @@ TORCH_LIBRARY_FRAGMENT(mmcnn_cpu, m) {
   m.def(
       "dwconv_forward(Tensor x, Tensor weight, Tensor? bias, int ph, int pw, int dh, int dw, "
       "bool gelu) -> Tensor");
+  m.def(
+      "dwconv_gelu_project(Tensor x, Tensor weight, Tensor? bias, Tensor proj_weight, "
+      "float proj_bias, int ph, int pw, int dh, int dw) -> (Tensor, Tensor)");
 }
 
-TORCH_LIBRARY_IMPL(mmcnn_cpu, CPU, m) { m.impl("dwconv_forward", &dwconv_forward); }
+TORCH_LIBRARY_IMPL(mmcnn_cpu, CPU, m) {
+  m.impl("dwconv_forward", &dwconv_forward);
+  m.impl("dwconv_gelu_project", &dwconv_gelu_project);
+}

@@ -4,7 +4,7 @@
 Traced, scripted, compiled and meta-device calls always run a plain
 ``F.conv2d``, so FLOP counters and exporters see a plain convolution.
 """
-from typing import Optional, Union
+from typing import Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -15,6 +15,7 @@ from .algorithms import (ALGORITHMS, FFTPlan, Pair, crop_dead_taps, dilate,
                          supported_algorithms)
 from .selection import forced_algorithm, select_algorithm
 from ..inplace import activate_
+from mmcnn.ops import cpu_ops
 
 
 def _plain_call(x: torch.Tensor) -> bool:
@@ -65,6 +66,21 @@ def depthwise_conv2d(x: torch.Tensor,
         out = F.conv2d(x, weight, bias, stride, padding, dilation,
                        weight.shape[0])
         return F.gelu(out) if gelu else out
+    algorithm, weight, padding = _resolve(algorithm, x, weight, bias, stride,
+                                          padding, dilation, gelu)
+    spectrum = None
+    if algorithm == 'fft' and spectra is not None:
+        spectrum = _cached_spectrum(spectra, x, weight, padding, dilation)
+    return run_algorithm(algorithm, x, weight, bias, stride, padding, dilation,
+                         spectrum, gelu)
+
+
+def _resolve(algorithm: str, x: torch.Tensor, weight: torch.Tensor,
+             bias: Optional[torch.Tensor], stride: Pair, padding: Pair,
+             dilation: Pair, gelu: bool) -> Tuple[str, torch.Tensor, Pair]:
+    """The algorithm that runs this call (forced, cached or timed; an
+    inapplicable one becomes ``'direct'``) and the kernel and padding it
+    runs with (taps that only ever meet padding cropped at stride 1)."""
     if stride == (1, 1):
         weight, padding = crop_dead_taps(weight, x.shape[-2:], padding,
                                          dilation)
@@ -78,11 +94,7 @@ def depthwise_conv2d(x: torch.Tensor,
             raise ValueError(f'Unknown depth-wise algorithm {algorithm!r}; '
                              f"choose 'auto' or one of {ALGORITHMS}.")
         algorithm = 'direct'
-    spectrum = None
-    if algorithm == 'fft' and spectra is not None:
-        spectrum = _cached_spectrum(spectra, x, weight, padding, dilation)
-    return run_algorithm(algorithm, x, weight, bias, stride, padding, dilation,
-                         spectrum, gelu)
+    return algorithm, weight, padding
 
 
 def _cached_spectrum(spectra: dict, x: torch.Tensor, weight: torch.Tensor,
@@ -184,3 +196,39 @@ def conv_act(conv: nn.Module, x: torch.Tensor,
             and act.approximate == 'none'):
         return conv(x, gelu=True)
     return activate_(act, conv(x))
+
+
+def _exact_gelu(act: nn.Module) -> bool:
+    return isinstance(act, nn.GELU) and act.approximate == 'none'
+
+
+def conv_act_project(conv: nn.Module, x: torch.Tensor, act: nn.Module,
+                     drop: nn.Module, proj: nn.Conv2d, proj_act: nn.Module
+                     ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """``h = drop(act(conv(x)))`` and ``d = proj_act(proj(h))`` for a
+    one-channel 1x1 ``proj`` (MogaNet's ``decompose``): ``(N, C, H, W) ->
+    ((N, C, H, W), (N, 1, H, W))``.
+
+    When autograd is off, ``drop`` is inactive, both activations are exact
+    GELUs and the trial picks the ``'compiled'`` kernel for ``conv`` + GELU,
+    the kernel also computes ``d`` from each pixel's channels while they are
+    in registers, so ``h`` is not read a second time; otherwise
+    :func:`conv_act`, then ``proj``.
+    """
+    fusable = (type(conv) is DepthwiseConv2d and conv.stride == (1, 1)
+               and _exact_gelu(act) and _exact_gelu(proj_act)
+               and proj.bias is not None
+               and not (drop.training and getattr(drop, 'p', 0) > 0)
+               and not _plain_call(x) and x.shape[0] > 0
+               and not torch.is_grad_enabled())
+    if fusable:
+        algorithm, weight, padding = _resolve(
+            forced_algorithm() or conv.algorithm, x, conv.weight, conv.bias,
+            conv.stride, conv.padding, conv.dilation, True)
+        ops = cpu_ops() if algorithm == 'compiled' else None
+        if ops is not None:
+            return ops.dwconv_gelu_project(x, weight, conv.bias, proj.weight,
+                                           float(proj.bias), *padding,
+                                           *conv.dilation)
+    h = drop(conv_act(conv, x, act))
+    return h, activate_(proj_act, proj(h))
