@@ -264,3 +264,31 @@ def test_depthwise_layer_fuses_its_gelu_only_when_compiled_is_picked():
     with torch.inference_mode():
         assert torch.allclose(conv_act(plain, x.detach(), torch.nn.GELU()),
                               expected, atol=1e-6)
+
+
+def test_moganet_gives_the_same_maps_with_and_without_the_kernels(
+        monkeypatch):
+    """MogaNet-XT at an odd size, training and deploy form, in inference:
+    the compiled kernels (fused decompose included, forced) give the maps of
+    MMCNN_CPU_EXT=0 to float rounding."""
+    from mmcnn.models.backbones.moganet import MogaNet
+    torch.manual_seed(0)
+    model = MogaNet(arch='xtiny', out_indices=(0, 1, 2, 3)).eval()
+    for param in model.parameters():
+        param.data.normal_(0, 0.05)
+    x = torch.randn(2, 3, 97, 83)
+
+    def both():
+        with torch.no_grad(), force_algorithm('compiled'):
+            monkeypatch.setenv(ops.DISABLE_ENV, '1')
+            compiled = model(x)
+            monkeypatch.setenv(ops.DISABLE_ENV, '0')
+            plain = model(x)
+        return compiled, plain
+
+    for form in ('training', 'deploy'):
+        if form == 'deploy':
+            model.switch_to_deploy()
+        for compiled, plain in zip(*both()):
+            error = (compiled - plain).abs().max() / plain.abs().max()
+            assert 0 < error.item() < 1e-5, form

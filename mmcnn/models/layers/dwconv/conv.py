@@ -186,20 +186,19 @@ class DepthwiseConv2d(nn.Conv2d):
         return super().extra_repr() + f', algorithm={self.algorithm}'
 
 
+def _exact_gelu(act: nn.Module) -> bool:
+    return isinstance(act, nn.GELU) and act.approximate == 'none'
+
+
 def conv_act(conv: nn.Module, x: torch.Tensor,
              act: nn.Module) -> torch.Tensor:
     """``act(conv(x))`` (in place when autograd is off). A
     :class:`DepthwiseConv2d` followed by an exact GELU hands the GELU to
     its algorithm, which may fuse it; any other module (a subclass or a
     replacement, such as a sparse convolution) is called plainly."""
-    if (type(conv) is DepthwiseConv2d and isinstance(act, nn.GELU)
-            and act.approximate == 'none'):
+    if type(conv) is DepthwiseConv2d and _exact_gelu(act):
         return conv(x, gelu=True)
     return activate_(act, conv(x))
-
-
-def _exact_gelu(act: nn.Module) -> bool:
-    return isinstance(act, nn.GELU) and act.approximate == 'none'
 
 
 def conv_act_project(conv: nn.Module, x: torch.Tensor, act: nn.Module,
@@ -223,8 +222,8 @@ def conv_act_project(conv: nn.Module, x: torch.Tensor, act: nn.Module,
                and not torch.is_grad_enabled())
     if fusable:
         algorithm, weight, padding = _resolve(
-            forced_algorithm() or conv.algorithm, x, conv.weight, conv.bias,
-            conv.stride, conv.padding, conv.dilation, True)
+            conv.algorithm, x, conv.weight, conv.bias, conv.stride,
+            conv.padding, conv.dilation, True)
         ops = cpu_ops() if algorithm == 'compiled' else None
         if ops is not None:
             return ops.dwconv_gelu_project(x, weight, conv.bias, proj.weight,
