@@ -11,8 +11,11 @@ from collections import Counter
 import cv2
 import numpy as np
 import pytest
+from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import set_random_seed
+
+from _configs import REPO_ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -24,6 +27,17 @@ def _seeded():
 def _coco(shared_data: str) -> dict:
     with open(osp.join(shared_data, 'coco_sample', 'test_coco.json')) as f:
         return json.load(f)
+
+
+def _coco_topdown(root: str, **kwargs) -> dict:
+    """mmpose's top-down ``CocoDataset`` on the COCO sample's annotations."""
+    return dict(
+        type='CocoDataset',
+        data_root=root,
+        data_mode='topdown',
+        ann_file='test_coco.json',
+        data_prefix=dict(img=''),
+        **kwargs)
 
 
 def test_mmdet_coco_boxes_and_masks(shared_data):
@@ -122,29 +136,10 @@ def test_mmpose_coco_keypoints(shared_data):
     init_default_scope('mmpose')
     coco = _coco(shared_data)
     root = osp.join(shared_data, 'coco_sample')
-    codec = dict(
-        type='MSRAHeatmap',
-        input_size=(192, 256),
-        heatmap_size=(48, 64),
-        sigma=2)
-    pipeline = [
-        dict(type='LoadImage'),
-        dict(type='GetBBoxCenterScale'),
-        dict(type='RandomFlip', direction='horizontal'),
-        dict(type='RandomHalfBody'),
-        dict(type='RandomBBoxTransform'),
-        dict(type='TopdownAffine', input_size=codec['input_size']),
-        dict(type='GenerateTarget', encoder=codec),
-        dict(type='PackPoseInputs'),
-    ]
-    dataset = DATASETS.build(
-        dict(
-            type='CocoDataset',
-            data_root=root,
-            data_mode='topdown',
-            ann_file='test_coco.json',
-            data_prefix=dict(img=''),
-            pipeline=pipeline))
+    pipeline = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', '_base_', 'pose',
+                 'td-hm_8xb32-210e_coco-256x192.py')).train_pipeline
+    dataset = DATASETS.build(_coco_topdown(root, pipeline=pipeline))
     annotated = {a['id']: a for a in coco['annotations']
                  if a['num_keypoints'] > 0}
     assert len(dataset) == len(annotated)
@@ -174,14 +169,10 @@ def test_mmpose_detector_boxes(shared_data):
         detections = json.load(f)
     thr = 0.5
     dataset = DATASETS.build(
-        dict(
-            type='CocoDataset',
-            data_root=root,
-            data_mode='topdown',
-            ann_file='test_coco.json',
+        _coco_topdown(
+            root,
             bbox_file=osp.join(root, 'test_coco_det_AP_H_56.json'),
             filter_cfg=dict(bbox_score_thr=thr),
-            data_prefix=dict(img=''),
             test_mode=True,
             pipeline=[]))
     kept = [d for d in detections if d['score'] >= thr]

@@ -2,13 +2,5 @@
 # 80k base's optimiser over 40k iterations.
 _base_ = './fpn_adamw_8xb4-80k_ade20k-512x512.py'
 
-param_scheduler = [
-    dict(
-        type='PolyLR',
-        power=0.9,
-        eta_min=0.0,
-        begin=0,
-        end=40000,
-        by_epoch=False)
-]
+param_scheduler = [dict(_base_.param_scheduler[0], end=40000)]
 train_cfg = dict(max_iters=40000)

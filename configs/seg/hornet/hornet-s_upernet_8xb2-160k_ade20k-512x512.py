@@ -5,10 +5,6 @@ _base_ = './hornet-t_upernet_8xb2-160k_ade20k-512x512.py'
 model = dict(
     backbone=dict(_base_.hornet_s, _delete_=True, drop_path_rate=0.3),
     decode_head=dict(in_channels=_base_.hornet_s_widths),
-    auxiliary_head=dict(in_channels=_base_.hornet_s_widths[2]),
-    test_cfg=dict(mode='slide', crop_size=(512, 512), stride=(341, 341)))
+    auxiliary_head=dict(in_channels=_base_.hornet_s_widths[2]))
 
-optim_wrapper = dict(
-    optimizer=dict(lr=1e-4, weight_decay=0.05),
-    paramwise_cfg=dict(_delete_=True, num_layers=12, decay_rate=0.9),
-    constructor='mmcnn.StageDecayOptimWrapperConstructor')
+optim_wrapper = dict(paramwise_cfg=dict(num_layers=12))

@@ -64,15 +64,7 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
-param_scheduler = [
-    dict(
-        type='PolyLR',
-        power=0.9,
-        eta_min=0.0,
-        begin=0,
-        end=40,
-        by_epoch=False)
-]
+param_scheduler = [dict(_base_.param_scheduler[0], end=40)]
 train_cfg = dict(max_iters=40, val_interval=10)
 default_hooks = dict(
     logger=dict(interval=5),

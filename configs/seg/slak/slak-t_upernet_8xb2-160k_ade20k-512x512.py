@@ -12,5 +12,4 @@ _base_ = [
 model = dict(
     backbone=dict(_base_.slak_t, _delete_=True, drop_path_rate=0.4),
     decode_head=dict(in_channels=_base_.slak_t_widths),
-    auxiliary_head=dict(in_channels=_base_.slak_t_widths[2]),
-    test_cfg=dict(mode='slide'))
+    auxiliary_head=dict(in_channels=_base_.slak_t_widths[2]))

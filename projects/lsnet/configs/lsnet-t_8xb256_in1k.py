@@ -28,18 +28,6 @@ optim_wrapper = dict(
 auto_scale_lr = dict(base_batch_size=2048)
 # Warm-up from 1e-6 (2.5e-4 of 4e-3), as timm's scheduler in the official run.
 param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=2.5e-4,
-        by_epoch=True,
-        begin=0,
-        end=5,
-        convert_to_iter_based=True),
-    dict(
-        type='CosineAnnealingLR',
-        eta_min=1e-5,
-        by_epoch=True,
-        begin=5,
-        end=300,
-        convert_to_iter_based=True),
+    dict(_base_.param_scheduler[0], start_factor=2.5e-4),
+    _base_.param_scheduler[1],
 ]
