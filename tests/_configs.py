@@ -5,6 +5,8 @@ import os.path as osp
 from typing import List, Optional
 
 import yaml
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -27,6 +29,18 @@ def task_configs(task: str) -> List[str]:
     """Every config file of ``task`` (absolute paths, sorted)."""
     return sorted(glob.glob(osp.join(config_root(task), '**', '*.py'),
                             recursive=True))
+
+
+def load_task_config(path: str, scope: str) -> Config:
+    """``path`` ready for a CPU test in ``scope``: checks that the config
+    runs there with an mmcnn backbone, drops the backbone's checkpoint
+    download and makes ``scope`` the default."""
+    cfg = Config.fromfile(path)
+    assert cfg.default_scope == scope, cfg.default_scope
+    assert cfg.model.backbone.type.startswith('mmcnn.')
+    cfg.model.backbone.init_cfg = None
+    init_default_scope(scope)
+    return cfg
 
 
 def paper_params(path: str) -> Optional[int]:

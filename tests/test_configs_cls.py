@@ -12,10 +12,10 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
-from mmengine.registry import init_default_scope
 
 from _configs import (GATED, LARGE_KERNEL, REPO_ROOT, check_metafiles,
-                      config_root, paper_params, task_configs)
+                      config_root, load_task_config, paper_params,
+                      task_configs)
 
 CONFIG_ROOT = config_root('cls')
 CONFIGS = task_configs('cls')
@@ -82,10 +82,7 @@ def test_slak_recipe_trains_sparse():
 def test_train_step_and_test_step(path):
     from mmpretrain.registry import MODELS
     from mmpretrain.structures import DataSample
-    cfg = Config.fromfile(path)
-    assert cfg.default_scope == 'mmpretrain'
-    assert cfg.model.backbone.type.startswith('mmcnn.')
-    init_default_scope('mmpretrain')
+    cfg = load_task_config(path, 'mmpretrain')
     model_cfg = cfg.model
     model_cfg.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
     model = MODELS.build(model_cfg)

@@ -10,12 +10,10 @@ import os.path as osp
 
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
-from mmengine.registry import init_default_scope
 
 from _configs import (GATED, LARGE_KERNEL, check_metafiles, config_root,
-                      paper_params, task_configs)
+                      load_task_config, paper_params, task_configs)
 
 CONFIG_ROOT = config_root('pose')
 CONFIGS = task_configs('pose')
@@ -51,11 +49,7 @@ def test_large_kernel_configs_found(family, stem):
 def test_train_step_and_test_step(path):
     from mmpose.registry import MODELS
     from mmpose.testing import get_packed_inputs
-    cfg = Config.fromfile(path)
-    assert cfg.default_scope == 'mmpose'
-    assert cfg.model.backbone.type.startswith('mmcnn.')
-    init_default_scope('mmpose')
-    cfg.model.backbone.init_cfg = None
+    cfg = load_task_config(path, 'mmpose')
     model = MODELS.build(cfg.model)
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     expected = paper_params(path)

@@ -16,7 +16,8 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 
 from _configs import (GATED, LARGE_KERNEL, REPO_ROOT, check_metafiles,
-                      config_root, paper_params, task_configs)
+                      config_root, load_task_config, paper_params,
+                      task_configs)
 
 CONFIG_ROOT = config_root('seg')
 CONFIGS = task_configs('seg')
@@ -39,10 +40,8 @@ def _sync_bn_to_bn(cfg: Any) -> Any:
 def _build(path: str):
     """Config, model and optimiser wrapper of one config file."""
     from mmseg.registry import MODELS
-    cfg = Config.fromfile(path)
-    init_default_scope(cfg.default_scope)
+    cfg = load_task_config(path, 'mmseg')
     model_cfg = _sync_bn_to_bn(cfg.model)
-    model_cfg.backbone.init_cfg = None
     model_cfg.data_preprocessor.size = (SIZE, SIZE)
     model = MODELS.build(model_cfg)
     return cfg, model, build_optim_wrapper(model, cfg.optim_wrapper)
