@@ -11,8 +11,10 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmengine.utils import import_modules_from_strings
 
+from mmcnn.engine import join_paramwise
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+FAMILY_CONSTRUCTOR = 'mmcnn.FamilyOptimWrapperConstructor'
 CONFIGS = sorted(
     osp.relpath(path, REPO_ROOT) for path in glob.glob(
         osp.join(REPO_ROOT, 'configs', 'det', '**', '*.py'), recursive=True))
@@ -141,6 +143,9 @@ def test_det_config_train_and_test_step(path):
     groups = {id(p): g for g in optim_wrapper.optimizer.param_groups
               for p in g['params']}
     paramwise = cfg.optim_wrapper.get('paramwise_cfg', {})
+    if cfg.optim_wrapper.get('constructor') == FAMILY_CONSTRUCTOR:
+        paramwise = join_paramwise(type(model.backbone).paramwise_cfg,
+                                   paramwise)
     no_decay = [key for key, mult in paramwise.get('custom_keys', {}).items()
                 if mult.get('decay_mult', 1.) == 0.]
     for name, param in model.named_parameters():

@@ -295,3 +295,19 @@ def test_builds_from_downstream_registries_and_feeds_fpn(name):
         outs = neck(backbone(torch.randn(1, 3, 64, 96)))
     assert [tuple(o.shape[1:]) for o in outs] == [
         (16, 16, 24), (16, 8, 12), (16, 4, 6), (16, 2, 3), (16, 1, 2)]
+
+
+@pytest.mark.parametrize('name', FAMILIES)
+def test_paramwise_rule_names_parameters_of_the_family(name):
+    """Every ``custom_keys`` entry of the family's parameter-wise rule
+    matches a parameter of its smallest arch (a key of another family, such
+    as MogaNet's ``layer_scale`` on ConvNeXt, would exempt nothing), and
+    the rule holds only options mmengine's constructor reads."""
+    rule = MODELS.get(name).paramwise_cfg
+    assert set(rule) <= {'custom_keys', 'norm_decay_mult', 'bias_decay_mult',
+                         'flat_decay_mult', 'dwconv_decay_mult'}
+    model = MODELS.build(dict(type=name, arch=smallest_arch(name)))
+    names = [n for n, _ in model.named_parameters()]
+    for key, mults in rule.get('custom_keys', {}).items():
+        assert mults == dict(decay_mult=0.), key
+        assert any(key in n for n in names), f'{key} matches no parameter'

@@ -1,5 +1,6 @@
 # UperNet on ADE20K with a modern backbone, the Swin Transformer recipe most
-# of the papers follow: AdamW (lr 6e-5, wd 0.01, no decay on norms), linear
+# of the papers follow: AdamW (lr 6e-5, wd 0.01, no decay on norms nor on
+# what the backbone family's rule exempts, e.g. layer scales), linear
 # warm-up over 1500 iterations from 1e-6 of the lr multiplying a poly
 # (power 1.0) decay over 160k iterations, 8 GPUs x 2 images, 512x512 crops.
 # A family config replaces the backbone (``_delete_=True``) and sets the
@@ -26,6 +27,7 @@ train_dataloader = dict(batch_size=2)
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
+    constructor='mmcnn.FamilyOptimWrapperConstructor',
     optimizer=dict(
         type='AdamW', lr=6e-5, betas=(0.9, 0.999), weight_decay=0.01),
     paramwise_cfg=dict(custom_keys={'norm': dict(decay_mult=0.0)}),

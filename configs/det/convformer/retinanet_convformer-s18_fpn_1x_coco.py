@@ -4,12 +4,9 @@
 # 8 GPUs x 2 images.
 _base_ = [
     '../../_base_/det/retinanet_fpn_1x_coco.py',
-    '../../_base_/det/schedules/paramwise_convformer.py',
     '../../_base_/backbones/convformer.py',
 ]
 
 model = dict(
     backbone=dict(_base_.convformer_s18, _delete_=True),
     neck=dict(in_channels=_base_.convformer_s18_widths))
-
-optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

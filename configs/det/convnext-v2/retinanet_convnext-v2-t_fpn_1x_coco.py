@@ -2,7 +2,6 @@
 # (GRN in place of layer scales, kept free of weight decay).
 _base_ = [
     '../../_base_/det/retinanet_fpn_1x_coco.py',
-    '../../_base_/det/schedules/paramwise_convnext.py',
     '../../_base_/backbones/convnext-v2.py',
 ]
 
@@ -10,9 +9,4 @@ model = dict(
     backbone=dict(_base_.convnext_v2_t, _delete_=True),
     neck=dict(in_channels=_base_.convnext_v2_t_widths))
 
-optim_wrapper = dict(
-    optimizer=dict(lr=1e-4),
-    paramwise_cfg=dict(custom_keys={
-        '.gamma': dict(decay_mult=0.0),
-        '.grn.': dict(decay_mult=0.0)
-    }))
+optim_wrapper = dict(optimizer=dict(lr=1e-4))

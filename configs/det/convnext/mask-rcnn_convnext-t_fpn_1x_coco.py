@@ -4,7 +4,6 @@
 # (lr 2e-4, wd 0.05), no weight decay on norms and layer scales.
 _base_ = [
     '../../_base_/det/mask-rcnn_fpn_1x_coco.py',
-    '../../_base_/det/schedules/paramwise_convnext.py',
     '../../_base_/backbones/convnext.py',
 ]
 
@@ -12,5 +11,4 @@ model = dict(
     backbone=dict(_base_.convnext_t, _delete_=True, drop_path_rate=0.1),
     neck=dict(in_channels=_base_.convnext_t_widths))
 
-optim_wrapper = dict(
-    optimizer=dict(lr=2e-4), paramwise_cfg=_base_.paramwise_cfg)
+optim_wrapper = dict(optimizer=dict(lr=2e-4))

@@ -2,7 +2,6 @@
 # 36 epochs (lr x0.1 after epochs 27 and 33), otherwise as the 1x config.
 _base_ = [
     '../../_base_/det/mask-rcnn_fpn_ms-crop-3x_coco.py',
-    '../../_base_/det/schedules/paramwise_focalnet.py',
     '../../_base_/backbones/focalnet.py',
 ]
 
@@ -10,5 +9,3 @@ model = dict(
     backbone=dict(
         _base_.focalnet_t_srf, _delete_=True, focal_windows=(9, 9, 9, 9)),
     neck=dict(in_channels=_base_.focalnet_t_srf_widths))
-
-optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

@@ -4,7 +4,6 @@
 # single-scale 1x schedule: AdamW (lr 1e-4, wd 0.05), 8 GPUs x 2 images.
 _base_ = [
     '../../_base_/det/retinanet_fpn_1x_coco.py',
-    '../../_base_/det/schedules/paramwise_focalnet.py',
     '../../_base_/backbones/focalnet.py',
 ]
 
@@ -15,5 +14,3 @@ model = dict(
         drop_path_rate=0.1,
         focal_windows=(9, 9, 9, 9)),
     neck=dict(in_channels=_base_.focalnet_t_srf_widths))
-
-optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

@@ -4,7 +4,6 @@
 # 8 GPUs x 2 images.
 _base_ = [
     '../../_base_/det/mask-rcnn_fpn_1x_coco.py',
-    '../../_base_/det/schedules/paramwise_hornet.py',
     '../../_base_/backbones/hornet.py',
 ]
 
@@ -12,5 +11,4 @@ model = dict(
     backbone=dict(_base_.hornet_t, _delete_=True),
     neck=dict(in_channels=_base_.hornet_t_widths))
 
-optim_wrapper = dict(
-    optimizer=dict(lr=2e-4), paramwise_cfg=_base_.paramwise_cfg)
+optim_wrapper = dict(optimizer=dict(lr=2e-4))

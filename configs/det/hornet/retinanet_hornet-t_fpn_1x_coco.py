@@ -3,12 +3,9 @@
 # wd 0.05, none on norms and layer scales), 12 epochs, 8 GPUs x 2 images.
 _base_ = [
     '../../_base_/det/retinanet_fpn_1x_coco.py',
-    '../../_base_/det/schedules/paramwise_hornet.py',
     '../../_base_/backbones/hornet.py',
 ]
 
 model = dict(
     backbone=dict(_base_.hornet_t, _delete_=True),
     neck=dict(in_channels=_base_.hornet_t_widths))
-
-optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

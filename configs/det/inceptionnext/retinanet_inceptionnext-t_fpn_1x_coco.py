@@ -4,7 +4,6 @@
 # layer scales.
 _base_ = [
     '../../_base_/det/retinanet_fpn_1x_coco.py',
-    '../../_base_/det/schedules/paramwise_inceptionnext.py',
     '../../_base_/backbones/inceptionnext.py',
 ]
 
@@ -12,5 +11,4 @@ model = dict(
     backbone=dict(_base_.inceptionnext_t, _delete_=True),
     neck=dict(in_channels=_base_.inceptionnext_t_widths))
 
-optim_wrapper = dict(
-    optimizer=dict(lr=1e-4), paramwise_cfg=_base_.paramwise_cfg)
+optim_wrapper = dict(optimizer=dict(lr=1e-4))

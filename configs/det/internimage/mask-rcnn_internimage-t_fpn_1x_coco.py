@@ -4,12 +4,9 @@
 # training, 12 epochs, 8 GPUs x 2 images.
 _base_ = [
     '../../_base_/det/mask-rcnn_fpn_1x_coco.py',
-    '../../_base_/det/schedules/paramwise_internimage.py',
     '../../_base_/backbones/internimage.py',
 ]
 
 model = dict(
     backbone=dict(_base_.internimage_t, _delete_=True),
     neck=dict(in_channels=_base_.internimage_t_widths))
-
-optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

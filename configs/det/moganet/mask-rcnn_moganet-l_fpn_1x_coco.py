@@ -5,5 +5,4 @@ model = dict(
     neck=dict(in_channels=_base_.moganet_l_widths))
 
 # The larger variants train with half the lr.
-optim_wrapper = dict(
-    optimizer=dict(lr=1e-4), paramwise_cfg=_base_.paramwise_cfg)
+optim_wrapper = dict(optimizer=dict(lr=1e-4))

@@ -11,6 +11,4 @@ model = dict(
     backbone=dict(_base_.poolformer_s12, _delete_=True, drop_path_rate=0.1),
     neck=dict(in_channels=_base_.poolformer_s12_widths))
 
-optim_wrapper = dict(
-    optimizer=dict(lr=2e-4),
-    paramwise_cfg=dict(custom_keys=dict(layer_scale=dict(decay_mult=0.0))))
+optim_wrapper = dict(optimizer=dict(lr=2e-4))

@@ -3,7 +3,6 @@
 # (lr 1e-4, wd 0.05), no weight decay on norms and layer scales.
 _base_ = [
     '../../_base_/det/retinanet_fpn_1x_coco.py',
-    '../../_base_/det/schedules/paramwise_slak.py',
     '../../_base_/backbones/slak.py',
 ]
 
@@ -11,5 +10,4 @@ model = dict(
     backbone=dict(_base_.slak_t, _delete_=True),
     neck=dict(in_channels=_base_.slak_t_widths))
 
-optim_wrapper = dict(
-    optimizer=dict(lr=1e-4), paramwise_cfg=_base_.paramwise_cfg)
+optim_wrapper = dict(optimizer=dict(lr=1e-4))

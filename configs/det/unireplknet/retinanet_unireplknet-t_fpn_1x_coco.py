@@ -5,7 +5,6 @@
 # dense-prediction models.
 _base_ = [
     '../../_base_/det/retinanet_fpn_1x_coco.py',
-    '../../_base_/det/schedules/paramwise_unireplknet.py',
     '../../_base_/backbones/unireplknet.py',
 ]
 
@@ -16,5 +15,4 @@ model = dict(
         norm_cfg=dict(type='SyncBN', requires_grad=True)),
     neck=dict(in_channels=_base_.unireplknet_t_widths))
 
-optim_wrapper = dict(
-    optimizer=dict(lr=1e-4), paramwise_cfg=_base_.paramwise_cfg)
+optim_wrapper = dict(optimizer=dict(lr=1e-4))

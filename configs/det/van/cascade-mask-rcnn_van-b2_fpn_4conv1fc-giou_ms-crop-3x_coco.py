@@ -4,12 +4,9 @@
 # norms and layer scales), 36 epochs, 8 GPUs x 2 images.
 _base_ = [
     '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
-    '../../_base_/det/schedules/paramwise_van.py',
     '../../_base_/backbones/van.py',
 ]
 
 model = dict(
     backbone=dict(_base_.van_b2, _delete_=True),
     neck=dict(in_channels=_base_.van_b2_widths))
-
-optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

@@ -1,11 +1,8 @@
 _base_ = [
     '../../_base_/det/mask-rcnn_fpn_1x_coco.py',
-    '../../_base_/det/schedules/paramwise_van.py',
     '../../_base_/backbones/van.py',
 ]
 
 model = dict(
     backbone=dict(_base_.van_b0, _delete_=True),
     neck=dict(in_channels=_base_.van_b0_widths))
-
-optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

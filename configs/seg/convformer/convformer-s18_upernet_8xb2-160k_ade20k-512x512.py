@@ -4,7 +4,6 @@
 # decay over 160k iterations, 8 GPUs x 2 images.
 _base_ = [
     '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
-    '../../_base_/det/schedules/paramwise_convformer.py',
     '../../_base_/backbones/convformer.py',
 ]
 
@@ -12,5 +11,3 @@ model = dict(
     backbone=dict(_base_.convformer_s18, _delete_=True),
     decode_head=dict(in_channels=_base_.convformer_s18_widths),
     auxiliary_head=dict(in_channels=_base_.convformer_s18_widths[2]))
-
-optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

@@ -12,6 +12,3 @@ model = dict(
     backbone=dict(_base_.inceptionnext_t, _delete_=True, drop_path_rate=0.2),
     decode_head=dict(in_channels=_base_.inceptionnext_t_widths),
     auxiliary_head=dict(in_channels=_base_.inceptionnext_t_widths[2]))
-
-optim_wrapper = dict(
-    paramwise_cfg=dict(custom_keys={'.gamma': dict(decay_mult=0.0)}))

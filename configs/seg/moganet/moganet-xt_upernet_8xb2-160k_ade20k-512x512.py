@@ -1,6 +1,5 @@
 _base_ = [
     '../../_base_/seg/upernet_adamw_8xb2-160k_ade20k-512x512.py',
-    '../../_base_/det/schedules/paramwise_moganet.py',
     '../../_base_/backbones/moganet.py',
 ]
 
@@ -9,5 +8,4 @@ model = dict(
     decode_head=dict(in_channels=_base_.moganet_xt_widths),
     auxiliary_head=dict(in_channels=_base_.moganet_xt_widths[2]))
 
-optim_wrapper = dict(
-    optimizer=dict(lr=1e-4), paramwise_cfg=_base_.paramwise_cfg)
+optim_wrapper = dict(optimizer=dict(lr=1e-4))

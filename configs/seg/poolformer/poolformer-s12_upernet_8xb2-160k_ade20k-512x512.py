@@ -11,6 +11,3 @@ model = dict(
     backbone=dict(_base_.poolformer_s12, _delete_=True, drop_path_rate=0.1),
     decode_head=dict(in_channels=_base_.poolformer_s12_widths),
     auxiliary_head=dict(in_channels=_base_.poolformer_s12_widths[2]))
-
-optim_wrapper = dict(
-    paramwise_cfg=dict(custom_keys=dict(layer_scale=dict(decay_mult=0.0))))

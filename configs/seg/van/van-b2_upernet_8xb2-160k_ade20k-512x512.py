@@ -10,6 +10,3 @@ model = dict(
     backbone=dict(_base_.van_b2, _delete_=True),
     decode_head=dict(in_channels=_base_.van_b2_widths),
     auxiliary_head=dict(in_channels=_base_.van_b2_widths[2]))
-
-optim_wrapper = dict(
-    paramwise_cfg=dict(custom_keys=dict(layer_scale=dict(decay_mult=0.0))))

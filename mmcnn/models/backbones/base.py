@@ -26,13 +26,16 @@ output norms ``norm0``..``norm3`` fresh and load with ``strict=False``, so
 the classifier's norm is left out and ``norm3`` stays at weight 1, bias 0.
 
 A family's lr decay rules for fine-tuning live on its class too
-(:meth:`ConvNetBackbone.layer_id`, as mmpretrain's ``get_layer_depth``), so
-the engine's constructors import no backbone.
+(:meth:`ConvNetBackbone.layer_id`, as mmpretrain's ``get_layer_depth``), and
+so does the parameter-wise rule of its official dense-prediction recipes
+(:attr:`ConvNetBackbone.paramwise_cfg`, e.g. no weight decay on layer
+scales), so the engine's constructors import no backbone.
 """
 import re
 from numbers import Integral
-from typing import (Any, Callable, Dict, Iterable, List, Optional, Sequence,
-                    Tuple, TypedDict, Union)
+from types import MappingProxyType
+from typing import (Any, Callable, Dict, Iterable, List, Mapping, Optional,
+                    Sequence, Tuple, TypedDict, Union)
 
 import torch
 from mmengine.model import BaseModule
@@ -67,6 +70,12 @@ class BackboneArgs(TypedDict, total=False):
     norm_eval: bool
     channels_last: Optional[bool]
     init_cfg: Optional[Union[dict, List[dict]]]
+
+
+def no_weight_decay(*keys: str) -> Dict[str, dict]:
+    """A ``paramwise_cfg`` that trains the parameters whose names contain
+    one of ``keys`` without weight decay (mmengine's ``custom_keys``)."""
+    return dict(custom_keys={key: dict(decay_mult=0.) for key in keys})
 
 
 def _is_int(value: Any) -> bool:
@@ -164,6 +173,12 @@ class ConvNetBackbone(BaseModule):
     lr_decay_types: Tuple[str, ...] = ()
     """The decay types of :data:`LR_DECAY_TYPES` that :meth:`layer_id`
     defines for this family; empty where it has no lr decay rule."""
+    paramwise_cfg: Mapping[str, Any] = MappingProxyType({})
+    """The parameter-wise optimiser options of the family's official
+    detection and segmentation recipes (mmengine's ``paramwise_cfg``, e.g.
+    :func:`no_weight_decay` on its layer scales), which
+    ``mmcnn.FamilyOptimWrapperConstructor`` puts under a config's own;
+    empty where the recipes have none."""
     deploy: bool = False
     """Whether the model is in its inference form (:meth:`switch_to_deploy`
     or ``deploy=True``)."""

@@ -23,7 +23,7 @@ from ..layers import (GRN, DepthwiseConv2d, LayerNorm2d, PointwiseLinear,
                       residual_add)
 from ..layers.fuse import fold_output_affine
 from ..layers.init import init_trunc_normal
-from .base import BackboneArgs, ConvNetBackbone
+from .base import BackboneArgs, ConvNetBackbone, no_weight_decay
 from .checkpoint_keys import Flatten, KeyTable
 
 MLP_RATIO = 4
@@ -162,6 +162,7 @@ class ConvNeXt(ConvNetBackbone):
     # The official lr decay rules; ConvNeXt V2 shares them.
     lr_decay_types = ('layer_wise', 'stage_wise')
     layer_id = ConvNetBackbone.convnext_layout_id
+    paramwise_cfg = no_weight_decay('.gamma')
     extra_dropped = ((
         'FCMAE decoder', ('proj.', 'decoder.', 'mask_token', 'pred.'),
         'the masked-autoencoder pre-training decoder, not part of the '
@@ -272,6 +273,7 @@ class ConvNeXtV2(ConvNeXt):
                         _arch([352, 704, 1408, 2816], [3, 3, 27, 3])),
     }
     use_grn = True
+    paramwise_cfg = no_weight_decay('.gamma', '.grn.')
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',

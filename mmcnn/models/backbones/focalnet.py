@@ -18,7 +18,7 @@ from ..layers import (DepthwiseConv2d, Mlp, PointwiseLinear, activate_,
                       pad_kernel, residual_add)
 from ..layers.fuse import fold_output_affine, fold_scale_into_norm
 from ..layers.init import init_linear_layer_norm
-from .base import BackboneArgs, ConvNetBackbone
+from .base import BackboneArgs, ConvNetBackbone, no_weight_decay
 from .checkpoint_keys import KeyTable
 
 
@@ -282,6 +282,7 @@ class FocalNet(ConvNetBackbone):
                         _arch(256, [2, 2, 18, 2], 4, 3, **_LARGE)),
     }
     arch_keys = ('embed_dims', 'depths', 'focal_levels', 'focal_windows')
+    paramwise_cfg = no_weight_decay('norm')
     # Official init: linear weights ~ TN(0, 0.02) with zero biases, LayerNorms
     # to identity; convs keep PyTorch's default init.
     scratch_init = staticmethod(init_linear_layer_norm)

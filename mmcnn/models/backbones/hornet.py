@@ -17,7 +17,7 @@ from ..layers import (DepthwiseConv2d, LayerNorm2d, PointwiseLinear,
                       build_drop_path, drop_path_rates, residual_add)
 from ..layers.fuse import fold_output_affine
 from ..layers.init import init_trunc_normal
-from .base import BackboneArgs, ConvNetBackbone
+from .base import BackboneArgs, ConvNetBackbone, no_weight_decay
 from .checkpoint_keys import KeyTable
 
 
@@ -220,6 +220,7 @@ class HorNet(ConvNetBackbone):
         **dict.fromkeys(['l-gf', 'large-gf'], _arch(192, True)),
     }
     arch_keys = ('embed_dims', 'depths', 'orders', 'global_filter')
+    paramwise_cfg = no_weight_decay('gamma')
     # Official init: conv and linear weights ~ TN(0, 0.02), zero biases (the
     # spectral filters are drawn at construction).
     scratch_init = staticmethod(init_trunc_normal)

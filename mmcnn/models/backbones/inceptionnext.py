@@ -17,7 +17,7 @@ from ..layers import (DepthwiseConv2d, Mlp, Reparameterizable,
                       build_drop_path, drop_path_rates, residual_add)
 from ..layers.fuse import fold_input_bn, fold_output_affine
 from ..layers.init import init_trunc_normal
-from .base import BackboneArgs, ConvNetBackbone
+from .base import BackboneArgs, ConvNetBackbone, no_weight_decay
 
 
 class InceptionDWConv2d(nn.Module):
@@ -175,6 +175,7 @@ class InceptionNeXt(ConvNetBackbone):
                         _arch([128, 256, 512, 1024], [3, 3, 27, 3])),
     }
     arch_keys = ('embed_dims', 'depths', 'mlp_ratios')
+    paramwise_cfg = no_weight_decay('.gamma')
     # Official init: conv weights ~ TN(0, 0.02), bias 0.
     scratch_init = staticmethod(partial(init_trunc_normal,
                                         types=(nn.Conv2d, )))

@@ -265,6 +265,8 @@ class InternImage(ConvNetBackbone):
                               center_feature_scale=True)),
     }
     arch_keys = ('embed_dims', 'depths', 'groups')
+    paramwise_cfg = dict(
+        norm_decay_mult=0., bias_decay_mult=0., flat_decay_mult=0.)
     stem_name = 'patch_embed'
     stage_names = ('stages.{i}', )
     output_norm_name = None

@@ -24,7 +24,7 @@ from ..layers import (ChannelScale, DepthwiseConv2d, Mlp, PointwiseLinear,
                       residual_add, scaled_residual_add)
 from ..layers.fuse import fold_norm_affine, fold_output_affine
 from ..layers.init import init_trunc_normal
-from .base import BackboneArgs, ConvNetBackbone
+from .base import BackboneArgs, ConvNetBackbone, no_weight_decay
 from .checkpoint_keys import KeyTable
 
 
@@ -305,6 +305,7 @@ class PoolFormer(_MetaFormerBackbone):
     }
     arch_keys = ('embed_dims', 'depths', 'mlp_ratios')
     classifier_norm_prefixes = ('norm.', )
+    paramwise_cfg = no_weight_decay('layer_scale')
     classifier_norm_pooled = False
     classifier_form_arg = 'classifier_form'
     checkpoint_tables = (_POOLFORMER_OFFICIAL_KEYS, )
@@ -385,6 +386,7 @@ class ConvFormer(_MetaFormerBackbone):
         'b36': dict(embed_dims=[128, 256, 512, 768], depths=[3, 12, 18, 3]),
     }
     res_scale_stages = (2, 3)
+    paramwise_cfg = no_weight_decay('norm', 'res_scale', '.act')
     # Official init: conv and linear weights ~ TN(0, 0.02), zero biases.
     scratch_init = staticmethod(init_trunc_normal)
     channels_last_maps = True

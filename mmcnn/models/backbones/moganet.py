@@ -19,7 +19,7 @@ from ..layers import (BlockSequence, DepthwiseConv2d, ElementScale,
                       residual_add)
 from ..layers.fuse import fold_input_affine, fold_output_bn
 from ..layers.init import init_fan_out
-from .base import BackboneArgs, ConvNetBackbone
+from .base import BackboneArgs, ConvNetBackbone, no_weight_decay
 
 
 def _norm(norm_cfg: dict, channels: int) -> nn.Module:
@@ -284,6 +284,7 @@ class MogaNet(ConvNetBackbone):
                         _arch([96, 192, 480, 960], [6, 6, 44, 4])),
     }
     arch_keys = ('embed_dims', 'depths', 'ffn_ratios')
+    paramwise_cfg = no_weight_decay('layer_scale', 'sigma.scale')
     # Official init: conv ~ N(0, 2 / fan_out), norms to identity.
     scratch_init = staticmethod(partial(
         init_fan_out, norm_types=(nn.BatchNorm2d, nn.LayerNorm, nn.GroupNorm)))

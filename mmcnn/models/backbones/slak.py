@@ -25,7 +25,7 @@ from ..layers import (DepthwiseConv2d, LayerNorm2d, PointwiseLinear,
                       drop_path_rates, residual_add)
 from ..layers.init import init_trunc_normal
 from ..layers.reparam import ConvBN, add_parallel_branch, conv_from_kernel
-from .base import BackboneArgs, ConvNetBackbone
+from .base import BackboneArgs, ConvNetBackbone, no_weight_decay
 from .checkpoint_keys import KeyTable
 
 
@@ -166,6 +166,7 @@ class SLaK(ConvNetBackbone):
                         _arch([3, 3, 27, 3], [128, 256, 512, 1024])),
     }
     arch_keys = ('embed_dims', 'depths', 'kernel_sizes')
+    paramwise_cfg = no_weight_decay('.gamma')
     # Official init: conv and linear weights ~ TN(0, 0.02), zero bias.
     scratch_init = staticmethod(init_trunc_normal)
     classifier_norm_prefixes = ('norm.', )

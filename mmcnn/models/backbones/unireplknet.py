@@ -20,7 +20,7 @@ from ..layers import (GRN, BlockSequence, DepthwiseConv2d, LayerNorm2d,
 from ..layers.init import init_trunc_normal
 from ..layers.fuse import fold_input_affine, fold_output_affine, fold_output_bn
 from ..layers.reparam import conv_from_kernel, merge_kernel
-from .base import BackboneArgs, ConvNetBackbone
+from .base import BackboneArgs, ConvNetBackbone, no_weight_decay
 from .checkpoint_keys import Flatten
 
 #: Kernel sizes and dilations of the parallel branches of a dilated
@@ -295,6 +295,7 @@ class UniRepLKNet(ConvNetBackbone):
                               _KERNELS_S_B_L_XL)),
     }
     arch_keys = ('embed_dims', 'depths', 'kernel_sizes')
+    paramwise_cfg = no_weight_decay('.gamma', '.beta')
     # Official init: conv and linear weights ~ TN(0, 0.02), zero bias.
     scratch_init = staticmethod(init_trunc_normal)
     classifier_norm_prefixes = ('norm.', )

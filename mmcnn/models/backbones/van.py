@@ -16,7 +16,7 @@ from ..layers import (BlockSequence, DepthwiseConv2d, LayerNorm2d,
                       drop_path_rates, residual_add)
 from ..layers.fuse import fold_output_bn
 from ..layers.init import init_fan_out
-from .base import BackboneArgs, ConvNetBackbone
+from .base import BackboneArgs, ConvNetBackbone, no_weight_decay
 from .checkpoint_keys import KeyTable
 
 
@@ -135,6 +135,7 @@ class VAN(ConvNetBackbone):
         'b6': _arch([96, 192, 384, 768], [6, 6, 90, 6]),
     }
     arch_keys = ('embed_dims', 'depths', 'mlp_ratios')
+    paramwise_cfg = no_weight_decay('layer_scale')
     # Official init: conv ~ N(0, 2 / fan_out), norms to identity.
     scratch_init = staticmethod(init_fan_out)
     stage_names = ('patch_embed{n}', 'block{n}', 'norm{n}')

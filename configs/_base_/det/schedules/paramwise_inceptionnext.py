@@ -1,6 +1,0 @@
-# InceptionNeXt's parameter-wise AdamW setting for detection (MogaNet's
-# recipe), shared by its RetinaNet, Mask R-CNN and Cascade Mask R-CNN
-# configs through ``optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)``:
-# no weight decay on the layer scales, besides the norms adamw_1x.py
-# exempts.
-paramwise_cfg = dict(custom_keys={'.gamma': dict(decay_mult=0.)})
