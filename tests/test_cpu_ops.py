@@ -1,9 +1,11 @@
 """mmcnn's compiled CPU kernels (mmcnn.ops) against PyTorch: DCNv3 equal to
 mmcnn's PyTorch path in forward and gradients, the depth-wise kernel
 gradient equal to autograd's, the depth-wise forward (with its fused GELU,
-and MogaNet's one-channel projection after it) equal to conv2d (and F.gelu,
-and the 1x1 conv); switched off by MMCNN_CPU_EXT=0, and never
-loaded from a build that does not match the sources."""
+MogaNet's one-channel projection after it, and its fc1 before it) equal to
+conv2d (and F.gelu, and the 1x1 convs); switched off by MMCNN_CPU_EXT=0,
+and never loaded from a build that does not match the sources."""
+from typing import List
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -182,12 +184,64 @@ def test_dwconv_gelu_project_equals_conv2d_gelu_and_the_1x1_conv(
         assert error.item() < tol
 
 
-def test_conv_act_project_fuses_only_without_autograd(monkeypatch):
-    """MogaNet's ``(h, GELU(decompose(h)))`` is one kernel call in inference
-    with 'compiled' picked, and the same values as the separate ops; with
-    gradients, an active dropout or MMCNN_CPU_EXT=0 the ops run apart (and
-    gradients flow)."""
-    calls = []
+# (C_in, N, C, H, W, kh, kw, dilation, padding) with a 1x1 conv C_in -> C
+# before the depth-wise one (MogaNet's fc1): each case of DWCONV_CASES with
+# a narrow or a tail input width, MogaNet-T's 32 -> 256 and 64 -> 256 on
+# maps 64 pixels wide (64 or 128 KiB a row: the kernel's ring of rows
+# wraps around within a map), and tiny maps (1x1, 2x3: rows and columns
+# of padding only).
+FC_CASES = [(c_in, ) + case
+            for c_in, case in zip((3, 32, 64, 24, 5, 64), DWCONV_CASES)] + [
+    (64, 1, 256, 13, 64, 3, 3, 1, (1, 1)),
+    (32, 2, 256, 11, 64, 5, 5, 2, (4, 4)),
+    (64, 8, 256, 2, 3, 3, 3, 3, (3, 3)),
+    (32, 1, 256, 1, 1, 3, 3, 1, (1, 1)),
+]
+
+
+@pytest.mark.parametrize('case', FC_CASES)
+@pytest.mark.parametrize('dtype,tol', [(torch.float64, 1e-12),
+                                       (torch.float32, 2e-6)])
+def test_dwconv_gelu_project_fc_equals_the_1x1_dwconv_gelu_1x1_gelu(
+        case, dtype, tol):
+    """``h = GELU(dwconv(fc(x)))`` and ``d = GELU(proj(h))`` without storing
+    ``fc(x)`` equal conv2d (1x1), depth-wise conv2d, F.gelu, the one-channel
+    1x1 conv and F.gelu, on both input layouts; the depth-wise conv pads
+    ``fc(x)`` with zeros (a large ``fc`` bias would show ``fc(0)``). The
+    error of ``d`` is relative to its pre-activation's scale: the GELU
+    squashes negative values, so ``|d|`` can be far below the rounding of
+    what goes in."""
+    c_in, n, c, h, w, kh, kw, dilation, padding = case
+    gen = torch.Generator().manual_seed(c_in * c + h)
+    x = torch.randn(n, c_in, h, w, dtype=dtype, generator=gen)
+    fc_w = torch.randn(c, c_in, 1, 1, dtype=dtype, generator=gen) / c_in**.5
+    fc_b = 3 * torch.randn(c, dtype=dtype, generator=gen)
+    weight = torch.randn(c, 1, kh, kw, dtype=dtype, generator=gen) / kh
+    bias = torch.randn(c, dtype=dtype, generator=gen)
+    proj_w = torch.randn(1, c, 1, 1, dtype=dtype, generator=gen) / c**0.5
+    proj_b = torch.randn(1, dtype=dtype, generator=gen)
+    hidden = F.gelu(F.conv2d(F.conv2d(x, fc_w, fc_b), weight, bias, 1,
+                             padding, dilation, c))
+    before_gelu = F.conv2d(hidden, proj_w, proj_b)
+    projected = F.gelu(before_gelu)
+    for layout in (torch.contiguous_format, torch.channels_last):
+        actual_h, actual_d = ops.cpu_ops().dwconv_gelu_project_fc(
+            x.contiguous(memory_format=layout), fc_w, fc_b, weight, bias,
+            proj_w, float(proj_b), *padding, dilation, dilation)
+        assert actual_h.shape == hidden.shape
+        assert actual_h.is_contiguous(memory_format=torch.channels_last)
+        assert actual_d.shape == projected.shape
+        for actual, expected, scale in ((actual_h, hidden, hidden),
+                                        (actual_d, projected, before_gelu)):
+            error = (actual - expected).abs().max() / scale.abs().max()
+            assert error.item() < tol, layout
+
+
+@pytest.fixture
+def kernel_calls(monkeypatch) -> List[str]:
+    """The names of the compiled ops the depth-wise layers call, in order
+    (the ops themselves run)."""
+    calls: List[str] = []
 
     class Recorder:
         def __getattr__(self, name):
@@ -195,6 +249,16 @@ def test_conv_act_project_fuses_only_without_autograd(monkeypatch):
             return getattr(ops.cpu_ops(), name)
 
     monkeypatch.setattr(dwconv_module, 'cpu_ops', lambda: Recorder())
+    return calls
+
+
+def test_conv_act_project_fuses_only_without_autograd(monkeypatch,
+                                                      kernel_calls):
+    """MogaNet's ``(h, GELU(decompose(h)))`` is one kernel call in inference
+    with 'compiled' picked, and the same values as the separate ops; with
+    gradients, an active dropout or MMCNN_CPU_EXT=0 the ops run apart (and
+    gradients flow)."""
+    calls = kernel_calls
     conv, proj = DepthwiseConv2d(40, 3), torch.nn.Conv2d(40, 1, 1)
     x = torch.randn(2, 40, 9, 14).contiguous(memory_format=torch.channels_last)
     gelu, still = torch.nn.GELU(), torch.nn.Dropout(0.)
@@ -222,6 +286,91 @@ def test_conv_act_project_fuses_only_without_autograd(monkeypatch):
             check(conv_act_project(conv, x, gelu, still, proj, gelu))
     assert calls == ['dwconv_gelu_project']
     assert (dropped[0] == 0).float().mean() > 0.3
+
+
+@pytest.mark.parametrize('deploy', [False, True])
+def test_moganet_ffn_runs_fc1_in_the_kernel_only_without_autograd(
+        monkeypatch, kernel_calls, deploy):
+    """MogaNet's FFN calls ``dwconv_gelu_project_fc`` (fc1, DW3x3, GELU and
+    decompose in one kernel) exactly once per forward in inference with
+    'compiled' picked, with the output of MMCNN_CPU_EXT=0; a hook on fc1
+    runs fc1 apart (and the hook) before ``dwconv_gelu_project``; with
+    autograd or MMCNN_CPU_EXT=0 no kernel runs."""
+    from mmcnn.models.backbones.moganet import ChannelAggregationFFN
+    calls = kernel_calls
+    torch.manual_seed(0)
+    ffn = ChannelAggregationFFN(32, 40).eval()
+    for param in ffn.parameters():
+        param.data.normal_(0, 0.2)
+    if deploy:
+        ffn.switch_to_deploy()
+    x = torch.randn(2, 32, 11, 9).contiguous(memory_format=torch.channels_last)
+    with force_algorithm('compiled'):
+        with torch.no_grad():
+            fused = ffn(x)
+        assert calls == ['dwconv_gelu_project_fc']
+        trained = ffn(x)
+        trained.sum().backward()
+        assert ffn.fc1.weight.grad is not None
+        hook_calls = []
+        handle = ffn.fc1.register_forward_hook(
+            lambda *args: hook_calls.append(1))
+        with torch.no_grad():
+            hooked = ffn(x)
+        handle.remove()
+        assert hook_calls == [1]
+        monkeypatch.setenv(ops.DISABLE_ENV, '0')
+        with torch.no_grad():
+            expected = ffn(x)
+    assert calls == ['dwconv_gelu_project_fc', 'dwconv_gelu_project']
+    for actual in (fused, trained, hooked):
+        error = (actual - expected).abs().max() / expected.abs().max()
+        assert error.item() < 2e-6
+
+
+def test_moganet_ffn_times_fc1_inside_against_apart_once_per_shape(
+        monkeypatch, kernel_calls):
+    """Without forcing, the first inference call for a shape times fc1 in
+    the kernel against fc1 apart (each of the two ops runs
+    ``TRIAL_RUNS`` times), then returns fc1 apart's result; later calls
+    run the op that choice names, once; a new shape is timed anew;
+    deterministic mode times nothing and keeps fc1 apart."""
+    from mmcnn.models.backbones.moganet import ChannelAggregationFFN
+    from mmcnn.models.layers.dwconv import clear_algorithm_cache, selection
+    calls = kernel_calls
+    monkeypatch.setattr(selection, '_VARIANTS', {})
+    torch.manual_seed(0)
+    ffn = ChannelAggregationFFN(16, 24).eval()
+    ffn.dwconv.algorithm = 'compiled'
+    x = torch.randn(2, 16, 9, 7).contiguous(memory_format=torch.channels_last)
+    expected = ffn(x).detach()
+    assert calls == []
+    with torch.no_grad():
+        first = ffn(x)
+        assert torch.allclose(first, expected, rtol=1e-5, atol=1e-6)
+        runs = selection.TRIAL_RUNS
+        assert sorted(calls) == sorted(['dwconv_gelu_project'] * (runs + 1)
+                                       + ['dwconv_gelu_project_fc'] * runs)
+        (key, choice), = selection._VARIANTS.items()
+        assert choice in ('inside', 'apart')
+        for forced, op in (('inside', 'dwconv_gelu_project_fc'),
+                           ('apart', 'dwconv_gelu_project')):
+            selection._VARIANTS[key] = forced
+            calls.clear()
+            assert torch.allclose(ffn(x), expected, rtol=1e-5, atol=1e-6)
+            assert calls == [op]
+        calls.clear()
+        ffn(x[:1, :, :5])
+        assert len(calls) == 2 * runs + 1 and len(selection._VARIANTS) == 2
+        monkeypatch.setattr(selection, '_VARIANTS', {})
+        calls.clear()
+        torch.use_deterministic_algorithms(True)
+        try:
+            ffn(x)
+        finally:
+            torch.use_deterministic_algorithms(False)
+        assert calls == ['dwconv_gelu_project']
+        assert list(selection._VARIANTS.values()) == ['apart']
 
 
 def test_fused_gelu_matches_pytorch_over_the_float_range():

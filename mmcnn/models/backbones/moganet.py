@@ -53,8 +53,8 @@ class ChannelAggregationFFN(Reparameterizable):
         self.decompose_act = build_activation_layer(act_cfg)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x, d = conv_act_project(self.dwconv, self.fc1(x), self.act, self.drop,
-                                self.decompose, self.decompose_act)
+        x, d = conv_act_project(self.dwconv, x, self.act, self.drop,
+                                self.decompose, self.decompose_act, self.fc1)
         if self.deploy:
             return addcmul_(self.fc2(x), self.decompose_proj, d, value=-1)
         x = residual_add(x, mul_(torch.sub(x, d), self.sigma.scale))

@@ -13,8 +13,10 @@ from torch import nn
 from .algorithms import (ALGORITHMS, FFTPlan, Pair, crop_dead_taps, dilate,
                          pair, run_algorithm, same_padding,
                          supported_algorithms)
-from .selection import forced_algorithm, select_algorithm
+from .selection import (forced_algorithm, map_key, select_algorithm,
+                        select_variant, variant_choice)
 from ..inplace import activate_
+from ..layout import is_channels_last
 from mmcnn.ops import cpu_ops
 
 
@@ -201,33 +203,74 @@ def conv_act(conv: nn.Module, x: torch.Tensor,
     return activate_(act, conv(x))
 
 
+def _plain_pointwise(fc: nn.Module) -> bool:
+    """Whether ``fc`` is a plain 1x1 ``nn.Conv2d`` with a bias (stride 1,
+    no padding, one group) and no forward hooks: what the compiled kernel
+    can compute in its place."""
+    return (type(fc) is nn.Conv2d and fc.kernel_size == (1, 1)
+            and fc.stride == (1, 1) and fc.padding == (0, 0)
+            and fc.dilation == (1, 1) and fc.groups == 1
+            and fc.bias is not None and not fc._forward_hooks
+            and not fc._forward_pre_hooks)
+
+
 def conv_act_project(conv: nn.Module, x: torch.Tensor, act: nn.Module,
-                     drop: nn.Module, proj: nn.Conv2d, proj_act: nn.Module
+                     drop: nn.Module, proj: nn.Conv2d, proj_act: nn.Module,
+                     fc: Optional[nn.Module] = None
                      ) -> Tuple[torch.Tensor, torch.Tensor]:
-    """``h = drop(act(conv(x)))`` and ``d = proj_act(proj(h))`` for a
-    one-channel 1x1 ``proj`` (MogaNet's ``decompose``): ``(N, C, H, W) ->
+    """``h = drop(act(conv(y)))`` and ``d = proj_act(proj(h))`` for a
+    one-channel 1x1 ``proj`` (MogaNet's ``decompose``), where ``y = x``, or
+    ``y = fc(x)`` with ``fc`` (MogaNet's ``fc1``): ``(N, C_in, H, W) ->
     ((N, C, H, W), (N, 1, H, W))``.
 
     When autograd is off, ``drop`` is inactive, both activations are exact
-    GELUs and the trial picks the ``'compiled'`` kernel for ``conv`` + GELU,
-    the kernel also computes ``d`` from each pixel's channels while they are
-    in registers, so ``h`` is not read a second time; otherwise
-    :func:`conv_act`, then ``proj``.
+    GELUs and the trial picks the ``'compiled'`` kernel for ``conv`` + GELU
+    on ``y``, the kernel also computes ``d`` from each pixel's channels
+    while they are in registers, so ``h`` is not read a second time. A
+    plain 1x1 ``fc`` with a bias (no hooks) may run inside the kernel too,
+    on the few rows of ``y`` its window needs, so that ``y`` is never
+    stored: one more timed choice per input shape (:func:`select_variant`
+    on the first call; the kernel's own 1x1 product only beats oneDNN's
+    for narrow inputs), and the choice under
+    ``force_algorithm('compiled')``. Otherwise ``fc``, :func:`conv_act`,
+    then ``proj``.
     """
+    if fc is not None and not _plain_pointwise(fc):
+        x, fc = fc(x), None
     fusable = (type(conv) is DepthwiseConv2d and conv.stride == (1, 1)
                and _exact_gelu(act) and _exact_gelu(proj_act)
                and proj.bias is not None
                and not (drop.training and getattr(drop, 'p', 0) > 0)
                and not _plain_call(x) and x.shape[0] > 0
                and not torch.is_grad_enabled())
-    if fusable:
-        algorithm, weight, padding = _resolve(
-            conv.algorithm, x, conv.weight, conv.bias, conv.stride,
-            conv.padding, conv.dilation, True)
-        ops = cpu_ops() if algorithm == 'compiled' else None
-        if ops is not None:
-            return ops.dwconv_gelu_project(x, weight, conv.bias, proj.weight,
-                                           float(proj.bias), *padding,
-                                           *conv.dilation)
-    h = drop(conv_act(conv, x, act))
-    return h, activate_(proj_act, proj(h))
+    if not fusable:
+        h = drop(conv_act(conv, x if fc is None else fc(x), act))
+        return h, activate_(proj_act, proj(h))
+    key = inside = None
+    if fc is not None:
+        key = ('fc', map_key(x), fc.out_channels, tuple(conv.weight.shape),
+               conv.padding, conv.dilation)
+        inside = (forced_algorithm() == 'compiled'
+                  or variant_choice(key) == 'inside')
+    y = x if fc is None else fc(x) if not inside else torch.empty(
+        (x.shape[0], fc.out_channels) + tuple(x.shape[2:]), dtype=x.dtype,
+        device=x.device, memory_format=(torch.channels_last
+                                        if is_channels_last(x) else
+                                        torch.contiguous_format))
+    algorithm, weight, padding = _resolve(
+        conv.algorithm, y, conv.weight, conv.bias, conv.stride, conv.padding,
+        conv.dilation, True)
+    ops = cpu_ops() if algorithm == 'compiled' else None
+    if ops is None:
+        h = drop(conv_act(conv, fc(x) if inside else y, act))
+        return h, activate_(proj_act, proj(h))
+    tail = (weight, conv.bias, proj.weight, float(proj.bias), *padding,
+            *conv.dilation)
+    if inside:
+        return ops.dwconv_gelu_project_fc(x, fc.weight, fc.bias, *tail)
+    if fc is not None and variant_choice(key) is None:
+        select_variant(key, {
+            'apart': lambda: ops.dwconv_gelu_project(fc(x), *tail),
+            'inside': lambda: ops.dwconv_gelu_project_fc(
+                x, fc.weight, fc.bias, *tail)})
+    return ops.dwconv_gelu_project(y, *tail)

@@ -45,7 +45,7 @@ import math
 import os
 import os.path as osp
 import time
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import torch
 
@@ -60,6 +60,7 @@ CACHE_ENV = 'MMCNN_DWCONV_CACHE'
 
 _CHOICES: Dict[tuple, str] = {}
 _TIMINGS: Dict[tuple, Dict[str, float]] = {}
+_VARIANTS: Dict[tuple, str] = {}
 _FORCED: List[Optional[str]] = [None]
 _TRIAL_SECONDS = [0.]
 _STORE: List['_ChoiceFile'] = []
@@ -113,6 +114,15 @@ def size_bucket(height: int, width: int) -> Tuple[int, ...]:
     if min(height, width) < 8:
         return height, width
     return (math.ceil(4 * math.log2(height * width) - 1e-9), )
+
+
+def map_key(x: torch.Tensor) -> tuple:
+    """What a choice key holds of an input map ``(N, C, H, W)``: device,
+    dtype, channels, the area bucket of :func:`size_bucket`, the batch
+    rounded up to a power of two, and whether it is channels-last."""
+    n, c, h, w = x.shape
+    return (x.device.type, x.device.index, x.dtype, c, size_bucket(h, w),
+            _batch_bucket(n), is_channels_last(x))
 
 
 def cache_file() -> Optional[str]:
@@ -182,31 +192,36 @@ def _choice_file() -> _ChoiceFile:
     return _STORE[0]
 
 
+def _seconds(run: Callable[[], object], on_cpu: bool) -> float:
+    """Seconds of one ``run()``: on a CPU the smaller of the wall time and
+    the process's CPU time per thread, so that time the cores spent on
+    other processes is not counted."""
+    sync = (lambda: None) if on_cpu else torch.cuda.synchronize
+    sync()
+    wall, cpu = time.perf_counter(), time.process_time()
+    run()
+    sync()
+    wall = time.perf_counter() - wall
+    cpu = (time.process_time() - cpu) / torch.get_num_threads()
+    return min(wall, cpu) if on_cpu else wall
+
+
 def _time_once(algorithm: str, x: torch.Tensor, weight: torch.Tensor,
                bias: Optional[torch.Tensor], stride: Pair, padding: Pair,
                dilation: Pair, train: bool, gelu: bool) -> float:
-    """Seconds of one call (with its backward pass when ``train``).
-
-    On a CPU, the smaller of the wall time and the process's CPU time per
-    thread, so that time the cores spent on other processes is not
-    counted.
-    """
-    on_cpu = x.device.type == 'cpu'
-    sync = (lambda: None) if on_cpu else torch.cuda.synchronize
+    """Seconds of one call (with its backward pass when ``train``)."""
     leaves = [t.detach().requires_grad_(t.requires_grad) if t is not None
               else None for t in (x, weight, bias)]
     wanted = [t for t in leaves if t is not None and t.requires_grad]
-    with torch.set_grad_enabled(train):
-        sync()
-        wall, cpu = time.perf_counter(), time.process_time()
-        out = run_algorithm(algorithm, *leaves, stride, padding, dilation,
-                            gelu=gelu)
-        if train:
-            torch.autograd.grad(out, wanted, torch.ones_like(out))
-        sync()
-        wall = time.perf_counter() - wall
-        cpu = (time.process_time() - cpu) / torch.get_num_threads()
-    return min(wall, cpu) if on_cpu else wall
+
+    def run() -> None:
+        with torch.set_grad_enabled(train):
+            out = run_algorithm(algorithm, *leaves, stride, padding,
+                                dilation, gelu=gelu)
+            if train:
+                torch.autograd.grad(out, wanted, torch.ones_like(out))
+
+    return _seconds(run, x.device.type == 'cpu')
 
 
 def select_algorithm(x: torch.Tensor, weight: torch.Tensor,
@@ -261,6 +276,33 @@ def algorithm_cache() -> Dict[tuple, Tuple[str, Dict[str, float]]]:
     return {k: (v, dict(_TIMINGS.get(k, {}))) for k, v in _CHOICES.items()}
 
 
+def variant_choice(key: tuple) -> Optional[str]:
+    """The variant :func:`select_variant` picked for ``key`` in this process,
+    if it has timed one."""
+    return _VARIANTS.get(key)
+
+
+def select_variant(key: tuple, variants: Dict[str, Callable[[], object]],
+                   on_cpu: bool = True) -> str:
+    """The fastest of ``variants`` (callables computing the same result in
+    different ways, such as a fused kernel and its parts) for ``key``: the
+    minimum of :data:`TRIAL_RUNS` runs each, timed once per process (not
+    kept in the machine's file); in deterministic mode the first, untimed.
+    """
+    choice = _VARIANTS.get(key)
+    if choice is None:
+        choice = next(iter(variants))
+        if not torch.are_deterministic_algorithms_enabled():
+            start = time.perf_counter()
+            timings = {name: min(_seconds(run, on_cpu)
+                                 for _ in range(TRIAL_RUNS))
+                       for name, run in variants.items()}
+            _TRIAL_SECONDS[0] += time.perf_counter() - start
+            choice = min(timings, key=timings.get)
+        _VARIANTS[key] = choice
+    return choice
+
+
 def trial_seconds() -> float:
     """Wall seconds this process has spent in timed trials."""
     return _TRIAL_SECONDS[0]
@@ -271,6 +313,7 @@ def clear_algorithm_cache() -> None:
     next calls read it again, then time what it lacks)."""
     _CHOICES.clear()
     _TIMINGS.clear()
+    _VARIANTS.clear()
     _STORE.clear()
 
 
