@@ -5,25 +5,18 @@ child that sets ``data_root = ...`` does not reach the dataloaders a base
 built from its own ``data_root``. These helpers run inside the child
 config, on the merged base it can see as ``_base_``, and rewrite the
 derived keys there; the child's own keys are merged over the result as
-usual::
-
-    _base_ = '../configs/det/moganet/mask-rcnn_moganet-t_fpn_1x_coco.py'
-    from mmcnn.custom_data import use_custom_data  # after _base_
-
-    use_custom_data(
-        _base_,
-        data_root='data/shapes/',
-        classes=('circle', 'square', 'triangle'),
-        train=dict(ann_file='train.json', img='images/train/'),
-        val=dict(ann_file='val.json', img='images/val/'))
+usual. ``configs/custom/`` has a child config per task: it names the model
+config as its ``_base_``, imports :func:`use_custom_data` after that line
+and calls ``use_custom_data(_base_, data_root=..., classes=...,
+train=dict(...), val=dict(...))``.
 
 The task follows the base's ``default_scope``: ``mmdet`` (COCO-format
 boxes and masks), ``mmseg`` (ADE20K-style image and label-map folders) or
 ``mmpose`` (COCO-format keypoints, ground-truth boxes at test time unless
 a ``bbox_file`` is given). See docs/custom_dataset.md.
 
-``set_resize_ratio(_base_, 0.5)`` (or ``resize_ratio=0.5`` above) trains
-and tests at a reduced input scale.
+``set_resize_ratio(_base_, 0.5)`` (or ``resize_ratio=0.5`` in that
+call) trains and tests at a reduced input scale.
 """
 import copy
 import os.path as osp

@@ -1,9 +1,11 @@
-"""Shared pieces of the config tests: config discovery, the families each
-task must cover, and the per-family metafile checks."""
+"""Shared pieces of the config and dataset tests: config discovery, the
+families each task must cover, the per-family metafile checks, a train and
+test step, and the checks of a packed top-down pose sample."""
 import glob
 import os.path as osp
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
+import torch
 import yaml
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
@@ -41,6 +43,35 @@ def load_task_config(path: str, scope: str) -> Config:
     cfg.model.backbone.init_cfg = None
     init_default_scope(scope)
     return cfg
+
+
+def train_then_test(model: torch.nn.Module, data: dict, optim_wrapper,
+                    weight: torch.Tensor) -> Tuple[dict, list]:
+    """One training step on ``data``, which must change ``weight`` (a
+    parameter of ``model``), then one test step on the same batch, one
+    result per sample; returns the step's log variables and the results."""
+    before = weight.detach().clone()
+    model.train()
+    log_vars = model.train_step(data, optim_wrapper)
+    assert not torch.equal(before, weight.detach())
+    model.eval()
+    with torch.no_grad():
+        results = model.test_step(data)
+    assert len(results) == len(data['data_samples'])
+    return log_vars, results
+
+
+def topdown_keypoint_weights(item: dict) -> torch.Tensor:
+    """The keypoint weights ``(1, 17)`` of a packed COCO top-down training
+    sample at 256x192, after checking its image ``(3, 256, 192)``, its
+    heatmaps ``(17, 64, 48)`` and its keypoints ``(1, 17, 2)``."""
+    assert item['inputs'].shape == (3, 256, 192)
+    sample = item['data_samples']
+    assert sample.gt_fields.heatmaps.shape == (17, 64, 48)
+    assert sample.gt_instances.keypoints.shape == (1, 17, 2)
+    weights = sample.gt_instance_labels.keypoint_weights
+    assert weights.shape == (1, 17)
+    return weights
 
 
 def paper_params(path: str) -> Optional[int]:

@@ -15,7 +15,7 @@ from mmengine.optim import build_optim_wrapper
 
 from _configs import (GATED, LARGE_KERNEL, REPO_ROOT, check_metafiles,
                       config_root, load_task_config, paper_params,
-                      task_configs)
+                      task_configs, train_then_test)
 
 CONFIG_ROOT = config_root('cls')
 CONFIGS = task_configs('cls')
@@ -106,17 +106,9 @@ def test_train_step_and_test_step(path):
     ]
     samples = [DataSample().set_gt_label(label) for label in (3, 7)]
     data = dict(inputs=inputs, data_samples=samples)
-    before = model.head.fc.weight.detach().clone()
-
-    model.train()
-    log_vars = model.train_step(data, optim_wrapper)
+    log_vars, results = train_then_test(model, data, optim_wrapper,
+                                        model.head.fc.weight)
     assert torch.isfinite(log_vars['loss']) and log_vars['loss'] > 0
-    assert not torch.equal(before, model.head.fc.weight)
-
-    model.eval()
-    with torch.no_grad():
-        results = model.test_step(data)
-    assert len(results) == 2
     for result in results:
         assert result.pred_score.shape == (num_classes, )
         assert float(result.pred_score.sum()) == pytest.approx(1.0, abs=1e-4)

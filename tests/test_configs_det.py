@@ -11,17 +11,13 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmengine.utils import import_modules_from_strings
 
+from _configs import GATED, LARGE_KERNEL, REPO_ROOT, train_then_test
 from mmcnn.engine import join_paramwise
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 FAMILY_CONSTRUCTOR = 'mmcnn.FamilyOptimWrapperConstructor'
 CONFIGS = sorted(
     osp.relpath(path, REPO_ROOT) for path in glob.glob(
         osp.join(REPO_ROOT, 'configs', 'det', '**', '*.py'), recursive=True))
-LARGE_KERNEL = [('convnext', 'convnext-t'), ('convnext-v2', 'convnext-v2-t'),
-                ('replknet', 'replknet-31b'), ('slak', 'slak-t'),
-                ('unireplknet', 'unireplknet-t'),
-                ('inceptionnext', 'inceptionnext-t')]
 
 
 def read_metafiles() -> dict:
@@ -79,11 +75,8 @@ def test_configs_found():
     assert 'mask-rcnn_moganet-t_fpn_ms-crop-3x_coco.py' in names
     assert len([n for n in names
                 if n.startswith('cascade') and 'moganet' in n]) == 3
-    for family, arch in [('van', 'b2'), ('hornet', 't'),
-                         ('focalnet', 't-srf'), ('focalnet', 't-lrf'),
-                         ('internimage', 't'), ('poolformer', 's12'),
-                         ('convformer', 's18')]:
-        stem = f'{family}-{arch}_fpn'
+    for family, prefix in GATED:
+        stem = f'{prefix}_fpn'
         assert f'retinanet_{stem}_1x_coco.py' in names
         assert f'mask-rcnn_{stem}_1x_coco.py' in names
         assert any(n.startswith(f'cascade-mask-rcnn_{stem}_')
@@ -154,20 +147,12 @@ def test_det_config_train_and_test_step(path):
     name, weight = next((n, p) for n, p in model.backbone.named_parameters()
                         if p.ndim > 1 and p.requires_grad)
     assert groups[id(weight)]['weight_decay'] > 0., name
-    before = weight.detach().clone()
     data = demo_mm_inputs(
         batch_size=2, image_shapes=[(3, 64, 96), (3, 64, 64)],
         num_items=[3, 2], num_classes=num_classes, with_mask=with_mask)
-    model.train()
-    losses = model.train_step(data, optim_wrapper)
+    losses, results = train_then_test(model, data, optim_wrapper, weight)
     assert 'loss' in losses and all(
         torch.isfinite(v).all() for v in losses.values())
-    assert not torch.equal(before, weight.detach())
-
-    model.eval()
-    with torch.no_grad():
-        results = model.test_step(data)
-    assert len(results) == 2
     for sample in results:
         pred = sample.pred_instances
         n = len(pred)

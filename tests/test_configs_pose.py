@@ -13,7 +13,8 @@ import torch
 from mmengine.optim import build_optim_wrapper
 
 from _configs import (GATED, LARGE_KERNEL, check_metafiles, config_root,
-                      load_task_config, paper_params, task_configs)
+                      load_task_config, paper_params, task_configs,
+                      train_then_test)
 
 CONFIG_ROOT = config_root('pose')
 CONFIGS = task_configs('pose')
@@ -71,22 +72,15 @@ def test_train_step_and_test_step(path):
         heatmap_size=codec.heatmap_size,
         with_reg_label=False,
         with_simcc_label=False)
-    before = model.head.final_layer.weight.detach().clone()
-
-    model.train()
-    log_vars = model.train_step(data, optim_wrapper)
+    log_vars, results = train_then_test(model, data, optim_wrapper,
+                                        model.head.final_layer.weight)
     assert torch.isfinite(log_vars['loss_kpt']) and log_vars['loss_kpt'] > 0
     assert 0.0 <= float(log_vars['acc_pose']) <= 1.0
-    assert not torch.equal(before, model.head.final_layer.weight)
-
-    model.eval()
     with torch.no_grad():
         inputs = model.data_preprocessor(data)['inputs']
         heatmaps = model.head(model.extract_feat(inputs))
-        results = model.test_step(data)
     assert heatmaps.shape == (1, 17, height // 4, width // 4)
     assert tuple(codec.heatmap_size) == (width // 4, height // 4)
-    assert len(results) == 1
     pred = results[0].pred_instances
     assert pred.keypoints.shape == (1, 17, 2)
     assert pred.keypoint_scores.shape == (1, 17)

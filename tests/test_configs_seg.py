@@ -17,7 +17,7 @@ from mmengine.structures import PixelData
 
 from _configs import (GATED, LARGE_KERNEL, REPO_ROOT, check_metafiles,
                       config_root, load_task_config, paper_params,
-                      task_configs)
+                      task_configs, train_then_test)
 
 CONFIG_ROOT = config_root('seg')
 CONFIGS = task_configs('seg')
@@ -104,20 +104,12 @@ def test_train_step_and_test_step(path):
         assert num_params == pytest.approx(expected, rel=1e-2)
     num_classes = model.decode_head.num_classes
     data = _batch(num_classes)
-    before = model.decode_head.conv_seg.weight.detach().clone()
-
-    model.train()
-    log_vars = model.train_step(data, optim_wrapper)
+    log_vars, results = train_then_test(model, data, optim_wrapper,
+                                        model.decode_head.conv_seg.weight)
     losses = {k: v for k, v in log_vars.items() if 'loss' in k}
     assert 'decode.loss_ce' in losses
     assert ('aux.loss_ce' in losses) == ('auxiliary_head' in cfg.model)
     assert all(torch.isfinite(v) and v > 0 for v in losses.values())
-    assert not torch.equal(before, model.decode_head.conv_seg.weight)
-
-    model.eval()
-    with torch.no_grad():
-        results = model.test_step(data)
-    assert len(results) == 2
     for result in results:
         pred = result.pred_sem_seg.data
         assert pred.shape == (1, SIZE, SIZE)

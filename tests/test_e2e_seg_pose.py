@@ -18,7 +18,7 @@ import os.path as osp
 import re
 import subprocess
 import sys
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import pytest
 
@@ -28,6 +28,16 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SEG_DIR = osp.join(REPO_ROOT, 'configs', 'seg', 'moganet')
 POSE_DIR = osp.join(REPO_ROOT, 'configs', 'pose', 'moganet')
 TIMEOUT = 900
+
+# The end of both sample configs: no validation during training (so no
+# best checkpoint to keep), a log line every iteration.
+NO_VALIDATION = """\
+val_cfg = None
+val_dataloader = None
+val_evaluator = None
+default_hooks = dict(logger=dict(interval=1),
+                     checkpoint=dict(save_best=None))
+"""
 
 SEG_SAMPLE = """\
 _base_ = {base!r}
@@ -61,12 +71,7 @@ test_dataloader = dict(
     dataset=dict(data_root=data_root, data_prefix=data_prefix,
                  pipeline=test_pipeline))
 train_cfg = dict(max_iters=3)
-val_cfg = None
-val_dataloader = None
-val_evaluator = None
-default_hooks = dict(logger=dict(interval=1),
-                     checkpoint=dict(save_best=None))
-"""
+""" + NO_VALIDATION
 
 POSE_SAMPLE = """\
 _base_ = {base!r}
@@ -84,12 +89,7 @@ test_dataloader = dict(
                  data_prefix=dict(img='')))
 test_evaluator = dict(ann_file=data_root + 'test_coco.json')
 train_cfg = dict(max_epochs=1)
-val_cfg = None
-val_dataloader = None
-val_evaluator = None
-default_hooks = dict(logger=dict(interval=1),
-                     checkpoint=dict(save_best=None))
-"""
+""" + NO_VALIDATION
 
 
 def _run(*args: str) -> str:
@@ -117,6 +117,27 @@ def _val_history(work_dir: str, key: str) -> List[float]:
     return [r[key] for r in records if key in r]
 
 
+def _train(config: str, tmp_path, *options: str) -> str:
+    """Train ``config`` (with ``--cfg-options options``) in a new work
+    dir under ``tmp_path``; return the work dir."""
+    work_dir = str(tmp_path / 'work')
+    extra = ('--cfg-options', *options) if options else ()
+    _run('tools/train.py', config, '--work-dir', work_dir, *extra)
+    return work_dir
+
+
+def _train_then_test(config: str, tmp_path,
+                     checkpoint: str) -> Tuple[str, str]:
+    """Train ``config``, check that it saved ``checkpoint`` and test that,
+    drawing into ``<work_dir>/vis``; return the work dir and the test
+    log."""
+    work_dir = _train(config, tmp_path)
+    path = osp.join(work_dir, checkpoint)
+    assert osp.isfile(path)
+    return work_dir, _run('tools/test.py', config, path, '--work-dir',
+                          work_dir, '--show-dir', 'vis')
+
+
 def _pngs(root: str) -> List[str]:
     return glob.glob(osp.join(root, '**', '*.png'), recursive=True)
 
@@ -137,13 +158,7 @@ def test_seg_train_then_test_on_ade_sample(config, shared_data, tmp_path):
         SEG_SAMPLE.format(
             base=osp.join(SEG_DIR, config),
             root=osp.join(shared_data, 'ade_sample')))
-    work_dir = str(tmp_path / 'work')
-    _run('tools/train.py', cfg, '--work-dir', work_dir)
-    checkpoint = osp.join(work_dir, 'iter_3.pth')
-    assert osp.isfile(checkpoint)
-
-    test_log = _run('tools/test.py', cfg, checkpoint, '--work-dir',
-                    work_dir, '--show-dir', 'vis')
+    work_dir, test_log = _train_then_test(cfg, tmp_path, 'iter_3.pth')
     assert 0.0 <= _metric(test_log, 'mIoU') <= 100.0
     assert 0.0 <= _metric(test_log, 'aAcc') <= 100.0
     assert len(_pngs(osp.join(work_dir, 'vis'))) == 3
@@ -156,13 +171,7 @@ def test_pose_train_then_test_on_coco_sample(shared_data, tmp_path):
         POSE_SAMPLE.format(
             base=osp.join(POSE_DIR, config),
             root=osp.join(shared_data, 'coco_sample') + os.sep))
-    work_dir = str(tmp_path / 'work')
-    _run('tools/train.py', cfg, '--work-dir', work_dir)
-    checkpoint = osp.join(work_dir, 'epoch_1.pth')
-    assert osp.isfile(checkpoint)
-
-    test_log = _run('tools/test.py', cfg, checkpoint, '--work-dir',
-                    work_dir, '--show-dir', 'vis')
+    work_dir, test_log = _train_then_test(cfg, tmp_path, 'epoch_1.pth')
     assert 0.0 <= _metric(test_log, 'coco/AP') <= 1.0
     assert 0.0 <= _metric(test_log, 'coco/AR') <= 1.0
     with open(osp.join(shared_data, 'coco_sample',
@@ -186,13 +195,11 @@ def demo_data(tmp_path_factory) -> Dict[str, Dict[str, str]]:
 @pytest.mark.slow
 def test_seg_demo_learns(demo_data, tmp_path):
     root = demo_data['seg']['root']
-    work_dir = str(tmp_path / 'work')
-    _run('tools/train.py',
-         osp.join(SEG_DIR, 'moganet-xt_fpn_1xb4-40iter_demo-64x64.py'),
-         '--work-dir', work_dir, '--cfg-options',
-         f'train_dataloader.dataset.data_root={root}',
-         f'val_dataloader.dataset.data_root={root}',
-         f'test_dataloader.dataset.data_root={root}')
+    work_dir = _train(
+        osp.join(SEG_DIR, 'moganet-xt_fpn_1xb4-40iter_demo-64x64.py'),
+        tmp_path, f'train_dataloader.dataset.data_root={root}',
+        f'val_dataloader.dataset.data_root={root}',
+        f'test_dataloader.dataset.data_root={root}')
     history = _val_history(work_dir, 'mIoU')
     assert len(history) == 4
     assert history[-1] >= history[0] + 5.0, history
@@ -202,14 +209,12 @@ def test_seg_demo_learns(demo_data, tmp_path):
 def test_pose_demo_learns(demo_data, tmp_path):
     paths = demo_data['pose']
     root = paths['root'] + os.sep
-    work_dir = str(tmp_path / 'work')
-    _run('tools/train.py',
-         osp.join(POSE_DIR, 'td-hm_moganet-xt_1xb8-10e_demo-96x64.py'),
-         '--work-dir', work_dir, '--cfg-options',
-         f'train_dataloader.dataset.data_root={root}',
-         f'val_dataloader.dataset.data_root={root}',
-         f'val_dataloader.dataset.bbox_file={paths["val_det"]}',
-         f'val_evaluator.ann_file={paths["val_ann"]}')
+    work_dir = _train(
+        osp.join(POSE_DIR, 'td-hm_moganet-xt_1xb8-10e_demo-96x64.py'),
+        tmp_path, f'train_dataloader.dataset.data_root={root}',
+        f'val_dataloader.dataset.data_root={root}',
+        f'val_dataloader.dataset.bbox_file={paths["val_det"]}',
+        f'val_evaluator.ann_file={paths["val_ann"]}')
     history = _val_history(work_dir, 'coco/AP')
     assert len(history) == 2
     assert history[-1] >= history[0] + 0.1, history

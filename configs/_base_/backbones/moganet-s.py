@@ -1,16 +1,7 @@
-# MogaNet small: the backbone of the det / seg / pose configs, with its release
-# checkpoint, and its per-stage channels, named by size so that one config
-# holds every size of the family (moganet.py lists them). A task config writes
-# ``backbone=dict(_base_.moganet_s, _delete_=True, <overrides>)`` and
+# MogaNet small for the det / seg / pose configs: ``moganet_s`` (the backbone
+# with its release checkpoint) and ``moganet_s_widths`` (its per-stage
+# channels) are defined in moganet.py with the family's other sizes; this file
+# inherits it (so it holds every size) to name the size by path. A task config
+# writes ``backbone=dict(_base_.moganet_s, _delete_=True, <overrides>)`` and
 # ``in_channels=_base_.moganet_s_widths``.
-moganet_s = dict(
-    type='mmcnn.MogaNet',
-    arch='small',
-    out_indices=(0, 1, 2, 3),
-    drop_path_rate=0.1,
-    init_cfg=dict(
-        type='Pretrained',
-        checkpoint='https://github.com/Westlake-AI/MogaNet/releases/'
-        'download/moganet-in1k-weights/'
-        'moganet_small_sz224_8xbs128_ep300.pth.tar'))
-moganet_s_widths = [64, 128, 320, 512]
+_base_ = './moganet.py'

@@ -1,16 +1,7 @@
-# MogaNet xlarge: the backbone of the det / seg / pose configs, with its
-# release checkpoint, and its per-stage channels, named by size so that one
-# config holds every size of the family (moganet.py lists them). A task config
+# MogaNet xlarge for the det / seg / pose configs: ``moganet_xl`` (the backbone
+# with its release checkpoint) and ``moganet_xl_widths`` (its per-stage
+# channels) are defined in moganet.py with the family's other sizes; this file
+# inherits it (so it holds every size) to name the size by path. A task config
 # writes ``backbone=dict(_base_.moganet_xl, _delete_=True, <overrides>)`` and
 # ``in_channels=_base_.moganet_xl_widths``.
-moganet_xl = dict(
-    type='mmcnn.MogaNet',
-    arch='xlarge',
-    out_indices=(0, 1, 2, 3),
-    drop_path_rate=0.4,
-    init_cfg=dict(
-        type='Pretrained',
-        checkpoint='https://github.com/Westlake-AI/MogaNet/releases/'
-        'download/moganet-in1k-weights/'
-        'moganet_xlarge_sz224_8xbs64_ep300.pth.tar'))
-moganet_xl_widths = [96, 192, 480, 960]
+_base_ = './moganet.py'

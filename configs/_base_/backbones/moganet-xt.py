@@ -1,6 +1,7 @@
 # MogaNet xtiny: the backbone of the det / seg / pose configs, with its release
 # checkpoint, and its per-stage channels, named by size so that one config
-# holds every size of the family (moganet.py lists them). A task config writes
+# holds every size of the family (moganet.py inherits it and derives the
+# larger sizes from it). A task config writes
 # ``backbone=dict(_base_.moganet_xt, _delete_=True, <overrides>)`` and
 # ``in_channels=_base_.moganet_xt_widths``.
 moganet_xt = dict(

@@ -1,6 +1,7 @@
 # SLaK tiny: the backbone of the det / seg / pose configs, with its release
 # checkpoint, and its per-stage channels, named by size so that one config
-# holds every size of the family (slak.py lists them). A task config writes
+# holds every size of the family (slak.py inherits it and derives SLaK small
+# from it). A task config writes
 # ``backbone=dict(_base_.slak_t, _delete_=True, <overrides>)`` and
 # ``in_channels=_base_.slak_t_widths``.
 slak_t = dict(

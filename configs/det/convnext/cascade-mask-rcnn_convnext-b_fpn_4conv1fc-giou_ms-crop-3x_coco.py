@@ -6,7 +6,4 @@ model = dict(
     backbone=dict(_base_.convnext_b, _delete_=True, drop_path_rate=0.7),
     neck=dict(in_channels=_base_.convnext_b_widths))
 
-optim_wrapper = dict(
-    optimizer=dict(lr=2e-4),
-    paramwise_cfg=dict(_delete_=True, num_layers=12, decay_rate=0.8),
-    constructor='mmcnn.LayerDecayOptimWrapperConstructor')
+optim_wrapper = dict(paramwise_cfg=dict(num_layers=12, decay_rate=0.8))

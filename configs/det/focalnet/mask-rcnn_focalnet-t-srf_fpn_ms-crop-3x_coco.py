@@ -6,6 +6,5 @@ _base_ = [
 ]
 
 model = dict(
-    backbone=dict(
-        _base_.focalnet_t_srf, _delete_=True, focal_windows=(9, 9, 9, 9)),
+    backbone=dict(_base_.focalnet_t_srf_dense, _delete_=True),
     neck=dict(in_channels=_base_.focalnet_t_srf_widths))

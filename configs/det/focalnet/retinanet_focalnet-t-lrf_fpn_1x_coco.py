@@ -2,8 +2,5 @@ _base_ = './retinanet_focalnet-t-srf_fpn_1x_coco.py'
 
 model = dict(
     backbone=dict(
-        _base_.focalnet_t_lrf,
-        _delete_=True,
-        drop_path_rate=0.1,
-        focal_windows=(9, 9, 9, 9)),
+        _base_.focalnet_t_lrf_dense, _delete_=True, drop_path_rate=0.1),
     neck=dict(in_channels=_base_.focalnet_t_lrf_widths))

@@ -9,8 +9,5 @@ _base_ = [
 
 model = dict(
     backbone=dict(
-        _base_.focalnet_t_srf,
-        _delete_=True,
-        drop_path_rate=0.1,
-        focal_windows=(9, 9, 9, 9)),
+        _base_.focalnet_t_srf_dense, _delete_=True, drop_path_rate=0.1),
     neck=dict(in_channels=_base_.focalnet_t_srf_widths))

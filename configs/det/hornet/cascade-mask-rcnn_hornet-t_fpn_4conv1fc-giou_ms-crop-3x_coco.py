@@ -4,7 +4,7 @@
 # layer-wise lr decay 0.7 over 12 layers, drop path 0.4, 36 epochs,
 # 8 GPUs x 2 images.
 _base_ = [
-    '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
+    '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x-layer-decay_coco.py',
     '../../_base_/backbones/hornet.py',
 ]
 
@@ -12,7 +12,4 @@ model = dict(
     backbone=dict(_base_.hornet_t, _delete_=True, drop_path_rate=0.4),
     neck=dict(in_channels=_base_.hornet_t_widths))
 
-optim_wrapper = dict(
-    optimizer=dict(lr=2e-4),
-    paramwise_cfg=dict(_delete_=True, num_layers=12, decay_rate=0.7),
-    constructor='mmcnn.LayerDecayOptimWrapperConstructor')
+optim_wrapper = dict(paramwise_cfg=dict(num_layers=12))

@@ -9,10 +9,7 @@ _base_ = [
 
 model = dict(
     backbone=dict(
-        _base_.replknet_31b,
-        _delete_=True,
-        drop_path_rate=0.6,
-        norm_cfg=dict(type='SyncBN', requires_grad=True)),
+        _base_.replknet_31b_syncbn, _delete_=True, drop_path_rate=0.6),
     neck=dict(in_channels=_base_.replknet_31b_widths))
 
 train_dataloader = dict(batch_size=1)

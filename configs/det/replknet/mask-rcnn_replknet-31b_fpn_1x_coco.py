@@ -8,8 +8,5 @@ _base_ = [
 ]
 
 model = dict(
-    backbone=dict(
-        _base_.replknet_31b,
-        _delete_=True,
-        norm_cfg=dict(type='SyncBN', requires_grad=True)),
+    backbone=dict(_base_.replknet_31b_syncbn, _delete_=True),
     neck=dict(in_channels=_base_.replknet_31b_widths))

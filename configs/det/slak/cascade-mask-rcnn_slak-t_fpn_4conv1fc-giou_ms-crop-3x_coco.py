@@ -4,15 +4,10 @@
 # parameters and biases), layer-wise lr decay 0.7 over 6 layers,
 # stochastic depth 0.4, 16 images per batch.
 _base_ = [
-    '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x_coco.py',
+    '../../_base_/det/cascade-mask-rcnn_fpn_ms-crop-3x-layer-decay_coco.py',
     '../../_base_/backbones/slak.py',
 ]
 
 model = dict(
     backbone=dict(_base_.slak_t, _delete_=True, drop_path_rate=0.4),
     neck=dict(in_channels=_base_.slak_t_widths))
-
-optim_wrapper = dict(
-    optimizer=dict(lr=2e-4),
-    paramwise_cfg=dict(_delete_=True, num_layers=6, decay_rate=0.7),
-    constructor='mmcnn.LayerDecayOptimWrapperConstructor')

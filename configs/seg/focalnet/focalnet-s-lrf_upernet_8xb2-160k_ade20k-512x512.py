@@ -2,9 +2,6 @@ _base_ = './focalnet-t-srf_upernet_8xb2-160k_ade20k-512x512.py'
 
 model = dict(
     backbone=dict(
-        _base_.focalnet_s_lrf,
-        _delete_=True,
-        drop_path_rate=0.3,
-        focal_windows=(9, 9, 9, 9)),
+        _base_.focalnet_s_lrf_dense, _delete_=True, drop_path_rate=0.3),
     decode_head=dict(in_channels=_base_.focalnet_s_lrf_widths),
     auxiliary_head=dict(in_channels=_base_.focalnet_s_lrf_widths[2]))

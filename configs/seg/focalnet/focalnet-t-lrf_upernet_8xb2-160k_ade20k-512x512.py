@@ -1,7 +1,6 @@
 _base_ = './focalnet-t-srf_upernet_8xb2-160k_ade20k-512x512.py'
 
 model = dict(
-    backbone=dict(
-        _base_.focalnet_t_lrf, _delete_=True, focal_windows=(9, 9, 9, 9)),
+    backbone=dict(_base_.focalnet_t_lrf_dense, _delete_=True),
     decode_head=dict(in_channels=_base_.focalnet_t_lrf_widths),
     auxiliary_head=dict(in_channels=_base_.focalnet_t_lrf_widths[2]))

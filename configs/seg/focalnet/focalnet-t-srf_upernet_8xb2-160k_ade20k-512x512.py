@@ -8,7 +8,6 @@ _base_ = [
 ]
 
 model = dict(
-    backbone=dict(
-        _base_.focalnet_t_srf, _delete_=True, focal_windows=(9, 9, 9, 9)),
+    backbone=dict(_base_.focalnet_t_srf_dense, _delete_=True),
     decode_head=dict(in_channels=_base_.focalnet_t_srf_widths),
     auxiliary_head=dict(in_channels=_base_.focalnet_t_srf_widths[2]))

@@ -51,16 +51,16 @@ train_dataloader = dict(
             img_path='images/training', seg_map_path='annotations/training'),
         pipeline=train_pipeline,
         **dataset))
+# The train loader on the validation split, with the test pipeline.
 val_dataloader = dict(
-    batch_size=4,
+    train_dataloader,
     num_workers=1,
     dataset=dict(
-        _delete_=True,
+        train_dataloader['dataset'],
         data_prefix=dict(
             img_path='images/validation',
             seg_map_path='annotations/validation'),
-        pipeline=test_pipeline,
-        **dataset))
+        pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 optim_wrapper = dict(optimizer=dict(lr=1e-3))

@@ -11,10 +11,7 @@ _base_ = [
 
 model = dict(
     backbone=dict(
-        _base_.replknet_31b,
-        _delete_=True,
-        drop_path_rate=0.5,
-        norm_cfg=dict(type='SyncBN', requires_grad=True)),
+        _base_.replknet_31b_syncbn, _delete_=True, drop_path_rate=0.5),
     decode_head=dict(in_channels=_base_.replknet_31b_widths),
     auxiliary_head=dict(in_channels=_base_.replknet_31b_widths[2]))
 

@@ -4,14 +4,10 @@ _base_ = './unireplknet-t_upernet_8xb2-160k_ade20k-512x512.py'
 
 model = dict(
     backbone=dict(
-        _base_.unireplknet_s,
-        _delete_=True,
-        drop_path_rate=0.3,
-        norm_cfg=dict(type='SyncBN', requires_grad=True)),
+        _base_.unireplknet_s_syncbn, _delete_=True, drop_path_rate=0.3),
     decode_head=dict(in_channels=_base_.unireplknet_s_widths),
     auxiliary_head=dict(in_channels=_base_.unireplknet_s_widths[2]))
 
 optim_wrapper = dict(
-    optimizer=dict(lr=1e-4, weight_decay=0.05),
     paramwise_cfg=dict(_delete_=True, num_layers=12, decay_rate=0.9),
     constructor='mmcnn.LayerDecayOptimWrapperConstructor')

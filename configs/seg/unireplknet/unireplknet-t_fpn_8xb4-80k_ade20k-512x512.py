@@ -8,8 +8,5 @@ _base_ = [
 ]
 
 model = dict(
-    backbone=dict(
-        _base_.unireplknet_t,
-        _delete_=True,
-        norm_cfg=dict(type='SyncBN', requires_grad=True)),
+    backbone=dict(_base_.unireplknet_t_syncbn, _delete_=True),
     neck=dict(in_channels=_base_.unireplknet_t_widths))

@@ -11,10 +11,7 @@ _base_ = [
 
 model = dict(
     backbone=dict(
-        _base_.unireplknet_t,
-        _delete_=True,
-        drop_path_rate=0.2,
-        norm_cfg=dict(type='SyncBN', requires_grad=True)),
+        _base_.unireplknet_t_syncbn, _delete_=True, drop_path_rate=0.2),
     decode_head=dict(in_channels=_base_.unireplknet_t_widths),
     auxiliary_head=dict(in_channels=_base_.unireplknet_t_widths[2]))
 

@@ -122,6 +122,11 @@ class ConvNetBackbone(BaseModule):
     arch_zoo: Dict[str, dict] = {}
     arch_keys: Tuple[str, ...] = ()
     gap_before_final_norm: bool = False
+    """The classification form of the families whose
+    :attr:`classifier_form_arg` it is: each output stage ``i`` returns
+    ``norm{i}(GAP(x))`` as ``(N, C)`` vectors, the official classifier's
+    order (pool, then LayerNorm), instead of a normalised map, and ``norm3``
+    loads the classifier's ``norm`` (the dense form starts it fresh)."""
     classifier_head_prefixes: Tuple[str, ...] = ('head.', )
     """Key prefixes of the official classifier's head (never loaded)."""
     classifier_norm_prefixes: Tuple[str, ...] = ()

@@ -137,10 +137,8 @@ class ConvNeXt(ConvNetBackbone):
         layer_scale_init_value: initial layer-scale value; 0 disables it
             (and builds the form that loads a :meth:`switch_to_deploy`
             checkpoint).
-        gap_before_final_norm: return ``norm{i}(GAP(x))`` as ``(N, C)``
-            vectors, the official classifier's pooling order, instead of
-            normalised maps; ``norm3`` then loads the classifier's
-            ``norm`` (the dense form starts it fresh).
+        gap_before_final_norm: build the classification form
+            (:attr:`ConvNetBackbone.gap_before_final_norm`).
     """
 
     arch_zoo = {

@@ -201,10 +201,8 @@ class HorNet(ConvNetBackbone):
             (224, or 384 for the ``*_gf_img384`` checkpoints); a stage of
             stride ``s`` keeps an ``(S / s) x (S / 2s + 1)`` filter, resized
             on the fly for other inputs.
-        gap_before_final_norm: return ``norm{i}(GAP(x))`` as ``(N, C)``
-            vectors, the official classifier's order (pool, then
-            LayerNorm), instead of normalised maps; ``norm3`` then loads
-            the classifier's ``norm`` (the dense form starts it fresh).
+        gap_before_final_norm: build the classification form
+            (:attr:`ConvNetBackbone.gap_before_final_norm`).
         init_cfg: initialisation, e.g. ``dict(type='Pretrained',
             checkpoint='hornet_tiny_7x7.pth')``.
     """

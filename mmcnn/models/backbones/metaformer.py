@@ -371,10 +371,8 @@ class ConvFormer(_MetaFormerBackbone):
     Args (the common ones as in :class:`ConvNetBackbone`):
         arch: ``'s18'``, ``'s36'``, ``'m36'``, ``'b36'`` or a dict with
             ``embed_dims`` and ``depths`` (one entry per stage).
-        gap_before_final_norm: return ``norm{i}(GAP(x))`` as ``(N, C)``
-            vectors, the official classifier's order (pool, then
-            LayerNorm), instead of normalised maps; ``norm3`` then loads
-            the classifier's ``norm`` (the dense form starts it fresh).
+        gap_before_final_norm: build the classification form
+            (:attr:`ConvNetBackbone.gap_before_final_norm`).
         init_cfg: initialisation, e.g. ``dict(type='Pretrained',
             checkpoint='convformer_s18.pth')``.
     """

@@ -149,10 +149,8 @@ class SLaK(ConvNetBackbone):
             ``small_kernel`` (default 5) and ``width_factor`` (default 1).
         layer_scale_init_value: initial ``gamma`` (0 disables it).
         norm_cfg: norm of the large-kernel branches.
-        gap_before_final_norm: return ``norm{i}(GAP(x))`` as ``(N, C)``
-            vectors, the official classifier's order (pool, then
-            LayerNorm), instead of normalised maps; ``norm3`` then loads
-            the classifier's ``norm`` (the dense form starts it fresh).
+        gap_before_final_norm: build the classification form
+            (:attr:`ConvNetBackbone.gap_before_final_norm`).
         init_cfg: e.g. ``dict(type='Pretrained',
             checkpoint='SLaK_tiny_checkpoint.pth')``.
     """

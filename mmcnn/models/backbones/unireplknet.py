@@ -257,10 +257,8 @@ class UniRepLKNet(ConvNetBackbone):
         layer_scale_init_value: initial ``gamma`` (0 disables it).
         norm_cfg: batch norm of the blocks (e.g. ``dict(type='SyncBN')``
             as in the official dense-prediction models).
-        gap_before_final_norm: return ``norm{i}(GAP(x))`` as ``(N, C)``
-            vectors, the official classifier's order (pool, then
-            LayerNorm), instead of normalised maps; ``norm3`` then loads
-            the classifier's ``norm`` (the dense form starts it fresh).
+        gap_before_final_norm: build the classification form
+            (:attr:`ConvNetBackbone.gap_before_final_norm`).
         init_cfg: e.g. ``dict(type='Pretrained',
             checkpoint='unireplknet_t_in1k_224_acc83.21.pth')``.
     """
