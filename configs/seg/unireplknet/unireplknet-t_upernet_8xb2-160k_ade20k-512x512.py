@@ -15,7 +15,4 @@ model = dict(
     decode_head=dict(in_channels=_base_.unireplknet_t_widths),
     auxiliary_head=dict(in_channels=_base_.unireplknet_t_widths[2]))
 
-optim_wrapper = dict(
-    optimizer=dict(lr=1e-4, weight_decay=0.05),
-    paramwise_cfg=dict(
-        norm_decay_mult=0.0, bias_decay_mult=0.0, flat_decay_mult=0.0))
+optim_wrapper = dict(optimizer=dict(lr=1e-4))
