@@ -36,7 +36,8 @@ def dcnv3_both(case, dtype, monkeypatch):
     for flag in ('1', '0'):
         monkeypatch.setenv(ops.DISABLE_ENV, flag)
         leaves = [t.clone().requires_grad_() for t in inputs]
-        out = dcnv3_core(*leaves, groups, k, stride, pad, dil, scale)
+        with force_algorithm('compiled'):
+            out = dcnv3_core(*leaves, groups, k, stride, pad, dil, scale)
         grad = torch.randn(out.shape, dtype=dtype,
                            generator=torch.Generator().manual_seed(2))
         results[flag] = (out, *torch.autograd.grad(out, leaves, grad))
@@ -60,8 +61,54 @@ def test_dcnv3_kernel_gradcheck():
     inputs = tuple(t.requires_grad_() for t in random_inputs(
         case, torch.float64, seed=4))
     assert ops.cpu_ops() is not None
-    assert torch.autograd.gradcheck(
-        lambda x, o, m: dcnv3_core(x, o, m, 2, 3, 1, 1, 2, 1.0), inputs)
+    with force_algorithm('compiled'):
+        assert torch.autograd.gradcheck(
+            lambda x, o, m: dcnv3_core(x, o, m, 2, 3, 1, 1, 2, 1.0), inputs)
+
+
+def test_dcnv3_kernel_is_a_timed_choice(monkeypatch):
+    """Without forcing, the first call for a shape times the kernel
+    against the gather path (forward only in inference, forward and backward
+    in training: two keys) and later calls run the choice: the kernel's ops
+    only when it is 'compiled'; deterministic mode takes the kernel
+    untimed."""
+    from mmcnn.models.layers.dwconv import selection
+    calls = []
+
+    class Recorder:
+        def __getattr__(self, name):
+            calls.append(name)
+            return getattr(ops.cpu_ops(), name)
+
+    monkeypatch.setattr('mmcnn.models.layers.dcnv3.cpu_ops', Recorder)
+    monkeypatch.setattr(selection, '_VARIANTS', {})
+    x, offset, mask = random_inputs((2, 9, 7, 16, 2, 3, 1, 1, 1, 1.), seed=3)
+    expected = dcnv3_core(x, offset, mask, 2)
+    runs = selection.TRIAL_RUNS
+    (key, first), = selection._VARIANTS.items()
+    assert calls == ['dcnv3_forward'] * (runs + 1 + (first == 'compiled'))
+    for choice, kernel_calls in (('compiled', ['dcnv3_forward']),
+                                 ('gather', [])):
+        selection._VARIANTS[key] = choice
+        calls.clear()
+        assert torch.allclose(dcnv3_core(x, offset, mask, 2), expected,
+                              atol=1e-6)
+        assert calls == kernel_calls
+    leaves = [t.clone().requires_grad_() for t in (x, offset, mask)]
+    calls.clear()
+    dcnv3_core(*leaves, 2).sum().backward()
+    assert calls.count('dcnv3_backward') >= runs
+    assert len(selection._VARIANTS) == 2 and [
+        k[-1] for k in selection._VARIANTS] == [False, True]
+    monkeypatch.setattr(selection, '_VARIANTS', {})
+    calls.clear()
+    torch.use_deterministic_algorithms(True)
+    try:
+        dcnv3_core(x, offset, mask, 2)
+    finally:
+        torch.use_deterministic_algorithms(False)
+    assert calls == ['dcnv3_forward']
+    assert list(selection._VARIANTS.values()) == ['compiled']
 
 
 def test_disabled_by_the_environment_variable(monkeypatch):
@@ -331,12 +378,12 @@ def test_moganet_ffn_runs_fc1_in_the_kernel_only_without_autograd(
 def test_moganet_ffn_times_fc1_inside_against_apart_once_per_shape(
         monkeypatch, kernel_calls):
     """Without forcing, the first inference call for a shape times fc1 in
-    the kernel against fc1 apart (each of the two ops runs
-    ``TRIAL_RUNS`` times), then returns fc1 apart's result; later calls
+    the kernel against fc1 apart (each of the two ops runs once untimed,
+    then ``TRIAL_RUNS`` times), then returns fc1 apart's result; later calls
     run the op that choice names, once; a new shape is timed anew;
     deterministic mode times nothing and keeps fc1 apart."""
     from mmcnn.models.backbones.moganet import ChannelAggregationFFN
-    from mmcnn.models.layers.dwconv import clear_algorithm_cache, selection
+    from mmcnn.models.layers.dwconv import selection
     calls = kernel_calls
     monkeypatch.setattr(selection, '_VARIANTS', {})
     torch.manual_seed(0)
@@ -349,8 +396,9 @@ def test_moganet_ffn_times_fc1_inside_against_apart_once_per_shape(
         first = ffn(x)
         assert torch.allclose(first, expected, rtol=1e-5, atol=1e-6)
         runs = selection.TRIAL_RUNS
-        assert sorted(calls) == sorted(['dwconv_gelu_project'] * (runs + 1)
-                                       + ['dwconv_gelu_project_fc'] * runs)
+        assert sorted(calls) == sorted(
+            ['dwconv_gelu_project'] * (runs + 2)
+            + ['dwconv_gelu_project_fc'] * (runs + 1))
         (key, choice), = selection._VARIANTS.items()
         assert choice in ('inside', 'apart')
         for forced, op in (('inside', 'dwconv_gelu_project_fc'),
@@ -361,7 +409,7 @@ def test_moganet_ffn_times_fc1_inside_against_apart_once_per_shape(
             assert calls == [op]
         calls.clear()
         ffn(x[:1, :, :5])
-        assert len(calls) == 2 * runs + 1 and len(selection._VARIANTS) == 2
+        assert len(calls) == 2 * runs + 3 and len(selection._VARIANTS) == 2
         monkeypatch.setattr(selection, '_VARIANTS', {})
         calls.clear()
         torch.use_deterministic_algorithms(True)

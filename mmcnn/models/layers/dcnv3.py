@@ -15,7 +15,11 @@ The official operator is a CUDA kernel. On the CPU, mmcnn's compiled
 kernel (:mod:`mmcnn.ops`, ``csrc/dcnv3.cpp``: the gather, bilinear
 weights, modulation and group sum in one pass over the channels-last map,
 and a backward whose tasks own disjoint slices of the input gradient) runs
-when it is built. Otherwise, and on other devices, the sampling runs as one
+when it is built and a timed trial per input shape finds it faster
+(:func:`~mmcnn.models.layers.dwconv.selection.select_variant`, forward
+and backward in training; the kernel under ``force_algorithm('compiled')``
+and in deterministic mode). Otherwise, and on other devices, the sampling
+runs as one
 weighted row gather per bilinear tap: ``F.embedding_bag`` over the rows
 ``(pixel, group)`` of the channels-last map, whose per-sample weights are
 the bilinear tap weights times the modulation, so neither the sampled
@@ -33,6 +37,7 @@ from torch.autograd.function import once_differentiable
 
 from mmcnn.ops import cpu_ops
 from .dwconv import DepthwiseConv2d
+from .dwconv.selection import forced_algorithm, map_key, select_variant
 from .pointwise import PointwiseLinear
 
 
@@ -155,12 +160,36 @@ def _gather_sample(x: torch.Tensor, offset: torch.Tensor,
     return out.view(n, h_out, w_out, channels)
 
 
-def _compiled(x: torch.Tensor) -> Optional[Any]:
-    """The compiled kernels if they take ``x`` (float32/64 on the CPU)."""
+def _compiled(x: torch.Tensor, offset: torch.Tensor, mask: torch.Tensor,
+              settings: tuple, train: bool) -> Optional[Any]:
+    """The compiled kernels when they take ``x`` (float32/64 on the CPU)
+    and are faster here than :func:`_gather_sample`: forward (and backward
+    when ``train``) timed once per input shape and settings."""
     if x.device.type != 'cpu' or x.dtype not in (torch.float32,
                                                  torch.float64):
         return None
-    return cpu_ops()
+    ops = cpu_ops()
+    if (ops is None or forced_algorithm() == 'compiled'
+            or torch.jit.is_tracing() or torch.compiler.is_compiling()):
+        return ops
+    inputs = (x, offset, mask)
+
+    def compiled() -> None:
+        out = ops.dcnv3_forward(*inputs, *settings)
+        if train:
+            ops.dcnv3_backward(torch.ones_like(out), *inputs, *settings)
+
+    def gathered() -> None:
+        leaves = [t.detach().requires_grad_(train) for t in inputs]
+        with torch.set_grad_enabled(train):
+            out = _gather_sample(*leaves, *settings)
+            if train:
+                torch.autograd.grad(out, leaves, torch.ones_like(out))
+
+    key = ('dcnv3', map_key(x.permute(0, 3, 1, 2)), tuple(mask.shape[3:]),
+           settings, train)
+    choice = select_variant(key, {'compiled': compiled, 'gather': gathered})
+    return ops if choice == 'compiled' else None
 
 
 class DCNv3Function(torch.autograd.Function):
@@ -168,8 +197,8 @@ class DCNv3Function(torch.autograd.Function):
 
     The forward keeps only its inputs, as the official CUDA kernel does;
     the backward runs the compiled kernel's, or recomputes the gather with
-    autograd and differentiates it. Being one node, the op appears in a traced graph as
-    ``prim::PythonOp.DCNv3Function``, which
+    autograd and differentiates it. Being one node, the op appears in a
+    traced graph as ``prim::PythonOp.DCNv3Function``, which
     :data:`mmcnn.analysis.DCNV3_FLOP_HANDLES` counts (see
     :func:`dcnv3_macs`).
     """
@@ -181,7 +210,8 @@ class DCNv3Function(torch.autograd.Function):
                 offset_scale: float) -> torch.Tensor:
         ctx.settings = (kernel_size, stride, padding, dilation, offset_scale)
         ctx.save_for_backward(x, offset, mask)
-        ctx.compiled = _compiled(x)
+        ctx.compiled = _compiled(x, offset, mask, ctx.settings,
+                                 any(ctx.needs_input_grad[:3]))
         if ctx.compiled is not None:
             return ctx.compiled.dcnv3_forward(x, offset, mask, *ctx.settings)
         return _gather_sample(x, offset, mask, *ctx.settings)

@@ -286,14 +286,18 @@ def select_variant(key: tuple, variants: Dict[str, Callable[[], object]],
                    on_cpu: bool = True) -> str:
     """The fastest of ``variants`` (callables computing the same result in
     different ways, such as a fused kernel and its parts) for ``key``: the
-    minimum of :data:`TRIAL_RUNS` runs each, timed once per process (not
-    kept in the machine's file); in deterministic mode the first, untimed.
+    minimum of :data:`TRIAL_RUNS` runs each after one untimed run (a
+    process's first call of a kernel pays one-time costs), timed once per
+    process (not kept in the machine's file); in deterministic mode the
+    first, untimed.
     """
     choice = _VARIANTS.get(key)
     if choice is None:
         choice = next(iter(variants))
         if not torch.are_deterministic_algorithms_enabled():
             start = time.perf_counter()
+            for run in variants.values():
+                run()
             timings = {name: min(_seconds(run, on_cpu)
                                  for _ in range(TRIAL_RUNS))
                        for name, run in variants.items()}
