@@ -5,11 +5,14 @@ the decompose conv both in the compiled depth-wise kernel (forced; fc1's
 output never stored), fc1 apart and only the decompose conv fused, and
 the depth-wise conv followed by the separate 1x1 conv; rounds interleaved
 in one process, median ms per call. ``--models`` times whole backbones
-(deploy form, channels-last, 224x224) with each FFN path instead.
+(deploy form, channels-last, 224x224) with each FFN path instead;
+``--inductor`` adds ``torch.compile`` of the module (inductor's C++/OpenMP
+kernels for the plain ops, compiled before timing).
 
 Example::
 
     .venv/bin/python benchmarks/bench_moganet_ffn.py --threads 2 --rounds 7
+    .venv/bin/python benchmarks/bench_moganet_ffn.py --inductor
     .venv/bin/python benchmarks/bench_moganet_ffn.py --models tiny small \
         --batch 8
 """
@@ -58,6 +61,8 @@ def main() -> None:
     parser.add_argument('--models', nargs='+', metavar='ARCH',
                         help='time these MogaNet backbones instead')
     parser.add_argument('--batch', type=int, default=8)
+    parser.add_argument('--inductor', action='store_true',
+                        help='also time torch.compile of the module')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     paths = {'timed choice': moganet.conv_act_project,
@@ -77,15 +82,18 @@ def main() -> None:
         x = torch.randn(shape).contiguous(memory_format=torch.channels_last)
         if args.models:
             model.to(memory_format=torch.channels_last)
-        times = {name: [] for name in paths}
+        runs = {name: (fn, model) for name, fn in paths.items()}
+        if args.inductor:
+            runs['inductor'] = (paths['timed choice'], torch.compile(model))
+        times = {name: [] for name in runs}
         with torch.no_grad():
             for _ in range(args.rounds):
-                for name, fn in paths.items():
+                for name, (fn, run) in runs.items():
                     moganet.conv_act_project = fn
-                    model(x)
+                    run(x)
                     start = time.perf_counter()
                     for _ in range(args.iters):
-                        model(x)
+                        run(x)
                     times[name].append(
                         (time.perf_counter() - start) / args.iters * 1e3)
         moganet.conv_act_project = paths['timed choice']
