@@ -246,17 +246,22 @@ def conv_act_project(conv: nn.Module, x: torch.Tensor, act: nn.Module,
     if not fusable:
         h = drop(conv_act(conv, x if fc is None else fc(x), act))
         return h, activate_(proj_act, proj(h))
-    key = inside = None
+    key, inside, y = None, False, x
     if fc is not None:
         key = ('fc', map_key(x), fc.out_channels, tuple(conv.weight.shape),
                conv.padding, conv.dilation)
         inside = (forced_algorithm() == 'compiled'
                   or variant_choice(key) == 'inside')
-    y = x if fc is None else fc(x) if not inside else torch.empty(
-        (x.shape[0], fc.out_channels) + tuple(x.shape[2:]), dtype=x.dtype,
-        device=x.device, memory_format=(torch.channels_last
-                                        if is_channels_last(x) else
-                                        torch.contiguous_format))
+        if inside:
+            # Only fc(x)'s shape and layout, to look up the depth-wise
+            # choice (timed on the real fc(x) by the first call).
+            y = torch.empty(
+                (x.shape[0], fc.out_channels) + tuple(x.shape[2:]),
+                dtype=x.dtype, device=x.device,
+                memory_format=(torch.channels_last if is_channels_last(x)
+                               else torch.contiguous_format))
+        else:
+            y = fc(x)
     algorithm, weight, padding = _resolve(
         conv.algorithm, y, conv.weight, conv.bias, conv.stride, conv.padding,
         conv.dilation, True)
@@ -268,7 +273,7 @@ def conv_act_project(conv: nn.Module, x: torch.Tensor, act: nn.Module,
             *conv.dilation)
     if inside:
         return ops.dwconv_gelu_project_fc(x, fc.weight, fc.bias, *tail)
-    if fc is not None and variant_choice(key) is None:
+    if fc is not None:
         select_variant(key, {
             'apart': lambda: ops.dwconv_gelu_project(fc(x), *tail),
             'inside': lambda: ops.dwconv_gelu_project_fc(

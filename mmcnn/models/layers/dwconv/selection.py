@@ -282,10 +282,11 @@ def variant_choice(key: tuple) -> Optional[str]:
     return _VARIANTS.get(key)
 
 
-def select_variant(key: tuple, variants: Dict[str, Callable[[], object]],
-                   on_cpu: bool = True) -> str:
+def select_variant(key: tuple,
+                   variants: Dict[str, Callable[[], object]]) -> str:
     """The fastest of ``variants`` (callables computing the same result in
-    different ways, such as a fused kernel and its parts) for ``key``: the
+    different ways on the CPU, such as a fused kernel and its parts) for
+    ``key``: the
     minimum of :data:`TRIAL_RUNS` runs each after one untimed run (a
     process's first call of a kernel pays one-time costs), timed once per
     process (not kept in the machine's file); in deterministic mode the
@@ -298,7 +299,7 @@ def select_variant(key: tuple, variants: Dict[str, Callable[[], object]],
             start = time.perf_counter()
             for run in variants.values():
                 run()
-            timings = {name: min(_seconds(run, on_cpu)
+            timings = {name: min(_seconds(run, True)
                                  for _ in range(TRIAL_RUNS))
                        for name, run in variants.items()}
             _TRIAL_SECONDS[0] += time.perf_counter() - start
